@@ -1,0 +1,71 @@
+import type { Knex } from 'knex';
+import { AppError } from '../errors';
+import { peekCounterValue, takeCounterValue } from './counters';
+import { DEFAULT_TIME_ZONE } from './date-parts';
+import type { SegmentEnv } from './registry';
+import { segmentRegistry } from './segments';
+import type { NumberingContext, NumberingRule, SequenceSegment } from './types';
+import { assertValidNumberingRule } from './validate';
+
+export { iso7064Mod37_2 } from './iso7064';
+export { segmentRegistry } from './segments';
+export { numberingRuleSchema, buildNumberingRuleSchema } from './rule-schema';
+export { assertValidNumberingRule, numberingRuleIssues } from './validate';
+export { COUNTER_TABLE } from './counters';
+export { Registry } from './registry';
+export type { SegmentPattern, SegmentEnv, RuleIssue } from './registry';
+export type * from './types';
+
+/** Gives the sequence value for a counter key (rule id + resolved prefix). */
+export type TakeValue = (ruleId: string, prefix: string, start: number) => Promise<number>;
+
+/**
+ * Builds a number segment by segment; the counter key is the resolved text before the sequence. Exported for
+ * callers with their own counter store; records use allocateNumber.
+ */
+export async function buildNumber(rule: NumberingRule, ctx: NumberingContext, take: TakeValue): Promise<string> {
+  assertValidNumberingRule(rule);
+  if (!ctx || typeof ctx.record !== 'object' || ctx.record === null) {
+    throw new AppError(400, 'VALIDATION_FAILED', 'numbering.recordMissing', { rule: rule.$id });
+  }
+  const separator = rule.separator ?? '';
+  const seqIndex = rule.segments.findIndex((s) => s.type === 'sequence');
+  const reset = (rule.segments[seqIndex] as SequenceSegment).reset ?? 'never';
+  const now = ctx.now ?? new Date();
+  const timeZone = ctx.timeZone ?? DEFAULT_TIME_ZONE;
+  const parts: string[] = [];
+  const keyParts: string[] = [];
+
+  for (const [index, segment] of rule.segments.entries()) {
+    const pattern = segmentRegistry.get(segment.type);
+    if (!pattern) throw new AppError(400, 'VALIDATION_FAILED', 'numbering.unknownSegment', { type: segment.type });
+    const env: SegmentEnv = {
+      rule,
+      index,
+      ctx,
+      now,
+      timeZone,
+      text: parts.join(separator),
+      reset,
+      nextValue: (start) => take(rule.$id, keyParts.filter((p) => p !== '').join(separator), start),
+    };
+    const text = await pattern.generate(segment, env);
+    parts.push(text);
+    if (index < seqIndex) keyParts.push(pattern.counterKey ? pattern.counterKey(segment, env, text) : text);
+  }
+  return parts.join(separator);
+}
+
+/**
+ * Allocates the next number of a rule. Call it inside the transaction that writes the record: the counter row
+ * stays locked until that transaction ends, so a rolled-back record leaves no gap. With a plain Knex the
+ * allocation commits at once.
+ */
+export async function allocateNumber(trx: Knex.Transaction | Knex, rule: NumberingRule, ctx: NumberingContext): Promise<string> {
+  return buildNumber(rule, ctx, (ruleId, prefix, start) => takeCounterValue(trx, ruleId, prefix, start));
+}
+
+/** The number the next allocation would produce now, without consuming it (for forms and the rule designer). */
+export async function previewNumber(knex: Knex | Knex.Transaction, rule: NumberingRule, ctx: NumberingContext): Promise<string> {
+  return buildNumber(rule, ctx, (ruleId, prefix, start) => peekCounterValue(knex, ruleId, prefix, start));
+}
