@@ -1,0 +1,172 @@
+/** JSON Schemas of the metadata kinds the engine ships. Later issues register more kinds (flows, roles, templates). */
+
+const label = {
+  type: 'object',
+  required: ['zh-CN', 'en'],
+  properties: { 'zh-CN': { type: 'string', minLength: 1 }, en: { type: 'string', minLength: 1 } },
+  additionalProperties: false,
+};
+export const labelSchema = label;
+const camelId = { type: 'string', pattern: '^(?!ct[A-Z_])[a-z][a-zA-Z0-9]{0,47}$' };
+
+const fieldSchema = {
+  type: 'object',
+  required: ['x-label'],
+  properties: {
+    type: { enum: ['string', 'integer', 'number', 'boolean', 'array', 'object'] },
+    'x-label': label,
+    'x-type': { enum: ['text', 'attachment', 'json', 'decimal'] },
+    'x-ref': camelId,
+    'x-dictionary': camelId,
+    'x-numbering': camelId,
+    'x-precision': { type: 'integer', minimum: 1, maximum: 38 },
+    'x-scale': { type: 'integer', minimum: 0, maximum: 20 },
+    'x-unique': { type: 'boolean' },
+    'x-trace': { type: 'boolean' },
+    'x-encrypted': { type: 'boolean' },
+    'x-enum-labels': { type: 'object', additionalProperties: label },
+    format: { enum: ['date', 'date-time', 'email', 'uri', 'time'] },
+    readOnly: { type: 'boolean' },
+    maxLength: { type: 'integer', minimum: 1, maximum: 10000 },
+  },
+  allOf: [
+    { if: { required: ['x-ref'] }, then: { properties: { type: { enum: ['integer', 'array'] } } } },
+    { if: { required: ['x-precision'] }, then: { properties: { type: { const: 'number' } } } },
+  ],
+};
+
+export const entityMetaSchema = {
+  type: 'object',
+  required: ['$id', 'type', 'properties', 'x-label'],
+  properties: {
+    $id: camelId,
+    type: { const: 'object' },
+    'x-label': label,
+    'x-module': { type: 'string' },
+    'x-requirements': { type: 'array', items: { type: 'string', pattern: '^R-[0-9.]+(–[0-9.]+)?$' } },
+    'x-scope': { enum: ['lab', 'org', 'global'] },
+    'x-title': { type: 'string' },
+    'x-reason-required': { type: 'boolean' },
+    required: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+    properties: {
+      type: 'object',
+      propertyNames: { pattern: '^[a-z][a-zA-Z0-9]{0,47}$', not: { enum: ['id', 'version', 'createdAt', 'createdBy', 'updatedAt', 'updatedBy', 'orgId', 'labId', 'deletedAt'] } },
+      additionalProperties: fieldSchema,
+      minProperties: 1,
+    },
+    allOf: { type: 'array' },
+  },
+};
+
+const fieldList = { type: 'array', items: { type: 'string' }, uniqueItems: true };
+const section = {
+  type: 'object',
+  required: ['key', 'fields'],
+  properties: {
+    key: { type: 'string' },
+    title: label,
+    layout: { enum: ['card', 'tab'] },
+    columns: { type: 'integer', minimum: 1, maximum: 4 },
+    fields: fieldList,
+  },
+  additionalProperties: false,
+};
+
+export const formMetaSchema = {
+  type: 'object',
+  required: ['$id', 'entity', 'sections'],
+  properties: {
+    $id: { type: 'string' },
+    kind: { const: 'form' },
+    entity: camelId,
+    label,
+    discriminator: { type: 'string' },
+    sections: { type: 'array', items: section },
+    variants: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['key', 'when', 'sections'],
+        properties: { key: { type: 'string' }, when: { type: 'object' }, label, sections: { type: 'array', items: section } },
+        additionalProperties: false,
+      },
+    },
+    widgets: { type: 'object', additionalProperties: { type: 'string' } },
+    defaults: { type: 'object' },
+  },
+  additionalProperties: false,
+};
+
+export const listMetaSchema = {
+  type: 'object',
+  required: ['$id', 'entity', 'columns'],
+  properties: {
+    $id: { type: 'string' },
+    kind: { const: 'list' },
+    entity: camelId,
+    label,
+    columns: fieldList,
+    defaultSort: { type: 'array', items: { type: 'string', pattern: '^-?[a-zA-Z][a-zA-Z0-9.]*$' } },
+    defaultFilter: { type: 'object' },
+    quickSearch: fieldList,
+    indexes: { type: 'array', items: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 6 } },
+    pageSize: { type: 'integer', minimum: 10, maximum: 1000 },
+  },
+  additionalProperties: false,
+};
+
+export const dictionaryMetaSchema = {
+  type: 'object',
+  required: ['$id', 'label', 'items'],
+  properties: {
+    $id: camelId,
+    kind: { const: 'dictionary' },
+    label,
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['code', 'label'],
+        properties: {
+          code: { type: 'string', minLength: 1, maxLength: 40 },
+          abbr: { type: 'string', maxLength: 10 },
+          label,
+          enabled: { type: 'boolean' },
+          order: { type: 'integer' },
+        },
+        additionalProperties: false,
+      },
+    },
+  },
+  additionalProperties: false,
+};
+
+const menuItem: Record<string, unknown> = {
+  type: 'object',
+  required: ['key', 'label'],
+  properties: {
+    key: { type: 'string' },
+    label,
+    list: { type: 'string' },
+    form: { type: 'string' },
+    page: { type: 'string' },
+    icon: { type: 'string' },
+    children: { type: 'array', items: { $ref: '#/$defs/item' } },
+  },
+  additionalProperties: false,
+};
+
+export const menuMetaSchema = {
+  type: 'object',
+  required: ['$id', 'label', 'items'],
+  $defs: { item: menuItem },
+  properties: {
+    $id: { type: 'string' },
+    kind: { const: 'menu' },
+    label,
+    order: { type: 'integer' },
+    icon: { type: 'string' },
+    items: { type: 'array', items: { $ref: '#/$defs/item' } },
+  },
+  additionalProperties: false,
+};

@@ -1,0 +1,181 @@
+import type { Knex } from 'knex';
+import { AppError } from '../errors';
+import { SYSTEM_COLUMNS, type EntityDef, type FieldKind, type Model } from '../metadata/model';
+
+export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'contains', 'startsWith', 'between', 'isNull'] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+export interface ResolvedField {
+  name: string;
+  column: string;
+  kind: FieldKind;
+  joinTable?: string;
+}
+
+export const badFilter = (key: string, params: Record<string, unknown>, path: string) =>
+  new AppError(400, 'BAD_FILTER', key, params, [{ path, messageKey: key, params }]);
+
+export function resolveOwn(e: EntityDef, name: string): ResolvedField | undefined {
+  const sys = SYSTEM_COLUMNS[name];
+  if (sys) return { name, column: sys.column, kind: sys.kind };
+  const f = e.fields.get(name);
+  return f && { name, column: f.column, kind: f.kind, joinTable: f.joinTable };
+}
+
+const ORDERED: FieldKind[] = ['string', 'text', 'integer', 'decimal', 'number', 'date', 'datetime', 'enum', 'dictionary', 'reference'];
+const TEXTUAL: FieldKind[] = ['string', 'text', 'enum', 'dictionary'];
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Checks one scalar against the field's kind, so a wrong type is a 400 and never reaches PostgreSQL as an error. */
+function scalarOk(kind: FieldKind, v: unknown): boolean {
+  switch (kind) {
+    case 'integer':
+    case 'reference':
+    case 'multiReference':
+      return Number.isSafeInteger(v);
+    case 'decimal':
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'date':
+      return typeof v === 'string' && DATE_RE.test(v) && !Number.isNaN(Date.parse(v));
+    case 'datetime':
+      return typeof v === 'string' && v.length <= 40 && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v));
+    case 'string':
+    case 'text':
+    case 'enum':
+    case 'dictionary':
+      return typeof v === 'string' && v.length <= 1000;
+    default:
+      return false;
+  }
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export type ScopeFn = (e: EntityDef, alias: string) => ((qb: Knex.QueryBuilder) => void) | null;
+
+/**
+ * Compiles the JSON filter language (docs/api.md) into a knex where-callback. Every value is a bound parameter;
+ * field names are resolved against metadata, so nothing from the request is ever spliced into SQL.
+ */
+export function compileFilter(model: Model, e: EntityDef, alias: string, filter: unknown, scope: ScopeFn, path = '/filter'): (qb: Knex.QueryBuilder) => void {
+  if (filter === undefined || filter === null) return () => {};
+  if (typeof filter !== 'object' || Array.isArray(filter)) throw badFilter('error.badFilterShape', {}, path);
+  const parts: ((qb: Knex.QueryBuilder) => void)[] = [];
+  let depth = 0;
+  const walk = (f: any, p: string): ((qb: Knex.QueryBuilder) => void) => {
+    if (++depth > 200) throw badFilter('error.badFilterShape', {}, p);
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) throw badFilter('error.badFilterShape', {}, p);
+    const conds: ((qb: Knex.QueryBuilder) => void)[] = [];
+    for (const [key, val] of Object.entries(f)) {
+      const kp = `${p}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (key === 'and' || key === 'or') {
+        if (!Array.isArray(val) || val.length === 0 || val.length > 100) throw badFilter('error.badFilterShape', {}, kp);
+        const subs = val.map((s, i) => walk(s, `${kp}/${i}`));
+        conds.push((qb) =>
+          qb.where((w) => {
+            for (const s of subs) (key === 'and' ? w.andWhere : w.orWhere).call(w, (x: Knex.QueryBuilder) => s(x));
+          }),
+        );
+      } else if (key === 'not') {
+        const sub = walk(val, kp);
+        conds.push((qb) => qb.whereNot((w) => sub(w)));
+      } else {
+        conds.push(condition(key, val, kp));
+      }
+    }
+    return (qb) => {
+      for (const c of conds) qb.andWhere((w) => c(w));
+    };
+  };
+
+  const condition = (key: string, val: unknown, p: string): ((qb: Knex.QueryBuilder) => void) => {
+    const dot = key.indexOf('.');
+    const ops: Record<string, unknown> =
+      val !== null && typeof val === 'object' && !Array.isArray(val) ? (val as Record<string, unknown>) : { eq: val };
+    if (Object.keys(ops).length === 0) throw badFilter('error.badFilterShape', {}, p);
+    if (dot >= 0) {
+      // One level through a reference: EXISTS over the target, with the target's own row scope applied.
+      const head = key.slice(0, dot);
+      const tail = key.slice(dot + 1);
+      const rf = e.fields.get(head);
+      const target = rf?.kind === 'reference' || rf?.kind === 'multiReference' ? model.entity(rf.ref!) : undefined;
+      const tf = target && !tail.includes('.') ? resolveOwn(target, tail) : undefined;
+      if (!rf || !target || !tf || tf.kind === 'multiReference') throw badFilter('error.unknownField', { field: key }, p);
+      const ra = `r_${head}`.slice(0, 40);
+      const preds = Object.entries(ops).map(([op, v]) => predicate(ra, tf, op, v, `${p}/${op}`));
+      const targetScope = scope(target, ra);
+      return (qb) =>
+        qb.whereExists(function (this: Knex.QueryBuilder) {
+          const sub = this.select(this.client.raw('1')).from({ [ra]: target.table }).whereNull(`${ra}.deleted_at`);
+          if (rf.kind === 'reference') sub.whereRaw('??.id = ??.??', [ra, alias, rf.column]);
+          else sub.whereRaw(`??.id in (select target_id from ?? j where j.owner_id = ??.id)`, [ra, rf.joinTable, alias]);
+          if (targetScope) targetScope(sub);
+          for (const pr of preds) sub.andWhere((w) => pr(w));
+        });
+    }
+    const f = resolveOwn(e, key);
+    if (!f) throw badFilter('error.unknownField', { field: key }, p);
+    const preds = Object.entries(ops).map(([op, v]) => predicate(alias, f, op, v, `${p}/${op}`));
+    return (qb) => {
+      for (const pr of preds) qb.andWhere((w) => pr(w));
+    };
+  };
+
+  const predicate = (a: string, f: ResolvedField, op: string, v: unknown, p: string): ((qb: Knex.QueryBuilder) => void) => {
+    if (!(OPERATORS as readonly string[]).includes(op)) throw badFilter('error.unknownOperator', { op }, p);
+    const bad = () => badFilter('error.badFilterValue', { field: f.name, op }, p);
+    const col = `${a}.${f.column}`;
+    if (op === 'isNull') {
+      if (typeof v !== 'boolean') throw bad();
+      if (f.kind === 'multiReference')
+        return (qb) => (v ? qb.whereNotExists : qb.whereExists).call(qb, (s: Knex.QueryBuilder) => s.select(s.client.raw('1')).from(f.joinTable!).whereRaw('owner_id = ??.id', [a]));
+      return (qb) => (v ? qb.whereNull(col) : qb.whereNotNull(col));
+    }
+    if (f.kind === 'json' || f.kind === 'attachment') throw bad();
+    if (f.kind === 'multiReference') {
+      // "has this target" semantics: eq / in.
+      const ids = op === 'eq' ? [v] : op === 'in' ? v : undefined;
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > 1000 || !ids.every((x) => scalarOk('integer', x))) throw bad();
+      return (qb) => qb.whereExists((s) => s.select(s.client.raw('1')).from(f.joinTable!).whereRaw('owner_id = ??.id', [a]).whereIn('target_id', ids as number[]));
+    }
+    switch (op) {
+      case 'eq':
+      case 'ne': {
+        if (!scalarOk(f.kind, v)) throw bad();
+        return (qb) => qb.where(col, op === 'eq' ? '=' : '<>', v as any);
+      }
+      case 'gt':
+      case 'gte':
+      case 'lt':
+      case 'lte': {
+        if (!ORDERED.includes(f.kind) || !scalarOk(f.kind, v)) throw bad();
+        const sql = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[op];
+        return (qb) => qb.where(col, sql, v as any);
+      }
+      case 'in':
+      case 'nin': {
+        if (!Array.isArray(v) || v.length === 0 || v.length > 1000 || !v.every((x) => scalarOk(f.kind, x))) throw bad();
+        return (qb) => (op === 'in' ? qb.whereIn(col, v as any[]) : qb.whereNotIn(col, v as any[]));
+      }
+      case 'contains':
+      case 'startsWith': {
+        if (!TEXTUAL.includes(f.kind) || typeof v !== 'string' || v.length > 200) throw bad();
+        const pattern = op === 'contains' ? `%${likeEscape(v)}%` : `${likeEscape(v)}%`;
+        return (qb) => qb.whereRaw(`?? ilike ?`, [col, pattern]);
+      }
+      case 'between': {
+        if (!ORDERED.includes(f.kind) || !Array.isArray(v) || v.length !== 2 || !v.every((x) => scalarOk(f.kind, x))) throw bad();
+        return (qb) => qb.whereBetween(col, v as [any, any]);
+      }
+    }
+    throw bad();
+  };
+
+  parts.push(walk(filter, path));
+  return (qb) => {
+    for (const p of parts) p(qb);
+  };
+}

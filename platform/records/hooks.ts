@@ -1,0 +1,77 @@
+import type { Knex } from 'knex';
+import { AppError } from '../errors';
+import type { CallContext } from '../context';
+import type { EntityDef } from '../metadata/model';
+import type { RecordService } from './service';
+
+export type HookName =
+  | 'beforeCreate' | 'beforeUpdate' | 'beforeDelete'
+  | 'afterCreate' | 'afterUpdate' | 'afterDelete';
+
+export interface HookArgs {
+  ctx: CallContext;
+  entity: EntityDef;
+  /** The record as it will be (before*) or was written (after*); before-hooks may change it. */
+  record: Record<string, any>;
+  previous?: Record<string, any> | null;
+  /** Set for after-hooks: they run inside the write's transaction and can abort it by throwing. */
+  trx?: Knex.Transaction;
+  /** The record service, bound to the transaction when there is one. */
+  records: RecordService;
+}
+
+export type Hook = (args: HookArgs) => Promise<void> | void;
+
+export interface ActionArgs {
+  ctx: CallContext;
+  entity: EntityDef;
+  record: Record<string, any>;
+  input: Record<string, any>;
+  trx: Knex.Transaction;
+  records: RecordService;
+}
+
+export interface ActionDef {
+  label?: { 'zh-CN': string; en: string };
+  /** JSON Schema of the action's input; validated before the handler runs. */
+  input?: object;
+  /** Returns the record after the action; its changes are audited as the action. */
+  handler: (a: ActionArgs) => Promise<Record<string, any> | void>;
+}
+
+/** A before-hook's refusal: 422 with a translated reason. */
+export class VetoError extends AppError {
+  constructor(messageKey: string, params: Record<string, unknown> = {}, path?: string) {
+    super(422, 'VETOED', messageKey, params, path ? [{ path, messageKey, params }] : []);
+  }
+}
+
+export class HookRegistry {
+  private hooks = new Map<string, Hook[]>();
+  private actions = new Map<string, ActionDef>();
+
+  /** `entity` may be '*' for every entity. */
+  on(entity: string, name: HookName, fn: Hook): void {
+    const key = `${entity}:${name}`;
+    if (!this.hooks.has(key)) this.hooks.set(key, []);
+    this.hooks.get(key)!.push(fn);
+  }
+
+  async run(name: HookName, args: HookArgs): Promise<void> {
+    for (const key of [`*:${name}`, `${args.entity.name}:${name}`]) for (const fn of this.hooks.get(key) ?? []) await fn(args);
+  }
+
+  action(entity: string, action: string, def: ActionDef): void {
+    const key = `${entity}:${action}`;
+    if (this.actions.has(key)) throw new Error(`action ${key} registered twice`);
+    this.actions.set(key, def);
+  }
+
+  getAction(entity: string, action: string): ActionDef | undefined {
+    return this.actions.get(`${entity}:${action}`);
+  }
+
+  actionsOf(entity: string): string[] {
+    return [...this.actions.keys()].filter((k) => k.startsWith(`${entity}:`)).map((k) => k.slice(entity.length + 1));
+  }
+}
