@@ -2,6 +2,11 @@ import type { Knex } from 'knex';
 
 /** Platform tables: metadata overlays, audit trail, users and sessions (minimal until access control lands), files. */
 export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable('ct_state', (t) => {
+    t.string('key', 100).primary();
+    t.jsonb('value');
+    t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
   await knex.schema.createTable('ct_meta_overlay', (t) => {
     t.bigIncrements('id');
     t.string('kind', 40).notNullable();
@@ -76,5 +81,5 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const t of ['ct_file', 'ct_session', 'ct_user', 'ct_audit', 'ct_meta_archive', 'ct_meta_overlay']) await knex.schema.dropTableIfExists(t);
+  for (const t of ['ct_file', 'ct_session', 'ct_user', 'ct_audit', 'ct_meta_archive', 'ct_meta_overlay', 'ct_state']) await knex.schema.dropTableIfExists(t);
 }

@@ -76,7 +76,10 @@ export function compileFilter(model: Model, e: EntityDef, alias: string, filter:
         const subs = val.map((s, i) => walk(s, `${kp}/${i}`));
         conds.push((qb) =>
           qb.where((w) => {
-            for (const s of subs) (key === 'and' ? w.andWhere : w.orWhere).call(w, (x: Knex.QueryBuilder) => s(x));
+            for (const s of subs) {
+              if (key === 'and') w.andWhere((x) => s(x));
+              else w.orWhere((x) => s(x));
+            }
           }),
         );
       } else if (key === 'not') {
@@ -111,7 +114,7 @@ export function compileFilter(model: Model, e: EntityDef, alias: string, filter:
         qb.whereExists(function (this: Knex.QueryBuilder) {
           const sub = this.select(this.client.raw('1')).from({ [ra]: target.table }).whereNull(`${ra}.deleted_at`);
           if (rf.kind === 'reference') sub.whereRaw('??.id = ??.??', [ra, alias, rf.column]);
-          else sub.whereRaw(`??.id in (select target_id from ?? j where j.owner_id = ??.id)`, [ra, rf.joinTable, alias]);
+          else sub.whereRaw(`??.id in (select target_id from ?? j where j.owner_id = ??.id)`, [ra, rf.joinTable!, alias]);
           if (targetScope) targetScope(sub);
           for (const pr of preds) sub.andWhere((w) => pr(w));
         });
@@ -130,8 +133,12 @@ export function compileFilter(model: Model, e: EntityDef, alias: string, filter:
     const col = `${a}.${f.column}`;
     if (op === 'isNull') {
       if (typeof v !== 'boolean') throw bad();
-      if (f.kind === 'multiReference')
-        return (qb) => (v ? qb.whereNotExists : qb.whereExists).call(qb, (s: Knex.QueryBuilder) => s.select(s.client.raw('1')).from(f.joinTable!).whereRaw('owner_id = ??.id', [a]));
+      if (f.kind === 'multiReference') {
+        const links = (s: Knex.QueryBuilder) => {
+          s.select(s.client.raw('1')).from(f.joinTable!).whereRaw('owner_id = ??.id', [a]);
+        };
+        return (qb) => (v ? qb.whereNotExists(links) : qb.whereExists(links));
+      }
       return (qb) => (v ? qb.whereNull(col) : qb.whereNotNull(col));
     }
     if (f.kind === 'json' || f.kind === 'attachment') throw bad();

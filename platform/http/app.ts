@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Koa from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import { errorMiddleware } from './errors';
+import { pickLang } from '../i18n';
+import { AppError } from '../errors';
+import type { Services } from '../services';
+import { authRoutes, authMiddleware } from './routes/auth';
+import { dataRoutes } from './routes/data';
+import { metaRoutes } from './routes/meta';
+import { fileRoutes } from './routes/files';
+import { openapiDocument, apiReferencePage, apiReferenceScript } from './openapi';
+
+export function createApp(s: Services): Koa {
+  const app = new Koa({ proxy: s.config.trustProxy });
+  app.silent = true;
+
+  app.use(async (ctx, next) => {
+    const incoming = ctx.get('X-Request-Id');
+    ctx.state.requestId = /^[\w-]{1,64}$/.test(incoming) ? incoming : crypto.randomUUID();
+    ctx.state.lang = pickLang(ctx.get('Accept-Language'));
+    ctx.set('X-Request-Id', ctx.state.requestId);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    ctx.set(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+    );
+    const start = process.hrtime.bigint();
+    await next();
+    if (s.config.logRequests) {
+      s.log.info({ requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Number(process.hrtime.bigint() - start) / 1e6 }, 'request');
+    }
+  });
+  app.use(errorMiddleware(s.log));
+  // Other processes' metadata edits become visible within the poll interval.
+  app.use(async (_ctx, next) => {
+    await s.meta.refreshIfStale();
+    await next();
+  });
+
+  const router = new Router();
+  router.get('/api/health', async (ctx) => {
+    await s.knex.raw('select 1');
+    ctx.body = { status: 'ok', database: s.dbKind, version: s.version };
+  });
+  router.get('/api/openapi.json', (ctx) => {
+    ctx.body = s.meta.model.memo('openapi', () => openapiDocument(s.meta.model, s.version, s.hooks));
+  });
+  router.get('/api/docs.js', (ctx) => {
+    ctx.type = 'application/javascript';
+    ctx.body = apiReferenceScript;
+  });
+  router.get('/api/docs', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = apiReferencePage();
+  });
+
+  const api = new Router({ prefix: '/api/v1' });
+  api.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: s.config.bodyLimit,
+      onError: (err: any) => {
+        throw new AppError(err?.status === 413 ? 413 : 400, err?.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', err?.status === 413 ? 'error.bodyTooLarge' : 'error.badJson', {}, [
+          { path: '', messageKey: err?.status === 413 ? 'error.bodyTooLarge' : 'error.badJson' },
+        ]);
+      },
+    }) as any,
+  );
+  api.use(authMiddleware(s));
+  authRoutes(api, s);
+  metaRoutes(api, s);
+  dataRoutes(api, s);
+  fileRoutes(api, s);
+  for (const extend of s.routeExtensions) extend(api, s);
+
+  app.use(router.routes()).use(router.allowedMethods());
+  app.use(api.routes()).use(api.allowedMethods());
+  app.use(staticWeb(s.config.webDist));
+  return app;
+}
+
+/** Serves the built web app; unknown non-API paths get index.html so client routes survive a reload. */
+function staticWeb(dist: string): Koa.Middleware {
+  const types: Record<string, string> = { '.js': 'application/javascript', '.css': 'text/css', '.html': 'text/html; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.woff2': 'font/woff2' };
+  return async (ctx, next) => {
+    if (ctx.path.startsWith('/api/') || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    const root = path.resolve(dist);
+    let file = path.resolve(root, '.' + decodeURIComponent(ctx.path));
+    if (!file.startsWith(root)) return next();
+    if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(root, 'index.html');
+    if (!fs.existsSync(file)) {
+      ctx.status = 503;
+      ctx.type = 'text';
+      ctx.body = 'The web app is not built yet: run `npm run build:web`.';
+      return;
+    }
+    ctx.type = types[path.extname(file)] ?? 'application/octet-stream';
+    if (file.includes(`${path.sep}assets${path.sep}`)) ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    else ctx.set('Cache-Control', 'no-cache');
+    ctx.body = fs.createReadStream(file);
+  };
+}

@@ -1,0 +1,37 @@
+import crypto from 'node:crypto';
+import type Router from '@koa/router';
+import { AppError } from '../../errors';
+import type { Services } from '../../services';
+
+const MAX = 20 * 1024 * 1024;
+const SAFE_INLINE = /^(image\/(png|jpeg|gif|webp)|application\/pdf|text\/plain)$/;
+
+/** Attachments (culture photos, QC reports) live in PostgreSQL, so one backup holds everything. */
+export function fileRoutes(api: Router, s: Services): void {
+  api.post('/files', async (ctx) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for await (const c of ctx.req) {
+      n += c.length;
+      if (n > MAX) throw new AppError(413, 'PAYLOAD_TOO_LARGE', 'error.bodyTooLarge');
+      chunks.push(c as Buffer);
+    }
+    const content = Buffer.concat(chunks);
+    const name = decodeURIComponent(ctx.get('X-File-Name') || 'file').replace(/[\\/\0]/g, '_').slice(0, 255);
+    const mime = (ctx.get('Content-Type') || 'application/octet-stream').split(';')[0].slice(0, 100);
+    const [row] = await s.knex('ct_file')
+      .insert({ name, mime, size: content.length, sha256: crypto.createHash('sha256').update(content).digest('hex'), content, created_by: ctx.state.actor.id })
+      .returning(['id', 'name', 'mime', 'size']);
+    ctx.status = 201;
+    ctx.body = { data: { id: Number(row.id), name: row.name, mime: row.mime, size: Number(row.size) } };
+  });
+  api.get('/files/:id', async (ctx) => {
+    if (!/^\d{1,15}$/.test(ctx.params.id)) throw new AppError(404, 'NOT_FOUND', 'error.fileNotFound');
+    const f = await s.knex('ct_file').where({ id: Number(ctx.params.id) }).first();
+    if (!f) throw new AppError(404, 'NOT_FOUND', 'error.fileNotFound');
+    ctx.type = SAFE_INLINE.test(f.mime) ? f.mime : 'application/octet-stream';
+    ctx.set('Content-Disposition', `${SAFE_INLINE.test(f.mime) ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(f.name)}`);
+    ctx.set('Cache-Control', 'private, max-age=3600');
+    ctx.body = f.content;
+  });
+}

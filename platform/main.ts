@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import { loadConfig } from './config';
+import { createServer, webIsBuilt } from './server';
+import { DataDirLockedError } from './db/embedded';
+import { MetadataError } from './metadata/loader';
+import { exportPackage, diffPackage, importPackage, validatePackage } from './metadata/package';
+import { systemContext } from './context';
+
+const USAGE = `Usage: npm run celltrace -- <command>
+  start                       start the server (default)
+  migrate                     apply database migrations and schema sync, then exit
+  config export [FILE]        write the effective configuration package (stdout without FILE)
+  config diff FILE            show what importing FILE would change
+  config import FILE [--yes]  import FILE (shows the diff; --yes applies it)
+  config validate FILE        check a package without touching the database`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd = 'start', sub, file, ...rest] = argv;
+  const config = loadConfig();
+  if (cmd === 'start') {
+    const server = await createServer(config);
+    const url = await server.listen();
+    if (!webIsBuilt(config)) server.services.log.warn('web/dist is missing: run `npm run build:web`');
+    server.services.log.info(`CellTrace ${server.services.version} listening on ${url.replace('127.0.0.1', 'localhost')} (database: ${server.services.dbKind})`);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      server.services.log.info({ signal }, 'shutting down');
+      await server.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    return -1; // keep running
+  }
+  if (cmd === 'config' && sub === 'validate') {
+    const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+    // Kinds are registered by the server module; validation needs no database.
+    const { registerCoreKindsOnce } = await import('./cli/kinds');
+    registerCoreKindsOnce(config);
+    const problems = validatePackage(pkg);
+    console.log(problems.length ? problems.join('\n') : 'valid');
+    return problems.length ? 1 : 0;
+  }
+  const server = await createServer({ ...config, runJobs: false, loadDemoData: cmd === 'migrate' ? false : config.loadDemoData });
+  try {
+    if (cmd === 'migrate') {
+      console.log('database migrated and schema in sync');
+      return 0;
+    }
+    if (cmd === 'config') {
+      const store = server.services.meta;
+      if (sub === 'export') {
+        const json = JSON.stringify(exportPackage(store), null, 2);
+        if (file) fs.writeFileSync(file, json);
+        else process.stdout.write(json + '\n');
+        return 0;
+      }
+      if (sub === 'diff' || sub === 'import') {
+        const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+        const problems = validatePackage(pkg);
+        if (problems.length) {
+          console.error(problems.join('\n'));
+          return 1;
+        }
+        const changes = diffPackage(store, pkg);
+        for (const c of changes) {
+          console.log(`${c.change.padEnd(8)} ${c.kind}/${c.id}${c.change === 'removed' ? '   (kept: removals are never applied by import)' : ''}`);
+          for (const d of c.diff ?? []) console.log(`           ${d.type} ${d.path}: ${JSON.stringify(d.from)} → ${JSON.stringify(d.to)}`);
+        }
+        if (!changes.length) console.log('no differences');
+        if (sub === 'import') {
+          if (!rest.includes('--yes')) {
+            console.log('\nRe-run with --yes to apply.');
+            return 0;
+          }
+          const applied = await importPackage(store, pkg, systemContext(), `config import ${file}`);
+          console.log(`applied ${applied.length} definitions`);
+        }
+        return 0;
+      }
+    }
+    console.error(USAGE);
+    return 2;
+  } finally {
+    await server.stop();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    if (err instanceof DataDirLockedError || err instanceof MetadataError) console.error(err.message);
+    else console.error(err?.stack ?? err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,213 @@
+import type Koa from 'koa';
+import type { IncomingMessage } from 'node:http';
+import { PassThrough, Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import { AppError } from '../errors';
+import { describeError } from '../http/errors';
+import type { CallContext } from '../context';
+import { label } from '../i18n';
+import type { EntityDef } from '../metadata/model';
+import type { ListOptions, RecordService } from './service';
+
+const PAGE = 1000;
+
+interface Column {
+  name: string;
+  header: string;
+  f?: ReturnType<EntityDef['fields']['get']>;
+}
+
+function columnsOf(records: RecordService, e: EntityDef, ctx: CallContext, fields?: string[]): Column[] {
+  const names = fields?.length ? fields : ['id', ...e.columns.filter((f) => f.kind !== 'json' && f.kind !== 'attachment').map((f) => f.name)];
+  return names.map((n) => ({ name: n, f: e.fields.get(n), header: n === 'id' ? 'ID' : label(e.fields.get(n)?.schema['x-label'], ctx.lang) || n }));
+}
+
+function displayValue(records: RecordService, c: Column, v: unknown, lang: CallContext['lang']): unknown {
+  if (v === null || v === undefined) return null;
+  const f = c.f;
+  if (f?.kind === 'dictionary') {
+    const item = records.model.set.dictionary?.[f.dictionary!]?.items?.find((i: any) => i.code === v);
+    return item ? label(item.label, lang) : v;
+  }
+  if (f?.kind === 'enum') return label(f.schema['x-enum-labels']?.[v as string], lang) || v;
+  if (Array.isArray(v) || typeof v === 'object') return JSON.stringify(v);
+  return v;
+}
+
+const csvCell = (v: unknown) => {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** Pages through the list with keyset cursors, so memory stays flat whatever the row count. */
+async function* pages(records: RecordService, ctx: CallContext, entity: string, opts: ListOptions) {
+  let after: string | undefined;
+  for (;;) {
+    const r = await records.list(ctx, entity, { ...opts, limit: PAGE, offset: undefined, after, count: false, expand: undefined }, 'export');
+    yield r.data;
+    if (!r.page.nextCursor) return;
+    after = r.page.nextCursor;
+  }
+}
+
+export async function exportRecords(records: RecordService, ctx: CallContext, entity: string, opts: ListOptions, format: 'csv' | 'xlsx', kctx: Koa.Context): Promise<void> {
+  const e = records.entity(entity);
+  const cols = columnsOf(records, e, ctx, opts.fields);
+  // Validate the query (permission, filter) before the response starts, so errors are still proper JSON.
+  const it = pages(records, ctx, entity, { ...opts, fields: cols.map((c) => c.name) });
+  const first = await it.next();
+  const stamp = new Date().toISOString().slice(0, 10);
+  kctx.set('Content-Disposition', `attachment; filename="${e.name}-${stamp}.${format}"`);
+  if (format === 'csv') {
+    kctx.type = 'text/csv; charset=utf-8';
+    kctx.body = Readable.from(
+      (async function* () {
+        yield '\uFEFF' + cols.map((c) => csvCell(c.header)).join(',') + '\r\n';
+        let rows = first.done ? [] : first.value;
+        for (;;) {
+          yield rows.map((r) => cols.map((c) => csvCell(displayValue(records, c, r[c.name], ctx.lang))).join(',') + '\r\n').join('');
+          const n = await it.next();
+          if (n.done) break;
+          rows = n.value;
+        }
+      })(),
+    );
+    return;
+  }
+  kctx.type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  const out = new PassThrough();
+  kctx.body = out;
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+  const ws = wb.addWorksheet(label(e.schema['x-label'], ctx.lang).slice(0, 31) || e.name);
+  ws.columns = cols.map((c) => ({ header: c.header, key: c.name, width: 18 }));
+  (async () => {
+    let rows = first.done ? [] : first.value;
+    for (;;) {
+      for (const r of rows) ws.addRow(cols.map((c) => displayValue(records, c, r[c.name], ctx.lang))).commit();
+      const n = await it.next();
+      if (n.done) break;
+      rows = n.value;
+    }
+    ws.commit();
+    await wb.commit();
+  })().catch((err) => out.destroy(err));
+}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req) {
+    n += c.length;
+    if (n > maxBytes) throw new AppError(413, 'PAYLOAD_TOO_LARGE', 'error.bodyTooLarge');
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface ImportResult {
+  imported: number;
+  errors: { row: number; path: string; message: string }[];
+}
+
+/** Import from XLSX/CSV: headers are field names or labels; all-or-nothing unless `partial`. Rows are numbered as in the sheet. */
+export async function importRecords(
+  records: RecordService, ctx: CallContext, entity: string, req: IncomingMessage, format: 'csv' | 'xlsx', opts: { partial: boolean; maxBytes: number },
+): Promise<ImportResult> {
+  const e = records.entity(entity);
+  const buf = await readBody(req, opts.maxBytes);
+  const wb = new ExcelJS.Workbook();
+  try {
+    if (format === 'xlsx') await wb.xlsx.load(buf as any);
+    else await wb.csv.read(Readable.from([buf.toString('utf8').replace(/^\uFEFF/, '')]));
+  } catch {
+    throw new AppError(400, 'BAD_REQUEST', 'error.import.format', { format });
+  }
+  const ws = wb.worksheets[0];
+  if (!ws) return { imported: 0, errors: [] };
+  const byHeader = new Map<string, string>();
+  for (const f of e.fields.values()) {
+    byHeader.set(f.name.toLowerCase(), f.name);
+    for (const l of Object.values<string>(f.schema['x-label'] ?? {})) byHeader.set(l.toLowerCase(), f.name);
+  }
+  const headerRow = ws.getRow(1);
+  const colField: (string | undefined)[] = [];
+  headerRow.eachCell((cell, col) => {
+    colField[col] = byHeader.get(String(cell.text ?? '').trim().toLowerCase());
+  });
+  const rows: { n: number; record: Record<string, unknown> }[] = [];
+  ws.eachRow((row, n) => {
+    if (n === 1) return;
+    const rec: Record<string, unknown> = {};
+    row.eachCell((cell, col) => {
+      const name = colField[col];
+      if (!name) return;
+      const v = cellValue(e, name, cell.value, records);
+      if (v !== undefined && v !== '') rec[name] = v;
+    });
+    if (Object.keys(rec).length) rows.push({ n, record: rec });
+  });
+  const errors: ImportResult['errors'] = [];
+  let imported = 0;
+  const run = async (trx: any) => {
+    for (const r of rows) {
+      try {
+        // A savepoint per row: a failed row never poisons the others' transaction.
+        await trx.transaction((sp: any) => records.create(ctx, entity, r.record, { trx: sp, reason: 'import' }));
+        imported++;
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        const d = describeError(err, ctx.lang);
+        for (const det of d.details.length ? d.details : [{ path: '', message: d.message }]) errors.push({ row: r.n, path: det.path, message: det.message });
+      }
+    }
+    if (errors.length && !opts.partial) throw new ImportAborted();
+  };
+  try {
+    await records.knex.transaction(run);
+  } catch (err) {
+    if (!(err instanceof ImportAborted)) throw err;
+    imported = 0;
+  }
+  return { imported, errors };
+}
+
+class ImportAborted extends Error {}
+
+function cellValue(e: EntityDef, name: string, v: any, records: RecordService): unknown {
+  const f = e.fields.get(name)!;
+  if (v && typeof v === 'object' && 'result' in v) v = v.result;
+  if (v && typeof v === 'object' && 'richText' in v) v = v.richText.map((t: any) => t.text).join('');
+  if (v && typeof v === 'object' && 'text' in v) v = v.text;
+  if (v === null || v === undefined) return undefined;
+  switch (f.kind) {
+    case 'integer':
+    case 'reference': {
+      const n = typeof v === 'number' ? v : Number(String(v).trim());
+      return Number.isFinite(n) ? n : v;
+    }
+    case 'decimal':
+    case 'number': {
+      const n = typeof v === 'number' ? v : Number(String(v).trim());
+      return Number.isFinite(n) ? n : v;
+    }
+    case 'boolean':
+      return typeof v === 'boolean' ? v : /^(true|1|yes|是|y)$/i.test(String(v).trim()) ? true : /^(false|0|no|否|n)$/i.test(String(v).trim()) ? false : v;
+    case 'date':
+      return v instanceof Date ? v.toISOString().slice(0, 10) : String(v).trim();
+    case 'datetime':
+      return v instanceof Date ? v.toISOString() : String(v).trim();
+    case 'dictionary': {
+      const s = String(v).trim();
+      const items: any[] = records.model.set.dictionary?.[f.dictionary!]?.items ?? [];
+      return items.find((i) => i.code === s || Object.values(i.label).includes(s))?.code ?? s;
+    }
+    case 'enum': {
+      const s = String(v).trim();
+      const labels = f.schema['x-enum-labels'] ?? {};
+      return Object.keys(labels).find((k) => Object.values<string>(labels[k]).includes(s)) ?? s;
+    }
+    default:
+      return typeof v === 'string' ? v.trim() : String(v);
+  }
+}

@@ -1,0 +1,497 @@
+import type { Knex } from 'knex';
+import { AppError, ValidationError, notFound } from '../errors';
+import type { CallContext } from '../context';
+import type { EntityDef, FieldDef, Model } from '../metadata/model';
+import { SYSTEM_COLUMNS } from '../metadata/model';
+import type { MetadataStore } from '../metadata/store';
+import { diffRecords, writeAudit } from '../audit/audit';
+import { allocateNumber } from '../numbering';
+import { compileFilter, resolveOwn, badFilter } from './filter';
+import { validateRecord, validateUpdate } from './validate';
+import type { Authorizer } from './access';
+import type { HookRegistry } from './hooks';
+import type { RecordEvents } from './events';
+import { createAjv, localizeErrors } from '../metadata/ajv';
+
+export interface ListOptions {
+  filter?: unknown;
+  sort?: string[];
+  limit?: number;
+  offset?: number;
+  after?: string;
+  fields?: string[];
+  expand?: string[];
+  count?: boolean;
+}
+
+export interface ListResult {
+  data: Record<string, any>[];
+  page: { limit: number; offset: number; nextCursor: string | null; total?: number; totalCapped?: boolean };
+}
+
+export interface WriteOptions {
+  /** Run inside the caller's transaction (plugins, actions, imports). */
+  trx?: Knex.Transaction;
+  reason?: string;
+}
+
+export const MAX_LIMIT = 1000;
+const COUNT_CAP = 100000;
+const SYSTEM_NAMES = Object.keys(SYSTEM_COLUMNS);
+
+const encodeCursor = (v: unknown[]) => Buffer.from(JSON.stringify(v)).toString('base64url');
+function decodeCursor(s: string, n: number): unknown[] {
+  try {
+    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === n) return v;
+  } catch {
+    /* fall through */
+  }
+  throw new AppError(400, 'BAD_REQUEST', 'error.badCursor', {}, [{ path: '/after', messageKey: 'error.badCursor' }]);
+}
+
+/** Columns to select as API names: `t.batch_code as batchCode`. */
+function selectList(e: EntityDef, alias: string, names: string[]): string[] {
+  return names.map((n) => {
+    const col = SYSTEM_COLUMNS[n]?.column ?? e.fields.get(n)!.column;
+    return `${alias}.${col} as ${n}`;
+  });
+}
+
+/**
+ * The one way every read and write of business data goes (architecture.md, "One way in").
+ * HTTP routes, imports, jobs and plugins all call this service; it is never bypassed.
+ */
+export class RecordService {
+  constructor(
+    readonly knex: Knex,
+    private meta: MetadataStore,
+    private auth: () => Authorizer,
+    private hooks: HookRegistry,
+    private events: RecordEvents,
+    private trx?: Knex.Transaction,
+  ) {}
+
+  /** The same service bound to a transaction: everything called on it joins that transaction. */
+  withTrx(trx: Knex.Transaction): RecordService {
+    return new RecordService(this.knex, this.meta, this.auth, this.hooks, this.events, trx);
+  }
+
+  get model(): Model {
+    return this.meta.model;
+  }
+
+  entity(name: string): EntityDef {
+    const e = this.model.entity(name);
+    if (!e) throw new AppError(404, 'NOT_FOUND', 'error.unknownEntity', { entity: name });
+    return e;
+  }
+
+  private db(): Knex | Knex.Transaction {
+    return this.trx ?? this.knex;
+  }
+
+  private readable(ctx: CallContext, e: EntityDef): string[] {
+    const { hidden } = this.auth().fieldAccess(ctx, e);
+    return [...SYSTEM_NAMES, ...e.columns.map((f) => f.name)].filter((n) => !hidden.has(n));
+  }
+
+  /** Base query: live rows of the entity within the caller's row scope. */
+  private base(ctx: CallContext, e: EntityDef, alias = 't'): Knex.QueryBuilder {
+    const qb = this.db()({ [alias]: e.table }).whereNull(`${alias}.deleted_at`);
+    const scope = this.auth().scope(ctx, e, alias);
+    if (scope) qb.andWhere((w) => scope(w));
+    return qb;
+  }
+
+  async list(ctx: CallContext, entityName: string, opts: ListOptions = {}, action = 'read'): Promise<ListResult> {
+    const e = this.entity(entityName);
+    await this.auth().assert(ctx, e, action);
+    const model = this.model;
+    const readable = this.readable(ctx, e);
+    const hidden = this.auth().fieldAccess(ctx, e).hidden;
+    const limit = opts.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      throw new AppError(400, 'BAD_REQUEST', 'error.badLimit', { max: MAX_LIMIT }, [{ path: '/limit', messageKey: 'error.badLimit', params: { max: MAX_LIMIT } }]);
+    const offset = opts.offset ?? 0;
+    if (!Number.isInteger(offset) || offset < 0) throw badFilter('error.badFilterShape', {}, '/offset');
+
+    const scopeFn = (t: EntityDef, a: string) => this.auth().scope(ctx, t, a);
+    const where = compileFilter(model, e, 't', opts.filter, scopeFn);
+    // A hidden field must not be usable to infer values either: refuse it in filters and sorts.
+    assertNoHiddenFields(opts.filter, hidden);
+
+    let fields = opts.fields?.length ? opts.fields : readable;
+    fields.forEach((f, i) => {
+      if (!readable.includes(f) && !(e.fields.get(f)?.kind === 'multiReference' && !hidden.has(f)))
+        throw badFilter('error.unknownField', { field: f }, `/fields/${i}`);
+    });
+    const multi = fields.filter((f) => e.fields.get(f)?.kind === 'multiReference');
+    fields = fields.filter((f) => !multi.includes(f));
+
+    const sort = (opts.sort?.length ? opts.sort : (e.schema['x-default-sort'] as string[] | undefined) ?? ['-id']).slice(0, 6);
+    const keys: { name: string; desc: boolean; column: string; ref?: { table: string; column: string; fk: string } }[] = [];
+    sort.forEach((s, i) => {
+      const desc = s.startsWith('-');
+      const name = desc ? s.slice(1) : s;
+      if (hidden.has(name.split('.')[0])) throw badFilter('error.badSort', { field: name }, `/sort/${i}`);
+      if (name.includes('.')) {
+        const [h, tl] = name.split('.');
+        const rf = e.fields.get(h);
+        const target = rf?.kind === 'reference' ? model.entity(rf.ref!) : undefined;
+        const tf = target && resolveOwn(target, tl);
+        if (!rf || !target || !tf || tf.kind === 'multiReference' || tf.kind === 'json' || tf.kind === 'attachment')
+          throw badFilter('error.badSort', { field: name }, `/sort/${i}`);
+        keys.push({ name, desc, column: tf.column, ref: { table: target.table, column: tf.column, fk: rf.column } });
+        return;
+      }
+      const f = resolveOwn(e, name);
+      if (!f || f.kind === 'multiReference' || f.kind === 'json' || f.kind === 'attachment') throw badFilter('error.badSort', { field: name }, `/sort/${i}`);
+      keys.push({ name, desc, column: f.column });
+    });
+    if (!keys.some((k) => k.name === 'id')) keys.push({ name: 'id', desc: keys[0]?.desc ?? true, column: 'id' });
+
+    const qb = this.base(ctx, e).where((w) => where(w));
+    const cols = selectList(e, 't', fields.includes('id') ? fields : ['id', ...fields]);
+    // Sort values travel in the cursor; select the sort columns under internal names.
+    keys.forEach((k, i) => {
+      if (k.ref) cols.push(this.knex.raw(`(select r.?? from ?? r where r.id = t.??) as ??`, [k.ref.column, k.ref.table, k.ref.fk, `$s${i}`]) as any);
+      else if (!fields.includes(k.name)) cols.push(`t.${k.column} as $s${i}`);
+    });
+    qb.select(cols);
+    for (const [i, k] of keys.entries()) {
+      if (k.ref) qb.orderByRaw(`?? ${k.desc ? 'desc' : 'asc'}`, [`$s${i}`]);
+      else qb.orderBy(`t.${k.column}`, k.desc ? 'desc' : 'asc');
+    }
+    if (opts.after) {
+      if (keys.some((k) => k.ref)) throw new AppError(400, 'BAD_REQUEST', 'error.badCursor', {}, [{ path: '/after', messageKey: 'error.badCursor' }]);
+      const values = decodeCursor(opts.after, keys.length);
+      qb.andWhere((w) => keysetAfter(w, keys.map((k) => `t.${k.column}`), keys.map((k) => k.desc), values));
+    } else if (offset) qb.offset(offset);
+    qb.limit(limit);
+
+    const rows: Record<string, any>[] = await qb;
+    const last = rows[rows.length - 1];
+    const nextCursor =
+      rows.length === limit && last && !keys.some((k) => k.ref)
+        ? encodeCursor(keys.map((k, i) => (fields.includes(k.name) || k.name === 'id' ? last[k.name] : last[`$s${i}`])))
+        : null;
+    for (const r of rows) for (let i = 0; i < keys.length; i++) delete r[`$s${i}`];
+    if (multi.length) await this.loadMulti(e, rows, multi);
+    if (opts.expand?.length) await this.expand(ctx, e, rows, opts.expand);
+
+    const result: ListResult = { data: rows, page: { limit, offset, nextCursor } };
+    if (opts.count) {
+      const c = await this.db()
+        .count({ n: '*' })
+        .from(this.base(ctx, e).where((w) => where(w)).select(this.knex.raw('1')).limit(COUNT_CAP + 1).as('c'))
+        .first();
+      const n = Number((c as any)?.n ?? 0);
+      result.page.total = Math.min(n, COUNT_CAP);
+      if (n > COUNT_CAP) result.page.totalCapped = true;
+    }
+    return result;
+  }
+
+  private async loadMulti(e: EntityDef, rows: Record<string, any>[], names: string[]) {
+    const ids = rows.map((r) => r.id);
+    for (const n of names) {
+      const f = e.fields.get(n)!;
+      const links: any[] = ids.length ? await this.db()(f.joinTable!).whereIn('owner_id', ids).orderBy(['owner_id', 'position']) : [];
+      const by = new Map<number, number[]>();
+      for (const l of links) by.set(l.owner_id, [...(by.get(l.owner_id) ?? []), l.target_id]);
+      for (const r of rows) r[n] = by.get(r.id) ?? [];
+    }
+  }
+
+  /** Adds `{field}$expanded` for reference fields, read through the target's own permissions and scope. */
+  private async expand(ctx: CallContext, e: EntityDef, rows: Record<string, any>[], names: string[]) {
+    for (const [i, n] of names.entries()) {
+      const f = e.fields.get(n);
+      if (!f || (f.kind !== 'reference' && f.kind !== 'multiReference') || this.auth().fieldAccess(ctx, e).hidden.has(n))
+        throw badFilter('error.unknownField', { field: n }, `/expand/${i}`);
+      if (f.kind === 'multiReference' && !(n in (rows[0] ?? {}))) await this.loadMulti(e, rows, [n]);
+      const ids = [...new Set(rows.flatMap((r) => (Array.isArray(r[n]) ? r[n] : r[n] != null ? [r[n]] : [])))];
+      if (!ids.length) continue;
+      let found: Record<string, any>[] = [];
+      try {
+        found = (await this.list(ctx, f.ref!, { filter: { id: { in: ids } }, limit: MAX_LIMIT })).data;
+      } catch (err) {
+        if (!(err instanceof AppError && err.status === 403)) throw err;
+      }
+      const by = new Map(found.map((r) => [r.id, r]));
+      for (const r of rows) {
+        if (Array.isArray(r[n])) r[`${n}$expanded`] = r[n].map((id: number) => by.get(id) ?? null);
+        else if (r[n] != null) r[`${n}$expanded`] = by.get(r[n]) ?? null;
+      }
+    }
+  }
+
+  async get(ctx: CallContext, entityName: string, id: number, opts: { fields?: string[]; expand?: string[] } = {}): Promise<Record<string, any>> {
+    if (!Number.isSafeInteger(id) || id < 1) throw notFound(entityName, id);
+    const e = this.entity(entityName);
+    const all = opts.fields ?? [...this.readable(ctx, e), ...[...e.fields.values()].filter((f) => f.kind === 'multiReference').map((f) => f.name)];
+    const r = await this.list(ctx, entityName, { filter: { id }, limit: 1, fields: all, expand: opts.expand, sort: ['id'] });
+    if (!r.data.length) throw notFound(entityName, id);
+    return r.data[0];
+  }
+
+  /** Input checks shared by create and update: read-only and hidden fields, unknown system fields. */
+  private cleanInput(ctx: CallContext, e: EntityDef, input: unknown, previous?: Record<string, any>): Record<string, any> {
+    if (!input || typeof input !== 'object' || Array.isArray(input)) throw new ValidationError(bilingual([{ path: '', message: 'object' }]));
+    const { readOnly, hidden } = this.auth().fieldAccess(ctx, e);
+    const out: Record<string, any> = {};
+    const problems: { path: string; key: string }[] = [];
+    for (const [k, v] of Object.entries(input as Record<string, any>)) {
+      if (SYSTEM_NAMES.includes(k)) continue; // id/version/audit columns are the engine's, never the client's
+      const f = e.fields.get(k);
+      if (f && (f.readOnly || readOnly.has(k) || hidden.has(k))) {
+        if (previous && JSON.stringify(previous[k] ?? null) === JSON.stringify(v ?? null)) continue;
+        problems.push({ path: `/${k}`, key: 'error.readOnlyField' });
+        continue;
+      }
+      out[k] = v;
+    }
+    if (problems.length) throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, problems.map((p) => ({ path: p.path, messageKey: p.key })));
+    return out;
+  }
+
+  async create(ctx: CallContext, entityName: string, input: unknown, opts: WriteOptions = {}): Promise<Record<string, any>> {
+    const e = this.entity(entityName);
+    await this.auth().assert(ctx, e, 'create');
+    const model = this.model;
+    const record = stripNulls(this.cleanInput(ctx, e, input));
+    validateRecord(model, e, record);
+    await this.hooks.run('beforeCreate', { ctx, entity: e, record, records: this });
+    return this.inTrx(opts, async (trx, svc) => {
+      for (const f of e.fields.values()) {
+        if (f.numbering && record[f.name] === undefined) {
+          const rule = model.set.numbering?.[f.numbering];
+          record[f.name] = await allocateNumber(trx, rule, {
+            record,
+            orgCode: (ctx.actor.orgCode as string) ?? undefined,
+            labCode: (ctx.actor.labCode as string) ?? undefined,
+            dictionaries: (name) => model.set.dictionary?.[name]?.items,
+          });
+        }
+      }
+      const row = toColumns(e, record);
+      Object.assign(row, { created_by: ctx.actor.id, updated_by: ctx.actor.id, org_id: ctx.actor.orgId ?? null, lab_id: ctx.actor.labId ?? null });
+      const [ins] = await mapDbErrors(e, () => trx(e.table).insert(row).returning('id'));
+      const id = Number(ins.id);
+      await this.writeMulti(trx, e, id, record);
+      const saved = await svc.get(ctx, e.name, id);
+      await writeAudit(trx, {
+        actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: id, action: 'create',
+        changes: diffRecords(null, saved, auditFields(e)), reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
+      });
+      await this.hooks.run('afterCreate', { ctx, entity: e, record: saved, trx, records: svc });
+      this.afterCommit(trx, { type: 'created', entity: e.name, id, record: saved, actorId: ctx.actor.id });
+      return saved;
+    });
+  }
+
+  async update(ctx: CallContext, entityName: string, id: number, input: unknown, opts: WriteOptions = {}): Promise<Record<string, any>> {
+    const e = this.entity(entityName);
+    await this.auth().assert(ctx, e, 'update');
+    const version = (input as any)?.version;
+    if (!Number.isInteger(version)) throw new AppError(400, 'VALIDATION_FAILED', 'error.versionRequired', {}, [{ path: '/version', messageKey: 'error.versionRequired' }]);
+    if (e.schema['x-reason-required'] && !opts.reason?.trim()) throw new AppError(400, 'VALIDATION_FAILED', 'error.reasonRequired', {}, [{ path: '/reason', messageKey: 'error.reasonRequired' }]);
+    const previous = await this.get(ctx, e.name, id);
+    if (previous.version !== version) throw conflict(previous.version);
+    const patch = this.cleanInput(ctx, e, input, previous);
+    const merged = stripNulls({ ...pickFields(e, previous), ...patch });
+    validateUpdate(this.model, e, merged, previous);
+    await this.hooks.run('beforeUpdate', { ctx, entity: e, record: merged, previous, records: this });
+    return this.inTrx(opts, async (trx, svc) => {
+      const row = toColumns(e, Object.fromEntries(Object.keys(patch).map((k) => [k, merged[k] ?? null])));
+      Object.assign(row, { updated_by: ctx.actor.id, updated_at: trx.fn.now(), version: version + 1 });
+      const scope = this.auth().scope(ctx, e, e.table);
+      const q = trx(e.table).where({ id, version }).whereNull('deleted_at');
+      if (scope) q.andWhere((w) => scope(w));
+      const n = await mapDbErrors(e, () => q.update(row));
+      if (n === 0) {
+        const cur = await trx(e.table).where({ id }).first('version', 'deleted_at');
+        if (!cur || cur.deleted_at) throw notFound(e.name, id);
+        throw conflict(cur.version);
+      }
+      await this.writeMulti(trx, e, id, patch);
+      const saved = await svc.get(ctx, e.name, id);
+      await writeAudit(trx, {
+        actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: id, action: 'update',
+        changes: diffRecords(previous, saved, auditFields(e)), reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
+      });
+      await this.hooks.run('afterUpdate', { ctx, entity: e, record: saved, previous, trx, records: svc });
+      this.afterCommit(trx, { type: 'updated', entity: e.name, id, record: saved, actorId: ctx.actor.id });
+      return saved;
+    });
+  }
+
+  async remove(ctx: CallContext, entityName: string, id: number, version: number | undefined, opts: WriteOptions = {}): Promise<Record<string, any>> {
+    const e = this.entity(entityName);
+    await this.auth().assert(ctx, e, 'delete');
+    const previous = await this.get(ctx, e.name, id);
+    if (version !== undefined && previous.version !== version) throw conflict(previous.version);
+    await this.hooks.run('beforeDelete', { ctx, entity: e, record: previous, previous, records: this });
+    return this.inTrx(opts, async (trx, svc) => {
+      const n = await trx(e.table)
+        .where({ id, version: previous.version })
+        .whereNull('deleted_at')
+        .update({ deleted_at: trx.fn.now(), updated_at: trx.fn.now(), updated_by: ctx.actor.id, version: previous.version + 1 });
+      if (n === 0) throw conflict((await trx(e.table).where({ id }).first('version'))?.version);
+      await writeAudit(trx, {
+        actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: id, action: 'delete',
+        changes: [{ field: 'deletedAt', from: null, to: new Date().toISOString() }], reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
+      });
+      await this.hooks.run('afterDelete', { ctx, entity: e, record: previous, previous, trx, records: svc });
+      this.afterCommit(trx, { type: 'deleted', entity: e.name, id, record: previous, actorId: ctx.actor.id });
+      return { ...previous, version: previous.version + 1 };
+    });
+  }
+
+  /** A named action (flow transition, plugin action) on one record, in one transaction with its audit row. */
+  async action(ctx: CallContext, entityName: string, id: number, action: string, input: unknown, opts: WriteOptions = {}): Promise<Record<string, any>> {
+    const e = this.entity(entityName);
+    const def = this.hooks.getAction(e.name, action);
+    if (!def) throw new AppError(404, 'NOT_FOUND', 'error.unknownAction', { action });
+    await this.auth().assert(ctx, e, action);
+    const body = (input ?? {}) as Record<string, any>;
+    if (def.input) {
+      const v = this.model.memo(`action:${e.name}:${action}`, () => createAjv().compile(def.input!));
+      if (!v(body)) throw new ValidationError(localizeErrors(v.errors));
+    }
+    const before = await this.get(ctx, e.name, id);
+    return this.inTrx(opts, async (trx, svc) => {
+      const out = await def.handler({ ctx, entity: e, record: before, input: body, trx, records: svc });
+      const after = out ?? (await svc.get(ctx, e.name, id));
+      await writeAudit(trx, {
+        actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: id, action: `action:${action}`,
+        changes: diffRecords(before, after, auditFields(e)), reason: opts.reason ?? body.comment ?? null, ip: ctx.ip, requestId: ctx.requestId,
+      });
+      this.afterCommit(trx, { type: 'action', action, entity: e.name, id, record: after, actorId: ctx.actor.id });
+      return after;
+    });
+  }
+
+  async history(ctx: CallContext, entityName: string, id: number): Promise<any[]> {
+    const e = this.entity(entityName);
+    await this.get(ctx, e.name, id); // permission and scope of the record itself
+    const hidden = this.auth().fieldAccess(ctx, e).hidden;
+    const rows = await this.db()('ct_audit').where({ entity: e.name, record_id: id }).orderBy('id');
+    return rows.map((r: any) => ({
+      id: Number(r.id), at: r.at, by: r.actor_id, byName: r.actor_name, action: r.action, reason: r.reason,
+      changes: Array.isArray(r.changes) ? r.changes.filter((c: any) => !hidden.has(c.field)) : r.changes,
+    }));
+  }
+
+  private async writeMulti(trx: Knex.Transaction, e: EntityDef, id: number, record: Record<string, any>) {
+    for (const f of e.fields.values()) {
+      if (f.kind !== 'multiReference' || !(f.name in record)) continue;
+      await trx(f.joinTable!).where({ owner_id: id }).delete();
+      const ids: number[] = record[f.name] ?? [];
+      if (ids.length) await mapDbErrors(e, () => trx(f.joinTable!).insert(ids.map((t, i) => ({ owner_id: id, target_id: t, position: i }))), f.name);
+    }
+  }
+
+  private async inTrx<T>(opts: WriteOptions, fn: (trx: Knex.Transaction, svc: RecordService) => Promise<T>): Promise<T> {
+    const outer = opts.trx ?? this.trx;
+    if (outer) return fn(outer, this.trx === outer ? this : this.withTrx(outer));
+    return this.knex.transaction((trx) => fn(trx, this.withTrx(trx)));
+  }
+
+  private afterCommit(trx: Knex.Transaction, ev: Parameters<RecordEvents['emitAfterCommit']>[0]) {
+    const p = (trx as any).executionPromise as Promise<unknown> | undefined;
+    if (p) p.then(() => this.events.emitAfterCommit(ev), () => {});
+    else this.events.emitAfterCommit(ev);
+  }
+}
+
+function conflict(current: number | undefined) {
+  return new AppError(409, 'VERSION_CONFLICT', 'error.versionConflict', { currentVersion: current }, [
+    { path: '/version', messageKey: 'error.versionConflict', params: { currentVersion: current } },
+  ]);
+}
+
+const bilingual = (d: { path: string; message: string }[]) => ({ 'zh-CN': d, en: d });
+
+function stripNulls(r: Record<string, any>): Record<string, any> {
+  const o: Record<string, any> = {};
+  for (const [k, v] of Object.entries(r)) if (v !== null && v !== undefined) o[k] = v;
+  return o;
+}
+
+function pickFields(e: EntityDef, r: Record<string, any>): Record<string, any> {
+  const o: Record<string, any> = {};
+  for (const f of e.fields.values()) if (r[f.name] !== undefined) o[f.name] = r[f.name];
+  return o;
+}
+
+const auditFields = (e: EntityDef) => [...e.fields.keys()];
+
+function toColumns(e: EntityDef, record: Record<string, any>): Record<string, any> {
+  const row: Record<string, any> = {};
+  for (const [k, v] of Object.entries(record)) {
+    const f: FieldDef | undefined = e.fields.get(k);
+    if (!f || f.kind === 'multiReference') continue;
+    row[f.column] = (f.kind === 'json' || f.kind === 'attachment') && v !== null ? JSON.stringify(v) : v;
+  }
+  return row;
+}
+
+/** PostgreSQL constraint errors become 400s naming the field, never 500s. */
+async function mapDbErrors<T>(e: EntityDef, fn: () => Promise<T>, fieldHint?: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (err: any) {
+    const fieldOf = (col?: string) => [...e.fields.values()].find((f) => f.column === col)?.name ?? fieldHint ?? '';
+    if (err?.code === '23503') {
+      const m = /Key \((\w+)\)=\((\d+)\)/.exec(err.detail ?? '');
+      const field = fieldHint ?? fieldOf(m?.[1]);
+      const target = e.fields.get(field)?.ref ?? '';
+      throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: `/${field}`, messageKey: 'error.refNotFound', params: { entity: target, id: m?.[2] ?? '' } }]);
+    }
+    if (err?.code === '23505') {
+      const m = /Key \((\w+)\)=/.exec(err.detail ?? '');
+      const field = fieldOf(m?.[1]);
+      throw new AppError(409, 'UNIQUE_VIOLATION', 'error.uniqueViolation', { field }, [{ path: `/${field}`, messageKey: 'error.uniqueViolation', params: { field } }]);
+    }
+    if (err?.code === '22003' || err?.code === '22001' || err?.code === '22P02' || err?.code === '22007' || err?.code === '22008') {
+      const field = fieldOf(/column "(\w+)"/.exec(err.message ?? '')?.[1]) || fieldHint || '';
+      throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: `/${field}`, messageKey: 'error.badFilterValue', params: { field, op: '' } }]);
+    }
+    throw err;
+  }
+}
+
+/** Keyset condition "row comes after values" for mixed directions with PostgreSQL's default null ordering. */
+function keysetAfter(qb: Knex.QueryBuilder, cols: string[], desc: boolean[], values: unknown[]) {
+  qb.where((outer) => {
+    for (let i = 0; i < cols.length; i++) {
+      outer.orWhere((w) => {
+        for (let j = 0; j < i; j++) {
+          if (values[j] === null) w.whereNull(cols[j]);
+          else w.where(cols[j], values[j] as any);
+        }
+        const v = values[i];
+        if (!desc[i]) {
+          // ASC: nulls last
+          if (v === null) w.whereRaw('false');
+          else w.where((x) => x.where(cols[i], '>', v as any).orWhereNull(cols[i]));
+        } else {
+          // DESC: nulls first
+          if (v === null) w.whereNotNull(cols[i]);
+          else w.where(cols[i], '<', v as any);
+        }
+      });
+    }
+  });
+}
+
+function assertNoHiddenFields(filter: unknown, hidden: Set<string>, path = '/filter'): void {
+  if (!hidden.size || !filter || typeof filter !== 'object') return;
+  for (const [k, v] of Object.entries(filter as Record<string, unknown>)) {
+    if (k === 'and' || k === 'or') (Array.isArray(v) ? v : []).forEach((s, i) => assertNoHiddenFields(s, hidden, `${path}/${k}/${i}`));
+    else if (k === 'not') assertNoHiddenFields(v, hidden, `${path}/not`);
+    else if (hidden.has(k.split('.')[0])) throw badFilter('error.unknownField', { field: k }, `${path}/${k}`);
+  }
+}

@@ -1,0 +1,169 @@
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config';
+import { createKnex } from './db/connection';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
+import { migrateLatest } from './db/migrate';
+import { registerCoreKinds, registerMetaKind, metaKinds } from './metadata/registry';
+import { loadMetadataFiles } from './metadata/loader';
+import { MetadataStore } from './metadata/store';
+import { RecordService } from './records/service';
+import { HookRegistry } from './records/hooks';
+import { RecordEvents } from './records/events';
+import { adminOnly, type Authorizer } from './records/access';
+import { SessionStore } from './auth/sessions';
+import { bootstrapAdmin } from './auth/users';
+import { createApp } from './http/app';
+import { discoverPlugins, type LoadedPlugin } from './plugins/host';
+import { registerMessages } from './i18n';
+import { numberingRuleSchema, numberingRuleIssues } from './numbering';
+import { numberingMessages } from './numbering/messages';
+import jobMessages from './jobs/messages';
+import { JobRunner } from './jobs';
+import { loadDemoData } from './metadata/demo';
+import { systemContext } from './context';
+import type { Services } from './services';
+import './i18n/messages';
+import './http/messages';
+
+export const VERSION: string = require('../package.json').version;
+const ROOT = path.resolve(__dirname, '..');
+
+let kindsRegistered = false;
+/** Metadata kinds are process-wide (a registry); plugins add theirs once. */
+export function registerKindsFor(plugins: LoadedPlugin[]): void {
+  if (kindsRegistered) return;
+  kindsRegistered = true;
+  registerMessages(numberingMessages);
+  registerMessages(jobMessages);
+  registerCoreKinds();
+  registerMetaKind({
+    kind: 'numbering',
+    folder: 'numbering',
+    schema: numberingRuleSchema,
+    check: (def) => numberingRuleIssues(def).map((i: any) => ({ path: i.path, message: i.messageKey })),
+  });
+  for (const p of plugins) {
+    if (p.messages) registerMessages(p.messages);
+    for (const k of p.metaKinds ?? []) if (!metaKinds().some((x) => x.kind === k.kind)) registerMetaKind(k);
+  }
+}
+
+export interface Server {
+  services: Services;
+  httpServer?: http.Server;
+  url?: string;
+  listen(port?: number, host?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  logger?: Logger;
+  /** Only these plugins (tests); default: all in config.pluginsDir. */
+  plugins?: string[];
+  print?: (msg: string) => void;
+}
+
+/** Composition root: config → database → plugins → metadata → services → http. */
+export async function createServer(config: Config, opts: ServerOptions = {}): Promise<Server> {
+  const log = opts.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'password', '*.password'] });
+  const print = opts.print ?? ((m: string) => process.stdout.write(m + '\n'));
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedDatabase({
+      dataDir: config.dataDir,
+      log: (m) => log.info(m),
+      onUnexpectedExit: (code, signal) => {
+        log.fatal({ code, signal }, 'embedded database stopped unexpectedly');
+        process.exit(1);
+      },
+    });
+    url = embedded.connectionString;
+  }
+  // Embedded PGlite runs one transaction at a time behind its socket; a smaller pool avoids idle waiting.
+  const knex: Knex = createKnex(url, { poolMax: embedded ? 8 : Number(process.env.DB_POOL_MAX ?? 20) });
+  try {
+    const plugins = discoverPlugins(config.pluginsDir, opts.plugins);
+    registerKindsFor(plugins);
+    await migrateLatest(knex, [path.join(ROOT, 'migrations'), ...plugins.filter((p) => p.migrations).map((p) => path.join(p.dir, p.migrations!))]);
+    const roots = [...config.metadataDirs, ...plugins.filter((p) => p.metadata).map((p) => path.join(p.dir, p.metadata!))];
+    const files = loadMetadataFiles(roots);
+    const meta = new MetadataStore(knex, files);
+    await meta.load();
+
+    const hooks = new HookRegistry();
+    const events = new RecordEvents();
+    let authorizer: Authorizer = adminOnly;
+    const records = new RecordService(knex, meta, () => authorizer, hooks, events);
+    const sessions = new SessionStore(knex, { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours });
+    const jobs = new JobRunner(knex, { log });
+    const services: Services = {
+      config, knex, dbKind: embedded ? 'pglite' : 'postgres', version: VERSION, log, meta, records, hooks, events, sessions, jobs,
+      get authorizer() {
+        return authorizer;
+      },
+      setAuthorizer: (a) => {
+        authorizer = a;
+      },
+      routeExtensions: [],
+      webEntries: plugins.filter((p) => p.web).map((p) => ({ plugin: p.name, entry: path.relative(ROOT, path.join(p.dir, p.web!)) })),
+    };
+    for (const p of plugins) {
+      await p.setup?.(services);
+      if (p.routes) services.routeExtensions.push(p.routes);
+    }
+
+    await bootstrapAdmin(knex, config.adminPassword, print);
+    if (config.loadDemoData) {
+      const done = await knex('ct_state').where({ key: 'demo-data' }).first();
+      const empty = !done && !(await knex('ct_audit').whereNotIn('entity', ['auth']).first('id'));
+      if (empty) {
+        const n = await loadDemoData(roots, records, systemContext());
+        await knex('ct_state').insert({ key: 'demo-data', value: JSON.stringify({ records: n, at: new Date().toISOString() }) }).onConflict('key').ignore();
+        log.info({ records: n }, 'demo data loaded');
+      }
+    }
+    if (config.runJobs) jobs.start();
+
+    const app = createApp(services);
+    const server: Server = {
+      services,
+      async listen(port = config.port, host = config.host) {
+        const hs = http.createServer(app.callback());
+        hs.requestTimeout = 120_000;
+        hs.headersTimeout = 30_000;
+        await new Promise<void>((res, rej) => hs.once('error', rej).listen(port, host, () => res()));
+        server.httpServer = hs;
+        const addr = hs.address() as { port: number };
+        server.url = `http://127.0.0.1:${addr.port}`;
+        return server.url;
+      },
+      async stop() {
+        if (server.httpServer) {
+          const hs = server.httpServer;
+          await new Promise<void>((res) => {
+            hs.close(() => res());
+            hs.closeIdleConnections?.();
+            setTimeout(() => hs.closeAllConnections?.(), 5000).unref();
+          });
+        }
+        await jobs.stop();
+        await knex.destroy();
+        if (embedded) await embedded.stop();
+      },
+    };
+    return server;
+  } catch (err) {
+    await knex.destroy().catch(() => {});
+    if (embedded) await embedded.stop().catch(() => {});
+    throw err;
+  }
+}
+
+export function webIsBuilt(config: Config): boolean {
+  return fs.existsSync(path.join(config.webDist, 'index.html'));
+}

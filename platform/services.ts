@@ -1,0 +1,31 @@
+import type { Knex } from 'knex';
+import type Router from '@koa/router';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import type { MetadataStore } from './metadata/store';
+import type { RecordService } from './records/service';
+import type { HookRegistry } from './records/hooks';
+import type { RecordEvents } from './records/events';
+import type { SessionStore } from './auth/sessions';
+import type { Authorizer } from './records/access';
+
+/** Everything the composition root wires together; routes, plugins and jobs receive this. */
+export interface Services {
+  config: Config;
+  knex: Knex;
+  dbKind: 'postgres' | 'pglite';
+  version: string;
+  log: Logger;
+  meta: MetadataStore;
+  records: RecordService;
+  hooks: HookRegistry;
+  events: RecordEvents;
+  sessions: SessionStore;
+  authorizer: Authorizer;
+  setAuthorizer(a: Authorizer): void;
+  /** Extra API routes (plugins, later platform modules) mounted under /api/v1. */
+  routeExtensions: ((api: Router, s: Services) => void)[];
+  /** Web entries contributed by plugins (served to the shell). */
+  webEntries: { plugin: string; entry: string }[];
+  jobs?: any;
+}
