@@ -1,0 +1,61 @@
+import dayjs from 'dayjs';
+import i18n, { type Lang } from '../i18n';
+import { dictLabel, enumLabel, type FieldSchema, type Meta, titleField } from '../meta';
+
+export function isDate(f?: FieldSchema): boolean {
+  return f?.format === 'date';
+}
+export function isDateTime(f?: FieldSchema): boolean {
+  return f?.format === 'date-time';
+}
+export function isNumber(f?: FieldSchema): boolean {
+  return f?.type === 'number' || f?.type === 'integer';
+}
+
+export function formatDate(v: unknown): string {
+  if (v == null || v === '') return '';
+  const d = dayjs(String(v));
+  return d.isValid() ? d.format('YYYY-MM-DD') : String(v);
+}
+export function formatDateTime(v: unknown): string {
+  if (v == null || v === '') return '';
+  const d = dayjs(String(v));
+  return d.isValid() ? d.format('YYYY-MM-DD HH:mm') : String(v);
+}
+
+/** Title of a referenced record, from `{field}$expanded`, else `#id`. */
+export function refTitle(meta: Meta, f: FieldSchema, field: string, record: Record<string, unknown> | undefined): string {
+  const id = record?.[field];
+  if (id == null || id === '') return '';
+  const exp = record?.[`${field}$expanded`] as Record<string, unknown> | undefined;
+  const tf = f['x-ref'] ? titleField(meta, f['x-ref']) : 'id';
+  const title = exp?.[tf];
+  return title != null && title !== '' ? String(title) : `#${String(id)}`;
+}
+
+/** Plain-text rendering of one field value (grid cells, history diffs). */
+export function formatValue(
+  meta: Meta,
+  f: FieldSchema | undefined,
+  field: string,
+  value: unknown,
+  lang: Lang,
+  record?: Record<string, unknown>,
+): string {
+  if (value == null || value === '') return '';
+  if (!f) return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (f['x-ref']) return record ? refTitle(meta, f, field, record) : `#${String(value)}`;
+  if (f['x-dictionary']) return dictLabel(meta, f['x-dictionary'], value, lang);
+  if (f.enum) return enumLabel(f, value, lang);
+  if (isDate(f)) return formatDate(value);
+  if (isDateTime(f)) return formatDateTime(value);
+  if (f.type === 'boolean') return value ? i18n.t('common.yes') : i18n.t('common.no');
+  if (f['x-type'] === 'attachment' && Array.isArray(value)) {
+    return value.map((a) => (a && typeof a === 'object' ? String((a as { name?: string }).name ?? '') : String(a))).join(', ');
+  }
+  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'number' && typeof f['x-scale'] === 'number' && f.type === 'number') {
+    return value.toLocaleString(lang, { maximumFractionDigits: f['x-scale'] });
+  }
+  return String(value);
+}

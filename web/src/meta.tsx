@@ -1,0 +1,149 @@
+import { createContext, useContext } from 'react';
+import { pick, type Lang } from './i18n';
+
+export type Label = string | { 'zh-CN'?: string; en?: string };
+
+export interface FieldSchema {
+  type?: string | string[];
+  format?: string;
+  enum?: unknown[];
+  readOnly?: boolean;
+  items?: FieldSchema;
+  'x-label'?: Label;
+  'x-dictionary'?: string;
+  'x-ref'?: string;
+  'x-type'?: 'text' | 'attachment' | 'json' | string;
+  'x-enum-labels'?: Record<string, Label>;
+  'x-scale'?: number;
+  [key: string]: unknown;
+}
+
+export interface EntitySchema {
+  $id: string;
+  'x-label'?: Label;
+  'x-title'?: string;
+  'x-module'?: string;
+  type: 'object';
+  required?: string[];
+  properties: Record<string, FieldSchema>;
+  [key: string]: unknown;
+}
+
+export interface FormSection {
+  key: string;
+  title?: Label;
+  fields: string[];
+}
+export interface FormDef {
+  $id: string;
+  entity: string;
+  label?: Label;
+  discriminator?: string;
+  sections: FormSection[];
+  variants?: { key: string; when: Record<string, unknown>; label?: Label; sections: FormSection[] }[];
+  widgets?: Record<string, string>;
+}
+export interface ListDef {
+  $id: string;
+  entity: string;
+  label?: Label;
+  columns: string[];
+  defaultSort?: string[];
+  quickSearch?: string[];
+}
+export interface DictionaryItem {
+  code: string;
+  label: Label;
+  enabled?: boolean;
+  [key: string]: unknown;
+}
+export interface DictionaryDef {
+  $id: string;
+  label?: Label;
+  items: DictionaryItem[];
+}
+export interface MenuItem {
+  key: string;
+  label: Label;
+  list?: string;
+  path?: string;
+  order?: number;
+}
+export interface MenuDef {
+  $id: string;
+  label: Label;
+  order?: number;
+  icon?: string;
+  items: MenuItem[];
+}
+
+export interface Meta {
+  version: string | number;
+  entities: Record<string, EntitySchema>;
+  forms: Record<string, FormDef>;
+  lists: Record<string, ListDef>;
+  dictionaries: Record<string, DictionaryDef>;
+  numbering: Record<string, unknown>;
+  menus: Record<string, MenuDef>;
+}
+
+export const MetaContext = createContext<Meta | null>(null);
+
+export function useMeta(): Meta {
+  const m = useContext(MetaContext);
+  if (!m) throw new Error('useMeta outside MetaContext');
+  return m;
+}
+
+export const SYSTEM_FIELDS = ['id', 'version', 'createdAt', 'createdBy', 'updatedAt', 'updatedBy', 'orgId', 'labId'];
+
+export function entityLabel(meta: Meta, entity: string, lang: Lang): string {
+  return pick(meta.entities[entity]?.['x-label'], lang, entity);
+}
+
+export function fieldLabel(meta: Meta, entity: string, field: string, lang: Lang): string {
+  return pick(meta.entities[entity]?.properties[field]?.['x-label'], lang, field);
+}
+
+export function titleField(meta: Meta, entity: string): string {
+  return meta.entities[entity]?.['x-title'] ?? 'id';
+}
+
+export function dictLabel(meta: Meta, dict: string, code: unknown, lang: Lang): string {
+  if (code == null || code === '') return '';
+  const item = meta.dictionaries[dict]?.items.find((i) => i.code === code);
+  return item ? pick(item.label, lang, String(code)) : String(code);
+}
+
+export function enumLabel(f: FieldSchema, value: unknown, lang: Lang): string {
+  if (value == null || value === '') return '';
+  const l = f['x-enum-labels']?.[String(value)];
+  return l ? pick(l, lang, String(value)) : String(value);
+}
+
+/** The form for an entity: the one with the same id, else any naming the entity. */
+export function formFor(meta: Meta, entity: string): FormDef | undefined {
+  const same = meta.forms[entity];
+  if (same && same.entity === entity) return same;
+  return Object.values(meta.forms).find((f) => f.entity === entity);
+}
+
+export function listFor(meta: Meta, entity: string): ListDef | undefined {
+  const same = meta.lists[entity];
+  if (same && same.entity === entity) return same;
+  return Object.values(meta.lists).find((l) => l.entity === entity);
+}
+
+/** Accept `{data: meta}` or the bare object; fill missing maps. */
+export function normalizeMeta(body: unknown): Meta {
+  const b = (body && typeof body === 'object' && 'data' in body ? (body as { data: unknown }).data : body) as Partial<Meta>;
+  return {
+    version: b.version ?? '',
+    entities: b.entities ?? {},
+    forms: b.forms ?? {},
+    lists: b.lists ?? {},
+    dictionaries: b.dictionaries ?? {},
+    numbering: b.numbering ?? {},
+    menus: b.menus ?? {},
+  };
+}

@@ -1,0 +1,180 @@
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { App, Button, Card, Descriptions, Empty, Image, Popconfirm, Result, Skeleton, Space, Tag, Timeline, Typography } from 'antd';
+import { DeleteOutlined, EditOutlined, PaperClipOutlined } from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import { api, errorText } from '../api';
+import { currentLang, pick } from '../i18n';
+import { entityLabel, fieldLabel, formFor, listFor, titleField, useMeta, type FieldSchema } from '../meta';
+import { Link, navigate } from '../router';
+import { useCrumbs } from '../shell/crumbs';
+import { formatDateTime, formatValue, refTitle } from '../lib/format';
+import { visibleSections } from '../form/schema';
+import { fileUrl, isImage, type Attachment } from '../form/widgets';
+import { recordActionSlots } from '../slots';
+
+type Data = Record<string, unknown>;
+
+interface HistoryEntry {
+  at: string;
+  by?: unknown;
+  byName?: string;
+  action: string;
+  changes?: { field: string; from: unknown; to: unknown }[];
+  reason?: string;
+}
+
+export default function RecordPage({ entity, id }: { entity: string; id: string }) {
+  const { t } = useTranslation();
+  const lang = currentLang();
+  const meta = useMeta();
+  const { message } = App.useApp();
+  const schema = meta.entities[entity];
+  const list = listFor(meta, entity);
+  const [record, setRecord] = useState<Data | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [history, setHistory] = useState<HistoryEntry[] | null>(null);
+  const [historyError, setHistoryError] = useState<string | null>(null);
+
+  const refFields = useMemo(() => Object.entries(schema?.properties ?? {}).filter(([, p]) => p['x-ref']).map(([k]) => k), [schema]);
+
+  const load = useCallback(() => {
+    setError(null);
+    api<{ data: Data }>(`/api/v1/data/${entity}/${id}`, { query: { expand: refFields.join(',') || undefined } })
+      .then((b) => setRecord(b.data))
+      .catch((e: unknown) => setError(errorText(e)));
+    api<{ data: HistoryEntry[] }>(`/api/v1/data/${entity}/${id}/history`)
+      .then((b) => setHistory(b.data ?? []))
+      .catch((e: unknown) => setHistoryError(errorText(e)));
+  }, [entity, id, refFields]);
+  useEffect(load, [load]);
+
+  const title = record ? String(record[titleField(meta, entity)] ?? `#${id}`) : `#${id}`;
+  useCrumbs([...(list ? [{ title: pick(list.label, lang, list.$id), href: `/list/${list.$id}` }] : []), { title }]);
+
+  const render = (field: string, f: FieldSchema | undefined, value: unknown): ReactNode => {
+    if (value == null || value === '') return <Typography.Text type="secondary">—</Typography.Text>;
+    if (f?.['x-ref'] && record) return <Link to={`/record/${f['x-ref']}/${String(value)}`}>{refTitle(meta, f, field, record)}</Link>;
+    if (f?.['x-type'] === 'attachment' && Array.isArray(value)) {
+      const files = value as Attachment[];
+      return (
+        <Space wrap>
+          <Image.PreviewGroup>
+            {files.filter(isImage).map((a) => (
+              <Image key={String(a.id)} src={fileUrl(a)} alt={a.name} width={72} height={72} className="ct-thumb" />
+            ))}
+          </Image.PreviewGroup>
+          {files.filter((a) => !isImage(a)).map((a) => (
+            <a key={String(a.id)} href={fileUrl(a)} target="_blank" rel="noreferrer">
+              <PaperClipOutlined /> {a.name}
+            </a>
+          ))}
+        </Space>
+      );
+    }
+    if (f?.['x-type'] === 'json' || (typeof value === 'object' && !Array.isArray(value))) {
+      return <pre style={{ margin: 0, whiteSpace: 'pre-wrap' }}>{JSON.stringify(value, null, 2)}</pre>;
+    }
+    if (f?.['x-type'] === 'text') return <span style={{ whiteSpace: 'pre-wrap' }}>{String(value)}</span>;
+    if (f?.['x-dictionary'] || f?.enum) return <Tag>{formatValue(meta, f, field, value, lang, record ?? undefined)}</Tag>;
+    return formatValue(meta, f, field, value, lang, record ?? undefined);
+  };
+
+  const remove = async () => {
+    try {
+      await api(`/api/v1/data/${entity}/${id}`, { method: 'DELETE', query: { version: record?.version as number } });
+      void message.success(t('record.deletedOk'));
+      void navigate(list ? `/list/${list.$id}` : '/', { replace: true });
+    } catch (e) {
+      void message.error(errorText(e));
+    }
+  };
+
+  if (!schema) return <Result status="404" title={t('form.unknownEntity', { id: entity })} />;
+  if (error) return <Result status="error" title={t('error.loadFailed')} subTitle={error} extra={<Button onClick={load}>{t('common.retry')}</Button>} />;
+  if (!record) return <div className="ct-page"><Skeleton active paragraph={{ rows: 10 }} /></div>;
+
+  const sections = visibleSections(meta, entity, formFor(meta, entity), record, lang);
+  const shown = new Set(sections.flatMap((s) => s.fields));
+  const rest = Object.keys(schema.properties).filter((f) => !shown.has(f) && record[f] != null && record[f] !== '');
+  if (rest.length) sections.push({ key: '_other', title: t('form.other'), fields: rest });
+
+  const changeText = (field: string, v: unknown) => {
+    const f = schema.properties[field];
+    if (v == null || v === '') return '—';
+    return formatValue(meta, f, field, v, lang) || '—';
+  };
+  const actionLabel = (a: string) => (a === 'create' ? t('record.created') : a === 'update' ? t('record.updated') : a === 'delete' ? t('record.deleted') : a);
+
+  return (
+    <div className="ct-page" style={{ maxWidth: 1200 }}>
+      <div className="ct-toolbar">
+        <Typography.Title level={4} style={{ margin: 0 }}>
+          {entityLabel(meta, entity, lang)} · {title}
+        </Typography.Title>
+        <span className="ct-spacer" />
+        {recordActionSlots.map((Slot, i) => (
+          <Slot key={i} entity={entity} record={record} reload={load} />
+        ))}
+        <Button type="primary" icon={<EditOutlined />} onClick={() => void navigate(`/form/${entity}/${id}/edit`)}>
+          {t('common.edit')}
+        </Button>
+        <Popconfirm title={t('record.confirmDelete')} onConfirm={() => void remove()} okButtonProps={{ danger: true }}>
+          <Button danger icon={<DeleteOutlined />} aria-label={t('common.delete')}>
+            {t('common.delete')}
+          </Button>
+        </Popconfirm>
+      </div>
+      {sections.map((s) => (
+        <Card key={s.key} size="small" title={s.title || t('record.details')} className="ct-section">
+          <Descriptions size="small" column={{ xs: 1, sm: 1, md: 2, lg: 2, xl: 3, xxl: 3 }} bordered>
+            {s.fields.map((f) => (
+              <Descriptions.Item key={f} label={fieldLabel(meta, entity, f, lang)} span={schema.properties[f]?.['x-type'] ? 'filled' : 1}>
+                {render(f, schema.properties[f], record[f])}
+              </Descriptions.Item>
+            ))}
+          </Descriptions>
+        </Card>
+      ))}
+      <Card size="small" title={t('record.system')} className="ct-section">
+        <Descriptions size="small" column={{ xs: 1, md: 2, xl: 4 }}>
+          <Descriptions.Item label={t('record.version')}>{String(record.version ?? '')}</Descriptions.Item>
+          <Descriptions.Item label={t('record.createdAt')}>{formatDateTime(record.createdAt)}</Descriptions.Item>
+          <Descriptions.Item label={t('record.updatedAt')}>{formatDateTime(record.updatedAt)}</Descriptions.Item>
+          <Descriptions.Item label={t('record.updatedBy')}>{String(record.updatedByName ?? record.updatedBy ?? '')}</Descriptions.Item>
+        </Descriptions>
+      </Card>
+      <Card size="small" title={t('record.history')} className="ct-section">
+        {historyError ? (
+          <Typography.Text type="secondary">{historyError}</Typography.Text>
+        ) : history == null ? (
+          <Skeleton active />
+        ) : history.length === 0 ? (
+          <Empty description={t('record.noHistory')} image={Empty.PRESENTED_IMAGE_SIMPLE} />
+        ) : (
+          <Timeline
+            items={history.map((h, i) => ({
+              key: i,
+              color: h.action === 'create' ? 'green' : h.action === 'delete' ? 'red' : 'blue',
+              children: (
+                <div>
+                  <Typography.Text strong>{actionLabel(h.action)}</Typography.Text>{' '}
+                  <Typography.Text type="secondary">
+                    {formatDateTime(h.at)} · {h.byName ?? String(h.by ?? '')}
+                  </Typography.Text>
+                  {h.reason && <div>{h.reason}</div>}
+                  {(h.changes ?? []).map((c) => (
+                    <div key={c.field} style={{ fontSize: 13 }}>
+                      {fieldLabel(meta, entity, c.field, lang)}: <Typography.Text delete type="secondary">{changeText(c.field, c.from)}</Typography.Text>
+                      {' → '}
+                      <Typography.Text>{changeText(c.field, c.to)}</Typography.Text>
+                    </div>
+                  ))}
+                </div>
+              ),
+            }))}
+          />
+        )}
+      </Card>
+    </div>
+  );
+}

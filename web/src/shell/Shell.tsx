@@ -1,0 +1,198 @@
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { Alert, Badge, Breadcrumb, Button, Dropdown, Empty, Layout, Menu, Result, Space, Spin, Tooltip } from 'antd';
+import {
+  BellOutlined, KeyOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined, UserOutlined,
+} from '@ant-design/icons';
+import { useTranslation } from 'react-i18next';
+import { api, ApiError, errorText, unwrap } from '../api';
+import { useAuth, userDisplayName } from '../auth';
+import { currentLang, pick } from '../i18n';
+import { MetaContext, normalizeMeta, type Meta } from '../meta';
+import { Link, matchPath, navigate, useLocation } from '../router';
+import LangSwitch from '../LangSwitch';
+import ChangePasswordPage from '../pages/ChangePasswordPage';
+import { CrumbContext, type Crumb } from './crumbs';
+import { menuIcon } from './menuIcons';
+import FullPageSpin from '../FullPageSpin';
+
+const ListPage = lazy(() => import('../pages/ListPage'));
+const FormPage = lazy(() => import('../pages/FormPage'));
+const RecordPage = lazy(() => import('../pages/RecordPage'));
+
+const { Header, Sider, Content } = Layout;
+
+function useInboxCount(): number | null {
+  const [count, setCount] = useState<number | null>(null);
+  useEffect(() => {
+    let stop = false;
+    const load = () =>
+      api('/api/v1/inbox/counts')
+        .then((b) => {
+          const c = unwrap<{ pending?: number }>(b);
+          if (!stop) setCount(typeof c?.pending === 'number' ? c.pending : null);
+        })
+        .catch(() => {
+          // No inbox on this server (404) or a hiccup: simply show no badge.
+          if (!stop) setCount(null);
+        });
+    void load();
+    const timer = window.setInterval(() => void load(), 60_000);
+    return () => {
+      stop = true;
+      window.clearInterval(timer);
+    };
+  }, []);
+  return count;
+}
+
+function Routes() {
+  const { t } = useTranslation();
+  const { path } = useLocation();
+  let m: Record<string, string> | null;
+  if ((m = matchPath('/list/:listId', path))) return <ListPage key={m.listId} listId={m.listId} />;
+  if ((m = matchPath('/form/:entity/new', path))) return <FormPage key={`${m.entity}/new`} entity={m.entity} />;
+  if ((m = matchPath('/form/:entity/:id/edit', path))) return <FormPage key={`${m.entity}/${m.id}`} entity={m.entity} id={m.id} />;
+  if ((m = matchPath('/record/:entity/:id', path))) return <RecordPage key={`${m.entity}/${m.id}`} entity={m.entity} id={m.id} />;
+  if (path === '/change-password') return <ChangePasswordPage />;
+  if (path === '/inbox') return <Empty style={{ marginTop: 80 }} description={t('shell.inboxSoon')} />;
+  if (path === '/' || path === '') return <Result status="info" title={t('shell.welcome')} subTitle={t('shell.welcomeHint')} />;
+  return <Result status="404" title="404" subTitle={t('error.notFound')} extra={<Link to="/">{t('common.home')}</Link>} />;
+}
+
+export default function Shell() {
+  const { t, i18n } = useTranslation();
+  const lang = currentLang();
+  const { user, logout } = useAuth();
+  const loc = useLocation();
+  const [meta, setMeta] = useState<Meta | null>(null);
+  const [metaError, setMetaError] = useState<string | null>(null);
+  const [collapsed, setCollapsed] = useState(window.innerWidth < 900);
+  const [crumbs, setCrumbsState] = useState<Crumb[]>([]);
+  const setCrumbs = useCallback((c: Crumb[]) => setCrumbsState(c), []);
+  const pending = useInboxCount();
+
+  const loadMeta = useCallback(() => {
+    setMetaError(null);
+    api('/api/v1/meta')
+      .then((b) => setMeta(normalizeMeta(b)))
+      .catch((e: unknown) => {
+        if (!(e instanceof ApiError && e.status === 401)) setMetaError(errorText(e));
+      });
+  }, []);
+  useEffect(loadMeta, [loadMeta]);
+
+  const menus = useMemo(
+    () => Object.values(meta?.menus ?? {}).sort((a, b) => (a.order ?? 0) - (b.order ?? 0)),
+    [meta],
+  );
+  const menuItems = useMemo(
+    () =>
+      menus.map((m) => ({
+        key: `menu:${m.$id}`,
+        icon: menuIcon(m.icon),
+        label: pick(m.label, lang, m.$id),
+        children: [...m.items]
+          .sort((a, b) => (a.order ?? 0) - (b.order ?? 0))
+          .map((it) => ({ key: it.list ? `/list/${it.list}` : (it.path ?? it.key), label: pick(it.label, lang, it.key) })),
+      })),
+    [menus, lang, i18n.language],
+  );
+  const selectedKey = useMemo(() => {
+    const lm = matchPath('/list/:listId', loc.path);
+    if (lm) return `/list/${lm.listId}`;
+    const em = matchPath('/record/:entity/:id', loc.path) ?? matchPath('/form/:entity/:id/edit', loc.path) ?? matchPath('/form/:entity/new', loc.path);
+    if (em && meta) {
+      const list = Object.values(meta.lists).find((l) => l.entity === em.entity);
+      if (list) return `/list/${list.$id}`;
+    }
+    return loc.path;
+  }, [loc.path, meta]);
+  const openKeys = useMemo(
+    () => menus.filter((m) => m.items.some((it) => `/list/${it.list}` === selectedKey)).map((m) => `menu:${m.$id}`),
+    [menus, selectedKey],
+  );
+  const [userOpenKeys, setUserOpenKeys] = useState<string[] | null>(null);
+
+  if (metaError) {
+    return (
+      <div className="ct-center">
+        <Result status="error" title={t('error.loadFailed')} subTitle={metaError} extra={<Button onClick={loadMeta}>{t('common.retry')}</Button>} />
+      </div>
+    );
+  }
+  if (!meta) return <FullPageSpin />;
+
+  return (
+    <MetaContext.Provider value={meta}>
+      <CrumbContext.Provider value={setCrumbs}>
+        <Layout style={{ minHeight: '100%' }}>
+          <Sider
+            collapsible
+            collapsed={collapsed}
+            onCollapse={setCollapsed}
+            trigger={null}
+            width={220}
+            collapsedWidth={56}
+            breakpoint="lg"
+            style={{ position: 'sticky', top: 0, height: '100vh', overflow: 'auto' }}
+          >
+            <div className="ct-logo">{collapsed ? 'CT' : t('app.short')}</div>
+            <Menu
+              theme="dark"
+              mode="inline"
+              selectedKeys={[selectedKey]}
+              openKeys={collapsed ? undefined : (userOpenKeys ?? openKeys)}
+              onOpenChange={(k) => setUserOpenKeys(k)}
+              items={menuItems}
+              onClick={({ key }) => void navigate(key)}
+            />
+          </Sider>
+          <Layout>
+            <Header className="ct-header">
+              <Button
+                type="text"
+                aria-label={collapsed ? t('shell.expand') : t('shell.collapse')}
+                icon={collapsed ? <MenuUnfoldOutlined /> : <MenuFoldOutlined />}
+                onClick={() => setCollapsed(!collapsed)}
+              />
+              <Breadcrumb
+                style={{ flex: 1, minWidth: 0 }}
+                items={[{ title: <Link to="/">{t('common.home')}</Link> }, ...crumbs.map((c) => ({ title: c.href ? <Link to={c.href}>{c.title}</Link> : c.title }))]}
+              />
+              <Space size="middle">
+                <Tooltip title={t('shell.todo')}>
+                  <Link to="/inbox" aria-label={t('shell.todo')}>
+                    <Badge count={pending ?? 0} size="small" overflowCount={99}>
+                      <BellOutlined style={{ fontSize: 18, color: 'rgba(0,0,0,.65)' }} />
+                    </Badge>
+                  </Link>
+                </Tooltip>
+                <LangSwitch size="small" />
+                <Dropdown
+                  trigger={['click']}
+                  menu={{
+                    items: [
+                      { key: 'pw', icon: <KeyOutlined />, label: t('shell.changePassword'), onClick: () => void navigate('/change-password') },
+                      { type: 'divider' },
+                      { key: 'logout', icon: <LogoutOutlined />, label: t('shell.logout'), onClick: () => void logout() },
+                    ],
+                  }}
+                >
+                  <Button type="text" icon={<UserOutlined />} aria-label={t('shell.userMenu')}>
+                    <span className="ct-username">{userDisplayName(user)}</span>
+                  </Button>
+                </Dropdown>
+              </Space>
+            </Header>
+            <Content>
+              {menus.length === 0 && <Alert type="info" banner message={t('common.empty')} />}
+              <Suspense fallback={<div className="ct-center"><Spin /></div>}>
+                <Routes />
+              </Suspense>
+            </Content>
+          </Layout>
+        </Layout>
+      </CrumbContext.Provider>
+    </MetaContext.Provider>
+  );
+}
