@@ -16,6 +16,7 @@ import { RecordEvents } from './records/events';
 import { adminOnly, type Authorizer } from './records/access';
 import { SessionStore } from './auth/sessions';
 import { bootstrapAdmin } from './auth/users';
+import { installSecurity, registerSecurityKinds } from './auth';
 import { createApp } from './http/app';
 import { discoverPlugins, type LoadedPlugin } from './plugins/host';
 import { registerMessages } from './i18n';
@@ -40,6 +41,7 @@ export function registerKindsFor(plugins: LoadedPlugin[]): void {
   registerMessages(numberingMessages);
   registerMessages(jobMessages);
   registerCoreKinds();
+  registerSecurityKinds();
   registerMetaKind({
     kind: 'numbering',
     folder: 'numbering',
@@ -112,6 +114,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
       routeExtensions: [],
       webEntries: plugins.filter((p) => p.web).map((p) => ({ plugin: p.name, entry: path.relative(ROOT, path.join(p.dir, p.web!)) })),
     };
+    installSecurity(services);
     for (const p of plugins) {
       await p.setup?.(services);
       if (p.routes) services.routeExtensions.push(p.routes);

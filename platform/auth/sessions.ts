@@ -13,6 +13,7 @@ export interface SessionPolicy {
 interface Cached {
   actor: Actor;
   sessionId: number;
+  kind: string;
   at: number;
 }
 
@@ -25,16 +26,27 @@ export class SessionStore {
   private lastTouch = new Map<number, number>();
   constructor(private knex: Knex, private policy: SessionPolicy, private ttlMs = 2000) {}
 
-  async create(userId: number, kind: 'session' | 'api', meta: { ip?: string; userAgent?: string; expiresAt?: Date }): Promise<{ token: string; id: number }> {
+  async create(
+    userId: number,
+    kind: 'session' | 'api',
+    meta: { ip?: string; userAgent?: string; expiresAt?: Date; name?: string; role?: string; createdBy?: number | null },
+    db: Knex | Knex.Transaction = this.knex,
+  ): Promise<{ token: string; id: number }> {
     const token = newToken();
     const expires = meta.expiresAt ?? new Date(Date.now() + this.policy.absoluteHours * 3600_000);
-    const [row] = await this.knex('ct_session')
-      .insert({ token_hash: sha256(token), user_id: userId, kind, expires_at: expires, ip: meta.ip ?? null, user_agent: meta.userAgent?.slice(0, 300) ?? null })
+    const [row] = await db('ct_session')
+      .insert({
+        token_hash: sha256(token), user_id: userId, kind, expires_at: expires, ip: meta.ip ?? null, user_agent: meta.userAgent?.slice(0, 300) ?? null,
+        name: meta.name ?? null, role: meta.role ?? null, created_by: meta.createdBy ?? null,
+      })
       .returning('id');
     return { token, id: Number(row.id) };
   }
 
-  async resolve(token: string, loadActor: (userId: number) => Promise<Actor | null>): Promise<{ actor: Actor; sessionId: number } | null> {
+  async resolve(
+    token: string,
+    loadActor: (userId: number, session: { kind: string; role: string | null }) => Promise<Actor | null>,
+  ): Promise<{ actor: Actor; sessionId: number; kind: string } | null> {
     const h = sha256(token);
     const now = Date.now();
     const c = this.cache.get(h);
@@ -46,9 +58,9 @@ export class SessionStore {
     if (!s) return null;
     const idleLimit = this.policy.idleMinutes * 60_000;
     if (new Date(s.expires_at).getTime() < now || (s.kind === 'session' && new Date(s.last_seen_at).getTime() + idleLimit < now)) return null;
-    const actor = await loadActor(Number(s.user_id));
+    const actor = await loadActor(Number(s.user_id), { kind: s.kind, role: s.role ?? null });
     if (!actor) return null;
-    const entry = { actor, sessionId: Number(s.id), at: now };
+    const entry = { actor, sessionId: Number(s.id), at: now, kind: String(s.kind) };
     if (this.cache.size > 10000) this.cache.clear();
     this.cache.set(h, entry);
     this.touch(entry.sessionId, now);
@@ -62,12 +74,21 @@ export class SessionStore {
     this.knex('ct_session').where({ id }).update({ last_seen_at: new Date(now) }).catch(() => {});
   }
 
-  async revoke(where: { token?: string; userId?: number; id?: number }): Promise<void> {
-    const q = this.knex('ct_session').whereNull('revoked_at');
+  /** Revokes matching sessions/tokens; `kind` limits it (a password change ends sessions, not integration tokens). */
+  async revoke(where: { token?: string; userId?: number; id?: number; kind?: 'session' | 'api' }, db: Knex | Knex.Transaction = this.knex): Promise<number> {
+    if (!where.token && !where.userId && !where.id) return 0;
+    const q = db('ct_session').whereNull('revoked_at');
     if (where.token) q.where({ token_hash: sha256(where.token) });
     if (where.userId) q.where({ user_id: where.userId });
     if (where.id) q.where({ id: where.id });
-    await q.update({ revoked_at: new Date() });
+    if (where.kind) q.where({ kind: where.kind });
+    const n = await q.update({ revoked_at: new Date() });
+    this.cache.clear();
+    return n;
+  }
+
+  /** Forget cached actors (roles or memberships changed). */
+  clearCache(): void {
     this.cache.clear();
   }
 }

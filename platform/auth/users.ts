@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Actor } from '../context';
 import { hashPassword } from './passwords';
+import { orgTree } from './org';
 
 export function actorFromUser(u: any): Actor {
   return {
@@ -11,9 +12,52 @@ export function actorFromUser(u: any): Actor {
   };
 }
 
-export async function loadActor(knex: Knex, userId: number): Promise<Actor | null> {
+/** Roles whose definition says `admin: true` make the actor an administrator (set by the access module). */
+let adminRoles: () => Set<string> = () => new Set(['systemAdmin']);
+export function setAdminRoles(fn: () => Set<string>): void {
+  adminRoles = fn;
+}
+
+/**
+ * The actor behind a session or API token, with the facts row scopes need: roles, member labs (`labIds`), the org
+ * units at or below the memberships (`orgSubtree`), and the org/lab codes numbering rules use. An API token acts
+ * with its one role only (never the user's admin flag).
+ */
+export async function loadActor(knex: Knex, userId: number, session?: { kind?: string; role?: string | null }): Promise<Actor | null> {
   const u = await knex('ct_user').where({ id: userId, disabled: false }).first();
-  return u ? actorFromUser(u) : null;
+  if (!u) return null;
+  const a = actorFromUser(u);
+  const [roleRows, orgRows, tree] = await Promise.all([
+    knex('ct_user_role').where({ user_id: userId }).select('role'),
+    knex('ct_user_org').where({ user_id: userId }).select('org_id'),
+    orgTree(knex),
+  ]);
+  let roles = roleRows.map((r: any) => String(r.role)).sort();
+  if (session?.kind === 'api') {
+    roles = session.role && (roles.includes(session.role) || a.isAdmin) ? [session.role] : [];
+    a.isAdmin = false;
+  }
+  a.roles = roles;
+  if (roles.some((r) => adminRoles().has(r))) a.isAdmin = true;
+  const units = new Set<number>(orgRows.map((r: any) => Number(r.org_id)));
+  if (a.orgId) units.add(a.orgId);
+  const labIds = new Set<number>();
+  const subtree = new Set<number>();
+  for (const id of units) {
+    const lab = tree.labOf(id);
+    if (lab) labIds.add(lab.id);
+    else for (const s of tree.subtree(id)) if (tree.byId.get(s)?.kind === 'lab') labIds.add(s);
+    for (const s of tree.subtree(id)) subtree.add(s);
+  }
+  a.labIds = [...labIds];
+  a.orgSubtree = [...subtree];
+  a.orgIds = [...units];
+  if (a.orgId) {
+    a.orgCode = (tree.ofKind(a.orgId, 'centre') ?? tree.ofKind(a.orgId, 'company'))?.code;
+    a.labCode = tree.labOf(a.orgId)?.code;
+    if (a.labId == null) a.labId = tree.labOf(a.orgId)?.id ?? null;
+  }
+  return a;
 }
 
 /**

@@ -1,0 +1,185 @@
+import type { Knex } from 'knex';
+import { forbidden } from '../errors';
+import type { Actor, CallContext } from '../context';
+import type { EntityDef, Model } from '../metadata/model';
+import type { MetadataStore } from '../metadata/store';
+import type { Authorizer, RecordAction } from '../records/access';
+import { compileFilter } from '../records/filter';
+import { jsonLogicToFilter, type Permission, type RoleDef, type RowScope } from './roles';
+
+/** What a set of roles may do on one entity, compiled once per metadata version and role set. */
+export interface EntityAcl {
+  /** action → scopes of the grants giving it ('all' anywhere = no predicate). */
+  actions: Map<string, RowScope[]>;
+  wildcard: RowScope[];
+  hidden: Set<string>;
+  readOnly: Set<string>;
+  unmask: Set<string>;
+}
+
+const intersect = (sets: Set<string>[]): Set<string> => {
+  if (!sets.length) return new Set();
+  const [first, ...rest] = sets;
+  return new Set([...first].filter((x) => rest.every((s) => s.has(x))));
+};
+
+export function rolesOf(model: Model): Record<string, RoleDef> {
+  return (model.set.role ?? {}) as Record<string, RoleDef>;
+}
+
+/** A role's permissions for one entity: its entries naming the entity, else those of its module, else its '*' entries. */
+function permsFor(role: RoleDef, e: EntityDef): Permission[] {
+  const all = role.permissions ?? [];
+  const own = all.filter((p) => p.entity === e.name);
+  if (own.length) return own;
+  const mod = e.schema['x-module'] ? all.filter((p) => p.module === e.schema['x-module']) : [];
+  return mod.length ? mod : all.filter((p) => p.entity === '*');
+}
+
+export function compileAcl(model: Model, roles: string[], e: EntityDef): EntityAcl {
+  const defs = rolesOf(model);
+  const defaultScope: RowScope = e.scope === 'global' ? 'all' : e.scope === 'org' ? 'orgSubtree' : 'lab';
+  const actions = new Map<string, RowScope[]>();
+  const wildcard: RowScope[] = [];
+  const hiddenPerRole: Set<string>[] = [];
+  const lockedPerRole: Set<string>[] = [];
+  const unmask = new Set<string>();
+  for (const name of roles) {
+    const role = defs[name];
+    if (!role) continue;
+    const perms = permsFor(role, e);
+    if (!perms.length) continue;
+    const hidden = new Set<string>();
+    const locked = new Set<string>();
+    let reads = false;
+    let writes = false;
+    for (const p of perms) {
+      const scope = p.scope ?? defaultScope;
+      for (const a of p.actions) {
+        if (a === '*') wildcard.push(scope);
+        else actions.set(a, [...(actions.get(a) ?? []), scope]);
+      }
+      const r = p.actions.includes('read') || p.actions.includes('*');
+      const w = p.actions.some((a) => a === 'create' || a === 'update' || a === '*');
+      reads ||= r;
+      writes ||= w;
+      for (const [f, rule] of Object.entries(p.fields ?? {})) {
+        if (rule === 'hidden') hidden.add(f);
+        locked.add(f);
+      }
+      for (const f of p.unmask ?? []) {
+        if (f !== '*') unmask.add(f);
+        else for (const fd of e.fields.values()) if (fd.encrypted) unmask.add(fd.name);
+      }
+    }
+    if (reads) hiddenPerRole.push(hidden);
+    if (writes) lockedPerRole.push(locked);
+  }
+  // A field is hidden only if every role that can read the entity hides it; same for read-only and writing roles.
+  return { actions, wildcard, hidden: intersect(hiddenPerRole), readOnly: intersect(lockedPerRole), unmask };
+}
+
+function scopesFor(acl: EntityAcl, action: string): RowScope[] {
+  return [...(acl.actions.get(action) ?? []), ...acl.wildcard];
+}
+
+const NONE = { hidden: new Set<string>(), readOnly: new Set<string>() };
+
+/** One scope as a knex predicate on `alias`; unknown actor facts deny (never widen). */
+function scopePredicate(model: Model, e: EntityDef, alias: string, scope: RowScope, actor: Actor): (qb: Knex.QueryBuilder) => void {
+  const ids = (v: unknown) => (Array.isArray(v) ? v.map(Number).filter(Number.isSafeInteger) : []);
+  switch (scope) {
+    case 'all':
+      return (qb) => qb.whereRaw('true');
+    case 'own':
+      return actor.id == null ? (qb) => qb.whereRaw('false') : (qb) => qb.where(`${alias}.created_by`, actor.id as number);
+    case 'lab': {
+      const labs = ids(actor.labIds);
+      return labs.length ? (qb) => qb.whereIn(`${alias}.lab_id`, labs) : (qb) => qb.whereRaw('false');
+    }
+    case 'orgSubtree': {
+      const orgs = ids(actor.orgSubtree);
+      return orgs.length ? (qb) => qb.where((w) => w.whereIn(`${alias}.org_id`, orgs).orWhereIn(`${alias}.lab_id`, orgs)) : (qb) => qb.whereRaw('false');
+    }
+    default: {
+      try {
+        const filter = jsonLogicToFilter(scope.jsonLogic, actor);
+        return compileFilter(model, e, alias, filter, () => null);
+      } catch {
+        return (qb) => qb.whereRaw('false');
+      }
+    }
+  }
+}
+
+export function combinedScope(model: Model, e: EntityDef, alias: string, scopes: RowScope[], actor: Actor): ((qb: Knex.QueryBuilder) => void) | null {
+  if (!scopes.length) return (qb) => qb.whereRaw('false');
+  if (scopes.includes('all')) return null;
+  const preds = [...new Map(scopes.map((s) => [JSON.stringify(s), s])).values()].map((s) => scopePredicate(model, e, alias, s, actor));
+  return (qb) =>
+    qb.where((w) => {
+      for (const p of preds) w.orWhere((x) => p(x));
+    });
+}
+
+/**
+ * The role-based Authorizer: permissions from role metadata (plus admin overlays), compiled per metadata version
+ * and role set and memoised on the Model, so a role overlay (a new Model via MetadataStore.onChange) invalidates
+ * every cached lookup at once. Everything here is synchronous: the actor already carries its roles and org facts.
+ */
+export class RoleAuthorizer implements Authorizer {
+  constructor(private meta: MetadataStore) {}
+
+  acl(actor: Actor, e: EntityDef): EntityAcl {
+    const model = this.meta.model;
+    const roles = (actor.roles ?? []) as string[];
+    return model.memo(`acl:${roles.join(',')}:${e.name}`, () => compileAcl(model, roles, e));
+  }
+
+  can(ctx: CallContext, e: EntityDef, action: RecordAction): boolean {
+    if (ctx.actor.isAdmin) return true;
+    return scopesFor(this.acl(ctx.actor, e), action).length > 0;
+  }
+
+  assert(ctx: CallContext, e: EntityDef, action: RecordAction): void {
+    if (!this.can(ctx, e, action)) throw forbidden('error.forbiddenAction', { entity: e.name, action });
+  }
+
+  scope(ctx: CallContext, e: EntityDef, alias: string): ((qb: Knex.QueryBuilder) => void) | null {
+    return this.scopeFor(ctx, e, alias, 'read');
+  }
+
+  /** Row scope of one action (update/delete/flow actions may be narrower than read). */
+  scopeFor(ctx: CallContext, e: EntityDef, alias: string, action: string): ((qb: Knex.QueryBuilder) => void) | null {
+    if (ctx.actor.isAdmin) return null;
+    return combinedScope(this.meta.model, e, alias, scopesFor(this.acl(ctx.actor, e), action), ctx.actor);
+  }
+
+  /** True when the action's scope is the read scope (then the pipeline's read check already covers it). */
+  sameScopeAsRead(ctx: CallContext, e: EntityDef, action: string): boolean {
+    if (ctx.actor.isAdmin) return true;
+    const acl = this.acl(ctx.actor, e);
+    const key = (a: string) => JSON.stringify([...new Set(scopesFor(acl, a).map((s) => JSON.stringify(s)))].sort());
+    return key(action) === key('read') || scopesFor(acl, action).includes('all');
+  }
+
+  fieldAccess(ctx: CallContext, e: EntityDef): { hidden: Set<string>; readOnly: Set<string> } {
+    if (ctx.actor.isAdmin) return NONE;
+    return this.acl(ctx.actor, e);
+  }
+
+  mayUnmask(ctx: CallContext, e: EntityDef, field: string): boolean {
+    return !!ctx.actor.isAdmin || this.acl(ctx.actor, e).unmask.has(field);
+  }
+
+  /** Platform permission (users:admin, meta:write…) from the actor's roles. */
+  hasSystem(actor: Actor, perm: string): boolean {
+    if (actor.isAdmin) return true;
+    const defs = rolesOf(this.meta.model);
+    return ((actor.roles ?? []) as string[]).some((r) => defs[r]?.system?.includes(perm));
+  }
+}
+
+export function actorHasRole(actor: Actor, role: string): boolean {
+  return ((actor.roles ?? []) as string[]).includes(role);
+}
