@@ -21,8 +21,9 @@ export interface AuditEntry {
 type AuditWriter = (trx: Knex.Transaction, e: AuditEntry) => Promise<void>;
 
 /** Default writer; the audit-trail module may replace it (hash chain). Never swallow its errors: a write whose audit fails must fail. */
-let writer: AuditWriter = async (trx, e) => {
-  await trx('ct_audit').insert({
+/** The audit row as stored, for writers that insert it as one plain statement. */
+export function auditRow(e: AuditEntry): Record<string, unknown> {
+  return {
     actor_id: e.actorId ?? null,
     actor_name: e.actorName ?? null,
     entity: e.entity,
@@ -32,11 +33,25 @@ let writer: AuditWriter = async (trx, e) => {
     reason: e.reason ?? null,
     ip: e.ip ?? null,
     request_id: e.requestId ?? null,
-  });
-};
+  };
+}
 
-export function setAuditWriter(w: AuditWriter): void {
+let writer: AuditWriter = async (trx, e) => {
+  await trx('ct_audit').insert(auditRow(e));
+};
+let plain = true;
+
+/**
+ * Replaces the writer. `plainInsert: true` promises the writer only inserts `auditRow(e)` (anything else, such as
+ * chain sealing, happens later), which lets the record service fuse a create and its audit row into one statement.
+ */
+export function setAuditWriter(w: AuditWriter, opts: { plainInsert?: boolean } = {}): void {
   writer = w;
+  plain = !!opts.plainInsert;
+}
+
+export function auditIsPlainInsert(): boolean {
+  return plain;
 }
 
 export function writeAudit(trx: Knex.Transaction, e: AuditEntry): Promise<void> {

@@ -57,6 +57,10 @@ export class HookRegistry {
     this.hooks.get(key)!.push(fn);
   }
 
+  has(entity: string, name: HookName): boolean {
+    return !!(this.hooks.get(`*:${name}`)?.length || this.hooks.get(`${entity}:${name}`)?.length);
+  }
+
   async run(name: HookName, args: HookArgs): Promise<void> {
     for (const key of [`*:${name}`, `${args.entity.name}:${name}`]) for (const fn of this.hooks.get(key) ?? []) await fn(args);
   }

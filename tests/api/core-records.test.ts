@@ -321,3 +321,34 @@ describe('numbering under load', () => {
     expect(today[today.length - 1] - today[0] + 1).toBe(500);
   });
 });
+
+describe('single-statement create (no numbering, no join rows, no after-hooks)', () => {
+  beforeAll(async () => {
+    const def = {
+      $id: 'labNote', type: 'object', 'x-label': { 'zh-CN': '实验备注', en: 'Lab note' }, required: ['code'],
+      properties: {
+        code: { type: 'string', maxLength: 20, 'x-unique': true, 'x-label': { 'zh-CN': '编号', en: 'Code' } },
+        customer: { type: 'integer', 'x-ref': 'customer', 'x-label': { 'zh-CN': '客户', en: 'Customer' } },
+        amount: { type: 'number', 'x-precision': 8, 'x-scale': 2, 'x-label': { 'zh-CN': '数量', en: 'Amount' } },
+      },
+    };
+    expect((await api('PUT', '/api/v1/meta/entity/labNote', { body: { definition: def, reason: 'test' } })).status).toBe(200);
+  });
+  it('writes the row and its audit entry atomically and maps constraint errors to the field', async () => {
+    const ok = await api('POST', '/api/v1/data/labNote', { body: { code: 'N-1', amount: 2.5 } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.data).toMatchObject({ code: 'N-1', amount: 2.5, version: 1 });
+    const audit = await ts.server.services.knex('ct_audit').where({ entity: 'labNote', record_id: ok.body.data.id });
+    expect(audit).toHaveLength(1);
+    expect(audit[0].changes).toEqual([{ field: 'code', from: null, to: 'N-1' }, { field: 'amount', from: null, to: 2.5 }]);
+
+    const dup = await api('POST', '/api/v1/data/labNote', { body: { code: 'N-1' } });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error.details[0].path).toBe('/code');
+    const fk = await api('POST', '/api/v1/data/labNote', { body: { code: 'N-2', customer: 424242 } });
+    expect(fk.status).toBe(400);
+    expect(fk.body.error.details[0].path).toBe('/customer');
+    expect(await ts.server.services.knex('ct_audit').where({ entity: 'labNote' })).toHaveLength(1);
+    expect(await ts.server.services.knex('lab_note')).toHaveLength(1);
+  });
+});
