@@ -8,6 +8,7 @@ import { roleMetaSchema, roleIssues, type RoleDef } from './roles';
 import { setAdminRoles } from './users';
 import { setSignatureKnex } from './signature';
 import { adminRoutes } from './admin-routes';
+import { installGuards } from './guards';
 import authMessages from './messages';
 
 export { requireSignature, signaturesOf, signedContentHash, type Signature, type SignatureInput } from './signature';
@@ -30,6 +31,7 @@ export function installSecurity(s: Services): RoleAuthorizer {
   installAuditTrail();
   const authz = new RoleAuthorizer(s.meta);
   s.setAuthorizer(authz);
+  installGuards(s.hooks, authz);
   setSignatureKnex(s.knex);
   const adminRoleSet = () => new Set(Object.values(rolesOf(s.meta.model)).filter((r) => r.admin).map((r) => r.$id));
   setAdminRoles(adminRoleSet);

@@ -18,7 +18,8 @@ interface Column {
 }
 
 function columnsOf(records: RecordService, e: EntityDef, ctx: CallContext, fields?: string[]): Column[] {
-  const names = fields?.length ? fields : ['id', ...e.columns.filter((f) => f.kind !== 'json' && f.kind !== 'attachment').map((f) => f.name)];
+  const visible = new Set(records.readable(ctx, e));
+  const names = fields?.length ? fields : ['id', ...e.columns.filter((f) => f.kind !== 'json' && f.kind !== 'attachment' && visible.has(f.name)).map((f) => f.name)];
   return names.map((n) => ({ name: n, f: e.fields.get(n), header: n === 'id' ? 'ID' : label(e.fields.get(n)?.schema['x-label'], ctx.lang) || n }));
 }
 
