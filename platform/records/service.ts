@@ -96,7 +96,8 @@ export class RecordService {
     return this.trx ?? this.knex;
   }
 
-  private readable(ctx: CallContext, e: EntityDef): string[] {
+  /** Field names the caller may see (hidden fields removed). */
+  readable(ctx: CallContext, e: EntityDef): string[] {
     const { hidden } = this.auth().fieldAccess(ctx, e);
     return [...SYSTEM_NAMES, ...e.columns.map((f) => f.name)].filter((n) => !hidden.has(n));
   }
@@ -135,7 +136,7 @@ export class RecordService {
     fields = fields.filter((f) => !multi.includes(f));
 
     const sort = (opts.sort?.length ? opts.sort : (e.schema['x-default-sort'] as string[] | undefined) ?? ['-id']).slice(0, 6);
-    const keys: { name: string; desc: boolean; column: string; ref?: { table: string; column: string; fk: string } }[] = [];
+    const keys: { name: string; desc: boolean; column: string; ref?: { table: string; column: string; fk: string; entity: EntityDef } }[] = [];
     sort.forEach((s, i) => {
       const desc = s.startsWith('-');
       const name = desc ? s.slice(1) : s;
@@ -160,7 +161,14 @@ export class RecordService {
     const cols = selectList(e, 't', fields.includes('id') ? fields : ['id', ...fields]);
     // Sort values travel in the cursor; select the sort columns under internal names.
     keys.forEach((k, i) => {
-      if (k.ref) cols.push(this.knex.raw(`(select r.?? from ?? r where r.id = t.??) as ??`, [k.ref.column, k.ref.table, k.ref.fk, `$s${i}`]) as any);
+      if (k.ref) {
+        // The referenced row's value only when the caller may read that row (no ordering by other labs' data).
+        const ref = k.ref;
+        const sub = this.db()({ r: ref.table }).select(`r.${ref.column}`).whereRaw('r.id = t.??', [ref.fk]).whereNull('r.deleted_at');
+        const sc = this.auth().scope(ctx, ref.entity, 'r');
+        if (sc) sub.andWhere((w) => sc(w));
+        cols.push(sub.as(`$s${i}`) as any);
+      }
       else if (!fields.includes(k.name)) cols.push(`t.${k.column} as $s${i}`);
     });
     qb.select(cols);
