@@ -148,7 +148,7 @@ export class RecordService {
         const tf = target && resolveOwn(target, tl);
         if (!rf || !target || !tf || tf.kind === 'multiReference' || tf.kind === 'json' || tf.kind === 'attachment')
           throw badFilter('error.badSort', { field: name }, `/sort/${i}`);
-        keys.push({ name, desc, column: tf.column, ref: { table: target.table, column: tf.column, fk: rf.column } });
+        keys.push({ name, desc, column: tf.column, ref: { table: target.table, column: tf.column, fk: rf.column, entity: target } });
         return;
       }
       const f = resolveOwn(e, name);
