@@ -12,7 +12,8 @@ const USAGE = `Usage: npm run celltrace -- <command>
   config export [FILE]        write the effective configuration package (stdout without FILE)
   config diff FILE            show what importing FILE would change
   config import FILE [--yes]  import FILE (shows the diff; --yes applies it)
-  config validate FILE        check a package without touching the database`;
+  config validate FILE        check a package without touching the database
+  audit verify                check the audit trail's hash chain; names the first altered, inserted or deleted entry`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'start', sub, file, ...rest] = argv;
@@ -48,6 +49,12 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === 'migrate') {
       console.log('database migrated and schema in sync');
       return 0;
+    }
+    if (cmd === 'audit' && sub === 'verify') {
+      const { verifyAuditChain } = await import('./audit/trail');
+      const r = await verifyAuditChain(server.services.knex);
+      console.log(r.ok ? `audit trail intact: ${r.checked} entries verified` : `AUDIT TRAIL BROKEN after ${r.checked} good entries: ${r.problem!.message}`);
+      return r.ok ? 0 : 3;
     }
     if (cmd === 'config') {
       const store = server.services.meta;

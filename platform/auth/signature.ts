@@ -102,3 +102,15 @@ export async function signaturesOf(db: Knex | Knex.Transaction, entity: string, 
   const rows = await db('ct_signature').where({ entity, record_id: recordId }).orderBy('id');
   return rows.map((r: any) => ({ ...toSignature(r), valid: sigHash(r) === r.hash }));
 }
+
+/**
+ * The signature an action requires, from the action definition (`signature: {meaning}`) or the entity's
+ * `x-sign` annotation (`{"release": {"meaning": "released"}}`); null when the action is not signed.
+ */
+export function signatureFor(e: { schema: Record<string, any> }, action: string, def: unknown): { meaning?: string } | null {
+  const fromDef = (def as { signature?: { meaning?: string } } | undefined)?.signature;
+  if (fromDef) return fromDef;
+  const x = e.schema['x-sign'];
+  if (x && typeof x === 'object' && x[action]) return typeof x[action] === 'object' ? x[action] : { meaning: String(x[action]) };
+  return null;
+}

@@ -5,6 +5,7 @@ import type { EntityDef, FieldDef, Model } from '../metadata/model';
 import { SYSTEM_COLUMNS } from '../metadata/model';
 import type { MetadataStore } from '../metadata/store';
 import { auditIsPlainInsert, auditRow, diffRecords, writeAudit } from '../audit/audit';
+import { requireSignature, signatureFor } from '../auth/signature';
 import { allocateNumber } from '../numbering';
 import { compileFilter, resolveOwn, badFilter } from './filter';
 import { validateRecord, validateUpdate } from './validate';
@@ -380,6 +381,7 @@ export class RecordService {
   async remove(ctx: CallContext, entityName: string, id: number, version: number | undefined, opts: WriteOptions = {}): Promise<Record<string, any>> {
     const e = this.entity(entityName);
     await this.auth().assert(ctx, e, 'delete');
+    if (e.schema['x-reason-required'] && !opts.reason?.trim()) throw new AppError(400, 'VALIDATION_FAILED', 'error.reasonRequired', {}, [{ path: '/reason', messageKey: 'error.reasonRequired' }]);
     const previous = await this.get(ctx, e.name, id);
     if (version !== undefined && previous.version !== version) throw conflict(previous.version);
     await this.hooks.run('beforeDelete', { ctx, entity: e, record: previous, previous, records: this });
@@ -406,7 +408,9 @@ export class RecordService {
     if (!def) throw new AppError(404, 'NOT_FOUND', 'error.unknownAction', { action });
     if (!opts.system) await this.auth().assert(ctx, e, action);
     const rctx = opts.system ? asSystem(ctx) : ctx;
-    const body = (input ?? {}) as Record<string, any>;
+    // An e-signature travels beside the action's input, never inside it (nor into its audit row).
+    const { signature, ...body } = (input ?? {}) as Record<string, any>;
+    const sign = signatureFor(e, action, def);
     if (def.input) {
       const v = this.model.memo(`action:${e.name}:${action}`, () => createAjv().compile(def.input!));
       if (!v(body)) throw new ValidationError(localizeErrors(v.errors));
@@ -415,6 +419,7 @@ export class RecordService {
     return this.inTrx(opts, async (trx, svc) => {
       const out = await def.handler({ ctx, entity: e, record: before, input: body, trx, records: svc });
       const after = out ?? (await svc.get(rctx, e.name, id));
+      if (sign) await requireSignature(trx, ctx, { entity: e.name, recordId: id, meaning: sign.meaning ?? signature?.meaning, password: signature?.password, content: after, action });
       await writeAudit(trx, {
         actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: id, action: `action:${action}`,
         changes: diffRecords(before, after, auditFields(e)), reason: opts.reason ?? body.comment ?? null, ip: ctx.ip, requestId: ctx.requestId,
@@ -430,7 +435,7 @@ export class RecordService {
     const hidden = this.auth().fieldAccess(ctx, e).hidden;
     const rows = await this.db()('ct_audit').where({ entity: e.name, record_id: id }).orderBy('id');
     return rows.map((r: any) => ({
-      id: Number(r.id), at: r.at, by: r.actor_id, byName: r.actor_name, action: r.action, reason: r.reason,
+      id: Number(r.id), at: r.at, by: r.actor_id == null ? null : Number(r.actor_id), byName: r.actor_name, action: r.action, reason: r.reason, ip: r.ip ?? null, requestId: r.request_id ?? null,
       changes: Array.isArray(r.changes) ? r.changes.filter((c: any) => !hidden.has(c.field)) : r.changes,
     }));
   }
