@@ -406,6 +406,33 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
     ctx.body = { data: next };
   });
 
+  // ---- undo of a mistaken operation (R-5.3): bring a record back to its state after one audit entry, as an audited update.
+  api.post('/data/:entity/:id/restore', async (ctx) => {
+    const id = intParam(ctx.params.id);
+    const body = (ctx.request.body ?? {}) as any;
+    const reason = reasonOf(ctx, body);
+    if (!Number.isSafeInteger(body.auditId) || body.auditId < 1)
+      throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: '/auditId', messageKey: 'auth.required' }]);
+    if (!reason) throw new AppError(400, 'VALIDATION_FAILED', 'error.reasonRequired', {}, [{ path: '/reason', messageKey: 'error.reasonRequired' }]);
+    const cctx = callContext(ctx);
+    const e = s.records.entity(ctx.params.entity);
+    const current = await s.records.get(cctx, e.name, id);
+    const rows = await s.knex('ct_audit').where({ entity: e.name, record_id: id }).where('id', '<=', body.auditId).orderBy('id');
+    if (!rows.some((r: any) => Number(r.id) === body.auditId)) throw new AppError(404, 'NOT_FOUND', 'error.noSuchVersion');
+    // Replay field changes up to the chosen entry.
+    const state: Record<string, unknown> = {};
+    for (const r of rows) if (Array.isArray(r.changes)) for (const c of r.changes) if (c && typeof c.field === 'string') state[c.field] = c.to ?? null;
+    const visible = new Set(s.records.readable(cctx, e));
+    const patch: Record<string, unknown> = {};
+    for (const f of e.fields.values()) {
+      if (f.readOnly || f.numbering || !visible.has(f.name) || f.kind === 'multiReference') continue;
+      const v = state[f.name] ?? null;
+      if (JSON.stringify(v) !== JSON.stringify(current[f.name] ?? null)) patch[f.name] = v;
+    }
+    const data = await s.records.update(cctx, e.name, id, { ...patch, version: current.version }, { reason: `restore #${body.auditId}: ${reason}`.slice(0, 500) });
+    ctx.body = { data, restored: Object.keys(patch) };
+  });
+
   // ---- e-signatures of a record (read through the record's own permission and scope)
   api.get('/data/:entity/:id/signatures', async (ctx) => {
     const id = intParam(ctx.params.id);

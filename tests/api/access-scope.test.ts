@@ -212,3 +212,43 @@ describe('filter injection', () => {
       expect((await t.api('GET', `/api/v1/data/cultureRecord?${q}`, { token: fx.techA.token })).status).toBeLessThan(500);
   });
 });
+
+describe('undo of a mistaken operation', () => {
+  it('restores a record to an earlier version from its history, audited, within the caller scope', async () => {
+    const c = await t.api('POST', '/api/v1/data/customer', { token: fx.techA.token, body: { name: `Undo ${fx.sfx}`, phone: '11111' } });
+    const u1 = await t.api('PATCH', `/api/v1/data/customer/${c.body.data.id}`, { token: fx.techA.token, body: { version: 1, name: 'Oops', phone: '22222', address: 'x' } });
+    expect(u1.status).toBe(200);
+    const hist = await t.api('GET', `/api/v1/data/customer/${c.body.data.id}/history`, { token: fx.techA.token });
+    const createEntry = hist.body.data[0].id;
+    const noReason = await t.api('POST', `/api/v1/data/customer/${c.body.data.id}/restore`, { token: fx.techA.token, body: { auditId: createEntry } });
+    expect(noReason.status).toBe(400);
+    const r = await t.api('POST', `/api/v1/data/customer/${c.body.data.id}/restore`, { token: fx.techA.token, body: { auditId: createEntry, reason: 'wrong customer edited' } });
+    expect(r.status).toBe(200);
+    expect(r.body.data).toMatchObject({ name: `Undo ${fx.sfx}`, phone: '11111', version: 3 });
+    expect(r.body.data.address ?? null).toBeNull();
+    const h2 = await t.api('GET', `/api/v1/data/customer/${c.body.data.id}/history`, { token: fx.techA.token });
+    expect(h2.body.data[2].reason).toContain('wrong customer edited');
+    // Another lab cannot restore it.
+    expect((await t.api('POST', `/api/v1/data/customer/${c.body.data.id}/restore`, { token: fx.techB.token, body: { auditId: createEntry, reason: 'x' } })).status).toBe(404);
+  });
+});
+
+describe('dictionaries', () => {
+  it('a disabled entry stays valid on old records but is refused for new values', async () => {
+    const dict = (await t.api('GET', '/api/v1/meta/dictionary/customerSource', { token: admin })).body.data;
+    const code = dict.items[0].code;
+    const c = await t.api('POST', '/api/v1/data/customer', { token: fx.techA.token, body: { name: `Dict ${fx.sfx}`, source: code } });
+    expect(c.status).toBe(201);
+    const disabled = { ...dict, items: dict.items.map((i: any, n: number) => (n === 0 ? { ...i, enabled: false } : i)) };
+    expect((await t.api('PUT', '/api/v1/meta/dictionary/customerSource', { token: admin, body: { definition: disabled, reason: 'retire source' } })).status).toBe(200);
+    try {
+      const edit = await t.api('PATCH', `/api/v1/data/customer/${c.body.data.id}`, { token: fx.techA.token, body: { version: 1, name: 'still fine' } });
+      expect(edit.status).toBe(200);
+      expect(edit.body.data.source).toBe(code);
+      const fresh = await t.api('POST', '/api/v1/data/customer', { token: fx.techA.token, body: { name: 'new', source: code } });
+      expect(fresh.status).toBe(400);
+    } finally {
+      await t.api('PUT', '/api/v1/meta/dictionary/customerSource', { token: admin, body: { definition: dict, reason: 'restore' } });
+    }
+  });
+});
