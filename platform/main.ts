@@ -13,7 +13,9 @@ const USAGE = `Usage: npm run celltrace -- <command>
   config diff FILE            show what importing FILE would change
   config import FILE [--yes]  import FILE (shows the diff; --yes applies it)
   config validate FILE        check a package without touching the database
-  audit verify                check the audit trail's hash chain; names the first altered, inserted or deleted entry`;
+  audit verify                check the audit trail's hash chain; names the first altered, inserted or deleted entry
+  backup                      pg_dump into BACKUP_DIR (server mode), keeping the newest BACKUP_KEEP (14)
+  restore FILE                restore a backup into DATABASE_URL (server mode)`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'start', sub, file, ...rest] = argv;
@@ -43,6 +45,22 @@ async function main(argv: string[]): Promise<number> {
     const problems = validatePackage(pkg);
     console.log(problems.length ? problems.join('\n') : 'valid');
     return problems.length ? 1 : 0;
+  }
+  if (cmd === 'backup' || cmd === 'restore') {
+    if (!config.databaseUrl) {
+      console.error('backup/restore needs DATABASE_URL (server mode); embedded mode: stop the server and copy DATA_DIR');
+      return 2;
+    }
+    const { backupDatabase, restoreDatabase } = await import('./audit/backup');
+    if (cmd === 'backup') console.log(await backupDatabase(config.databaseUrl, config.backupDir, Number(process.env.BACKUP_KEEP ?? 14)));
+    else if (!sub) {
+      console.error(USAGE);
+      return 2;
+    } else {
+      await restoreDatabase(config.databaseUrl, sub);
+      console.log(`restored ${sub}`);
+    }
+    return 0;
   }
   const server = await createServer({ ...config, runJobs: false, loadDemoData: cmd === 'migrate' ? false : config.loadDemoData });
   try {

@@ -42,5 +42,19 @@ export function installSecurity(s: Services): RoleAuthorizer {
   // Role overlays change who may do what: cached actors (sessions) are rebuilt; ACLs are memoised per Model.
   s.meta.onChange(() => s.sessions.clearCache());
   s.routeExtensions.push((api) => adminRoutes(api, s, authz));
+  scheduleBackups(s);
   return authz;
+}
+
+/** Scheduled backups in server mode: BACKUP_CRON (default 02:00 daily), keeping BACKUP_KEEP dumps. */
+function scheduleBackups(s: Services): void {
+  const url = s.config.databaseUrl;
+  if (!url || !s.jobs || process.env.BACKUP_CRON === 'off') return;
+  const keep = Number(process.env.BACKUP_KEEP ?? 14);
+  s.jobs.register('backup', async () => {
+    const { backupDatabase } = await import('../audit/backup');
+    const file = await backupDatabase(url, s.config.backupDir, keep);
+    s.log.info({ file }, 'backup written');
+  });
+  if (s.config.runJobs) s.jobs.schedule('backup', process.env.BACKUP_CRON ?? '0 2 * * *').catch((err: Error) => s.log.error({ err: err.message }, 'backup schedule failed'));
 }
