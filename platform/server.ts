@@ -17,6 +17,7 @@ import { adminOnly, type Authorizer } from './records/access';
 import { SessionStore } from './auth/sessions';
 import { bootstrapAdmin } from './auth/users';
 import { installSecurity, registerSecurityKinds } from './auth';
+import { setupWorkflow } from './workflow';
 import { createApp } from './http/app';
 import { discoverPlugins, type LoadedPlugin } from './plugins/host';
 import { registerMessages } from './i18n';
@@ -115,6 +116,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
       webEntries: plugins.filter((p) => p.web).map((p) => ({ plugin: p.name, entry: path.relative(ROOT, path.join(p.dir, p.web!)) })),
     };
     installSecurity(services);
+    setupWorkflow(services);
     for (const p of plugins) {
       await p.setup?.(services);
       if (p.routes) services.routeExtensions.push(p.routes);

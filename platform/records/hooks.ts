@@ -27,6 +27,8 @@ export interface ActionArgs {
   entity: EntityDef;
   record: Record<string, any>;
   input: Record<string, any>;
+  /** The e-signature sent beside the input (`{password, meaning}`), for handlers that sign conditionally (flows). */
+  signature?: { password?: unknown; meaning?: unknown };
   trx: Knex.Transaction;
   records: RecordService;
 }

@@ -350,7 +350,8 @@ export class RecordService {
     const patch = this.cleanInput(ctx, e, input, previous, opts.system);
     const merged = stripNulls({ ...pickFields(e, previous), ...patch });
     validateUpdate(this.model, e, merged, previous);
-    await this.hooks.run('beforeUpdate', { ctx, entity: e, record: merged, previous, records: this });
+    // A system write's before-hooks see the elevated actor too: the access guards must not re-check the engine's decision.
+    await this.hooks.run('beforeUpdate', { ctx: rctx, entity: e, record: merged, previous, records: this });
     return this.inTrx(opts, async (trx, svc) => {
       // Fields a before-hook computed (e.g. a QC result) are written too, not only the client's patch.
       const written = new Set(Object.keys(patch));
@@ -417,7 +418,7 @@ export class RecordService {
     }
     const before = await this.get(rctx, e.name, id);
     return this.inTrx(opts, async (trx, svc) => {
-      const out = await def.handler({ ctx, entity: e, record: before, input: body, trx, records: svc });
+      const out = await def.handler({ ctx, entity: e, record: before, input: body, signature, trx, records: svc });
       const after = out ?? (await svc.get(rctx, e.name, id));
       if (sign) await requireSignature(trx, ctx, { entity: e.name, recordId: id, meaning: sign.meaning ?? signature?.meaning, password: signature?.password, content: after, action });
       await writeAudit(trx, {
