@@ -118,7 +118,7 @@ export async function createPositions(trx: Knex.Transaction, where: { deviceId?:
        from storage_box b cross join lateral generate_series(1, b.rows) r(r) cross join lateral generate_series(1, b.cols) c(c)
       where ${where.containerId ? 'b.container_id = ?' : 'b.device_id = ?'}
       on conflict do nothing`,
-    [where.containerId ?? where.deviceId],
+    [(where.containerId ?? where.deviceId)!],
   );
   return r.rowCount ?? 0;
 }

@@ -102,7 +102,7 @@ class Deltas {
   async apply(trx: Knex.Transaction, used?: { actorId: number | null; batchId: number | null }) {
     for (const [cid, d] of [...this.m.entries()].sort((a, b) => a[0] - b[0])) {
       const sets = ['free_count = free_count + ?', 'reserved_count = reserved_count + ?', 'occupied_count = occupied_count + ?', 'blocked_count = blocked_count + ?'];
-      const binds: unknown[] = [d.free_count, d.reserved_count, d.occupied_count, d.blocked_count];
+      const binds: Knex.RawBinding[] = [d.free_count, d.reserved_count, d.occupied_count, d.blocked_count];
       if (used) {
         sets.push('last_used_at = now()', 'last_used_by = coalesce(?, last_used_by)', 'last_batch_id = coalesce(?, last_batch_id)');
         binds.push(used.actorId, used.batchId);
@@ -206,7 +206,7 @@ export async function occupy(trx: Knex.Transaction, placements: { pos: Pos; vial
   await trx.raw(
     `update storage_position p set state = 'occupied', vial_id = x.v, batch_id = x.b, reservation_token = null, reserved_by = null, reserved_until = null, updated_at = now()
        from unnest(?::bigint[], ?::bigint[], ?::bigint[]) as x(id, v, b) where p.id = x.id`,
-    [placements.map((x) => x.pos.id), placements.map((x) => x.vialId), placements.map((x) => x.batchId)],
+    [placements.map((x) => x.pos.id), placements.map((x) => x.vialId), placements.map((x) => x.batchId) as any],
   );
   const d = new Deltas();
   for (const x of placements) d.move(x.pos.container_id, x.pos.state, 'occupied');

@@ -118,6 +118,14 @@ describe('QC-gated stock-in and stock-out', () => {
 
     const ok = await passQc(batch.id);
     expect(ok.result).toBe('pass');
+    const noPw = await api('POST', `/api/v1/data/qcRecord/${ok.id}/actions/sign`, {});
+    expect(noPw.status).toBeGreaterThanOrEqual(400);
+    const signed = await api('POST', `/api/v1/data/qcRecord/${ok.id}/actions/sign`, { signature: { password: 'Admin#12345' } });
+    expect(signed.status).toBe(200);
+    expect(signed.body.data.signedByName).toBeTruthy();
+    const edited = await api('PATCH', `/api/v1/data/qcRecord/${ok.id}`, { version: signed.body.data.version, viability: 93 });
+    expect(edited.body.data.signedAt).toBeNull(); // an edited result needs a new signature
+    expect(edited.body.data.result).toBe('pass');
     const si = await create('stockIn', { batch: batch.id, vialCount: 3, device: tank.id, strategy: 'keep-together' });
     expect(si.stockInNo).toMatch(/^SI\d{9}$/);
     const vials = await knex()('cryovial').where({ stock_in: si.id }).orderBy('id');
