@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { GENESIS, rowHash } from '../platform/audit/chain';
 
 /**
  * Identity, access control and audit (issue 3): org tree, memberships, roles per user, login log, API tokens,
@@ -68,30 +67,28 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['entity', 'record_id']);
   });
 
-  // Hash chain over the existing audit rows, in id order; timestamps cut to milliseconds so JS and SQL agree.
+  // Hash chain: rows are written unsealed (no lock on the write path) and sealed in order by platform/audit/trail.ts.
   await knex.schema.alterTable('ct_audit', (t) => {
+    t.bigInteger('seq').unique();
     t.string('prev_hash', 64);
     t.string('hash', 64);
   });
-  await knex.raw(`UPDATE ct_audit SET at = date_trunc('milliseconds', at)`);
-  let prev = GENESIS;
-  let last = 0;
-  for (;;) {
-    const rows = await knex('ct_audit').where('id', '>', last).orderBy('id').limit(1000);
-    if (!rows.length) break;
-    for (const r of rows) {
-      const hash = rowHash(r, prev);
-      await knex('ct_audit').where({ id: r.id }).update({ prev_hash: prev, hash });
-      prev = hash;
-      last = Number(r.id);
-    }
-  }
   await knex.raw(`CREATE OR REPLACE FUNCTION ct_audit_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  RAISE EXCEPTION '% is append-only (% refused)', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$`);
+  // The only update ct_audit accepts: sealing an unsealed row (setting seq, prev_hash, hash), nothing else changed.
+  await knex.raw(`CREATE OR REPLACE FUNCTION ct_audit_seal_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL AND NEW.hash IS NOT NULL
+     AND (to_jsonb(NEW) - 'seq' - 'prev_hash' - 'hash') = (to_jsonb(OLD) - 'seq' - 'prev_hash' - 'hash') THEN
+    RETURN NEW;
+  END IF;
   RAISE EXCEPTION 'ct_audit is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
 END
 $$`);
-  await knex.raw(`CREATE TRIGGER ct_audit_no_update_delete BEFORE UPDATE OR DELETE ON ct_audit FOR EACH ROW EXECUTE FUNCTION ct_audit_immutable()`);
+  await knex.raw(`CREATE TRIGGER ct_audit_no_update_delete BEFORE UPDATE OR DELETE ON ct_audit FOR EACH ROW EXECUTE FUNCTION ct_audit_seal_only()`);
   await knex.raw(`CREATE TRIGGER ct_audit_no_truncate BEFORE TRUNCATE ON ct_audit FOR EACH STATEMENT EXECUTE FUNCTION ct_audit_immutable()`);
   await knex.raw(`CREATE TRIGGER ct_signature_no_update_delete BEFORE UPDATE OR DELETE ON ct_signature FOR EACH ROW EXECUTE FUNCTION ct_audit_immutable()`);
   await knex.raw(`CREATE TRIGGER ct_login_log_no_update BEFORE UPDATE ON ct_login_log FOR EACH ROW EXECUTE FUNCTION ct_audit_immutable()`);
@@ -103,7 +100,9 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw(`DROP TRIGGER IF EXISTS ct_audit_no_truncate ON ct_audit`);
   await knex.raw(`DROP TRIGGER IF EXISTS ct_audit_no_update_delete ON ct_audit`);
   await knex.raw(`DROP FUNCTION IF EXISTS ct_audit_immutable()`);
+  await knex.raw(`DROP FUNCTION IF EXISTS ct_audit_seal_only()`);
   await knex.schema.alterTable('ct_audit', (t) => {
+    t.dropColumn('seq');
     t.dropColumn('prev_hash');
     t.dropColumn('hash');
   });

@@ -113,6 +113,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
         authorizer = a;
       },
       routeExtensions: [],
+      onStop: [],
       webEntries: plugins.filter((p) => p.web).map((p) => ({ plugin: p.name, entry: path.relative(ROOT, path.join(p.dir, p.web!)) })),
     };
     installSecurity(services);
@@ -157,6 +158,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
           });
         }
         await jobs.stop();
+        for (const fn of services.onStop) await fn();
         await knex.destroy();
         if (embedded) await embedded.stop();
       },

@@ -28,4 +28,6 @@ export interface Services {
   /** Web entries contributed by plugins (served to the shell). */
   webEntries: { plugin: string; entry: string }[];
   jobs?: any;
+  /** Called in order when the server stops (after HTTP, before the database closes). */
+  onStop: (() => Promise<void> | void)[];
 }

@@ -21,6 +21,7 @@ export const GENESIS = '0'.repeat(64);
 
 export interface ChainRow {
   id: number | string;
+  seq?: number | string | null;
   at: Date | string;
   actor_id: number | string | null;
   actor_name: string | null;
@@ -41,6 +42,7 @@ const idOrNull = (v: unknown) => (v === null || v === undefined ? null : String(
 export function rowHash(r: ChainRow, prevHash: string): string {
   const content = canonical({
     id: String(r.id),
+    seq: idOrNull(r.seq),
     at: new Date(r.at).toISOString(),
     actorId: idOrNull(r.actor_id),
     actorName: r.actor_name ?? null,

@@ -1,99 +1,138 @@
 import type { Knex } from 'knex';
-import { setAuditWriter, type AuditEntry } from './audit';
+import { auditRow, setAuditWriter } from './audit';
 import { GENESIS, rowHash, type ChainRow } from './chain';
 
-/** Advisory lock that orders the chain: held from an audit write to the end of its transaction. */
+/** Advisory lock that orders sealing (only the sealer takes it; writers never wait on it). */
 export const AUDIT_CHAIN_LOCK = 7302;
+const BATCH = 2000;
 
 /**
- * The hash-chained writer. Chain order = id order: the id is drawn and the previous hash read while holding a
- * transaction-scoped advisory lock, so the next writer waits until this transaction commits (or rolls back, in
- * which case its row and id vanish and the next writer links to the same predecessor).
+ * Audit rows are written unsealed, inside each record's own transaction, with no shared lock: writes across the
+ * system never queue behind each other's commits. The sealer then links committed rows into the hash chain in
+ * the order it finds them (seq 1, 2, 3 …): each hash covers the previous hash, the row's content and its seq.
+ * A row committed late by a slow transaction simply gets a later seq.
  */
-export async function writeChained(trx: Knex.Transaction, e: AuditEntry): Promise<number> {
-  await trx.raw('select pg_advisory_xact_lock(?)', [AUDIT_CHAIN_LOCK]);
-  const last = await trx('ct_audit').orderBy('id', 'desc').first('id', 'hash');
-  const id = Number((await trx.raw(`select nextval(pg_get_serial_sequence('ct_audit', 'id')) as id`)).rows[0].id);
-  const row: ChainRow = {
-    id,
-    at: new Date(),
-    actor_id: e.actorId ?? null,
-    actor_name: e.actorName ?? null,
-    entity: e.entity,
-    record_id: e.recordId ?? null,
-    action: e.action,
-    changes: JSON.parse(JSON.stringify(e.changes ?? null)),
-    reason: e.reason ?? null,
-    ip: e.ip ?? null,
-    request_id: e.requestId ?? null,
-  };
-  const prev = last?.hash ?? GENESIS;
-  const hash = rowHash(row, prev);
-  await trx('ct_audit').insert({ ...row, changes: JSON.stringify(row.changes), prev_hash: prev, hash });
-  return id;
+export function installAuditTrail(): void {
+  setAuditWriter(
+    async (trx, e) => {
+      await trx('ct_audit').insert(auditRow(e));
+    },
+    { plainInsert: true },
+  );
 }
 
-export function installAuditTrail(): void {
-  setAuditWriter(async (trx, e) => {
-    await writeChained(trx, e);
-  });
+/** Seals every committed unsealed row; returns how many. Safe to run from several processes at once. */
+export async function sealAudit(knex: Knex): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await knex.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(?)', [AUDIT_CHAIN_LOCK]);
+      const last = await trx('ct_audit').whereNotNull('seq').orderBy('seq', 'desc').first('seq', 'hash');
+      const rows: ChainRow[] = await trx('ct_audit').whereNull('seq').orderBy('id').limit(BATCH);
+      if (!rows.length) return 0;
+      let prev = last?.hash ?? GENESIS;
+      let seq = Number(last?.seq ?? 0);
+      const sealed: { id: number; seq: number; prev: string; hash: string }[] = [];
+      for (const r of rows) {
+        seq++;
+        const hash = rowHash({ ...r, seq }, prev);
+        sealed.push({ id: Number(r.id), seq, prev, hash });
+        prev = hash;
+      }
+      await trx.raw(
+        `update ct_audit a set seq = v.seq, prev_hash = v.prev, hash = v.hash
+           from (select * from jsonb_to_recordset(?::jsonb) as x(id bigint, seq bigint, prev text, hash text)) v
+          where a.id = v.id`,
+        [JSON.stringify(sealed)],
+      );
+      return rows.length;
+    });
+    total += n;
+    if (n < BATCH) return total;
+  }
+}
+
+/** Seals shortly after writes (debounced), so the unsealed window stays around a second. */
+export function startSealer(knex: Knex, log?: { error: (o: object, m: string) => void }): { poke(): void; stop(): Promise<void> } {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const run = () => {
+    timer = null;
+    running = running.then(() => sealAudit(knex)).catch((err) => log?.error({ err: { message: err?.message } }, 'audit sealing failed'));
+  };
+  return {
+    poke() {
+      if (!stopped && !timer) timer = setTimeout(run, 500);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
 }
 
 export interface VerifyResult {
   ok: boolean;
   checked: number;
+  unsealed: number;
   problem?: { kind: 'altered' | 'inserted' | 'deleted' | 'unsealed'; id: number; message: string };
 }
 
 /**
- * Walks the chain in id order and names the first entry that was altered (content no longer matches its hash),
- * inserted (its successor links past it) or deleted (a row's prev_hash does not match its predecessor).
- * Deleting the newest entries leaves a shorter valid chain; `head` (last id and hash seen before) catches that.
+ * Seals what is pending, then walks the chain in seq order and names the first entry that was altered (content no
+ * longer matches its hash), inserted (its successor links past it) or deleted (a seq is missing). Rows still
+ * unsealed after sealing can only be there if someone bypassed the append-only triggers.
  */
-export async function verifyAuditChain(knex: Knex, opts: { batch?: number } = {}): Promise<VerifyResult> {
-  const batch = opts.batch ?? 2000;
+export async function verifyAuditChain(knex: Knex, opts: { seal?: boolean } = {}): Promise<VerifyResult> {
+  if (opts.seal !== false) await sealAudit(knex);
   let prevHash = GENESIS;
   let prevPrevHash = '';
+  let prevSeq = 0;
   let prevId = 0;
   let checked = 0;
   let pending: any[] = [];
-  let lastId = 0;
+  let lastSeq = 0;
   const next = async () => {
     if (pending.length) return pending.shift();
-    pending = await knex('ct_audit').where('id', '>', lastId).orderBy('id').limit(batch);
-    if (pending.length) lastId = Number(pending[pending.length - 1].id);
+    pending = await knex('ct_audit').whereNotNull('seq').where('seq', '>', lastSeq).orderBy('seq').limit(BATCH);
+    if (pending.length) lastSeq = Number(pending[pending.length - 1].seq);
     return pending.shift();
   };
   let row = await next();
   while (row) {
     const id = Number(row.id);
-    if (!row.hash) return { ok: false, checked, problem: { kind: 'unsealed', id, message: `entry ${id} has no hash (written outside the audit writer)` } };
+    const seq = Number(row.seq);
     const following = await next();
     const selfOk = rowHash(row, row.prev_hash ?? '') === row.hash;
     if (!selfOk) {
-      // A forged row that its successor skips over was inserted; otherwise its content was changed.
       if (following && following.prev_hash === prevHash)
-        return { ok: false, checked, problem: { kind: 'inserted', id, message: `entry ${id} was inserted (entry ${following.id} links to entry ${prevId || 'genesis'})` } };
-      return { ok: false, checked, problem: { kind: 'altered', id, message: `entry ${id} was altered (its content no longer matches its hash)` } };
+        return fail(checked, 'inserted', id, `entry ${id} was inserted (entry ${following.id} links to entry ${prevId || 'genesis'})`);
+      return fail(checked, 'altered', id, `entry ${id} was altered (its content no longer matches its hash)`);
     }
-    if (row.prev_hash !== prevHash) {
-      if (following && following.prev_hash === prevHash)
-        return { ok: false, checked, problem: { kind: 'inserted', id, message: `entry ${id} was inserted (entry ${following.id} links to entry ${prevId || 'genesis'})` } };
-      if (row.prev_hash === prevPrevHash)
-        return { ok: false, checked, problem: { kind: 'inserted', id: prevId, message: `entry ${prevId} was inserted (entry ${id} links past it)` } };
-      if (id - prevId === 1)
-        return { ok: false, checked, problem: { kind: 'altered', id: prevId, message: `entry ${prevId} was altered and re-hashed (entry ${id} no longer links to it)` } };
-      return {
-        ok: false,
-        checked,
-        problem: { kind: 'deleted', id, message: `entries missing before entry ${id} (after entry ${prevId || 'genesis'}), or entry ${prevId} was altered and re-hashed` },
-      };
+    if (seq !== prevSeq + 1 || row.prev_hash !== prevHash) {
+      if (row.prev_hash === prevPrevHash && seq === prevSeq) return fail(checked, 'inserted', prevId, `entry ${prevId} was inserted (entry ${id} links past it)`);
+      if (seq === prevSeq + 1) return fail(checked, 'altered', prevId, `entry ${prevId} was altered and re-hashed (entry ${id} no longer links to it)`);
+      return fail(checked, 'deleted', id, `entries missing before entry ${id} (after entry ${prevId || 'genesis'})`);
     }
     prevPrevHash = prevHash;
     prevHash = row.hash;
+    prevSeq = seq;
     prevId = id;
     checked++;
     row = following;
   }
-  return { ok: true, checked };
+  const unsealed = Number((await knex('ct_audit').whereNull('seq').count({ n: '*' }).first())?.n ?? 0);
+  // Rows of transactions still running are legitimately unsealed; an old unsealed row is not.
+  const stale = opts.seal !== false && unsealed ? await knex('ct_audit').whereNull('seq').where('at', '<', new Date(Date.now() - 60_000)).orderBy('id').first('id') : undefined;
+  if (stale) {
+    const first = stale;
+    return { ok: false, checked, unsealed, problem: { kind: 'unsealed', id: Number(first.id), message: `entry ${first.id} could not be sealed` } };
+  }
+  return { ok: true, checked, unsealed };
+
+  function fail(c: number, kind: NonNullable<VerifyResult['problem']>['kind'], pid: number, message: string): VerifyResult {
+    return { ok: false, checked: c, unsealed: 0, problem: { kind, id: pid, message } };
+  }
 }

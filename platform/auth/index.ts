@@ -1,7 +1,7 @@
 import type { Services } from '../services';
 import { registerMetaKind, metaKinds, type MetaSet } from '../metadata/registry';
 import { registerMessages } from '../i18n';
-import { installAuditTrail } from '../audit/trail';
+import { installAuditTrail, sealAudit, startSealer } from '../audit/trail';
 import { setSystemPermissions } from '../http/routes/auth';
 import { RoleAuthorizer, rolesOf } from './access';
 import { roleMetaSchema, roleIssues, type RoleDef } from './roles';
@@ -29,6 +29,16 @@ export function registerSecurityKinds(): void {
  */
 export function installSecurity(s: Services): RoleAuthorizer {
   installAuditTrail();
+  // Committed audit rows are sealed into the hash chain about half a second after a write, and every minute.
+  const sealer = startSealer(s.knex, s.log);
+  s.events.on('record', () => sealer.poke());
+  s.onStop.push(() => sealer.stop());
+  if (s.jobs) {
+    s.jobs.register('audit.seal', async () => {
+      await sealAudit(s.knex);
+    });
+    if (s.config.runJobs) s.jobs.schedule('audit.seal', '* * * * *').catch((err: Error) => s.log.error({ err: err.message }, 'audit seal schedule failed'));
+  }
   const authz = new RoleAuthorizer(s.meta);
   s.setAuthorizer(authz);
   installGuards(s.hooks, authz);

@@ -70,6 +70,24 @@ describe('append-only, hash chain and verify', () => {
     await expect(knex.raw('truncate ct_audit')).rejects.toThrow(/append-only/);
   });
 
+  it('sealing may only set seq and hashes of an unsealed row', async () => {
+    const [row] = await knex('ct_audit').insert({ entity: 'probe', action: 'probe', changes: '[]' }).returning('*');
+    await expect(knex('ct_audit').where({ id: row.id }).update({ seq: 999999, hash: 'x', reason: 'smuggled' })).rejects.toThrow(/append-only/);
+    await verifyAuditChain(knex);
+    const sealed = await knex('ct_audit').where({ id: row.id }).first();
+    expect(sealed.seq).not.toBeNull();
+    await expect(knex('ct_audit').where({ id: row.id }).update({ seq: 1, hash: 'x' })).rejects.toThrow(/append-only/);
+  });
+
+  it('parallel writes never wait on each other for the chain, and all end up sealed in one valid chain', async () => {
+    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => t.api('POST', '/api/v1/data/customer', { token: admin, body: { name: `p${i}` } })));
+    expect(rs.every((r) => r.status === 201)).toBe(true);
+    const r = await verifyAuditChain(knex);
+    expect(r).toMatchObject({ ok: true, unsealed: 0 });
+    const ids = (await knex('ct_audit').whereNull('seq').count({ n: '*' }).first()) as any;
+    expect(Number(ids.n)).toBe(0);
+  });
+
   it('verify passes on an untouched chain', async () => {
     const r = await verifyAuditChain(knex);
     expect(r.ok).toBe(true);
@@ -100,26 +118,29 @@ describe('append-only, hash chain and verify', () => {
     expect((await verifyAuditChain(knex)).ok).toBe(true);
   }, 60_000);
 
-  it('detects an inserted row, forged with or without a valid-looking hash', async () => {
-    // A rolled-back write leaves a gap in the ids: room for a forgery between two genuine entries.
-    await knex
-      .transaction(async (trx) => {
-        await t.server.services.records.withTrx(trx).create({ actor: { id: 1, username: 'admin', displayName: 'a', isAdmin: true }, lang: 'en' }, 'customer', { name: 'rolled back' });
-        throw new Error('rollback');
-      })
-      .catch(() => {});
-    await t.api('POST', '/api/v1/data/customer', { token: admin, body: { name: 'after gap' } });
-    const rows = await knex('ct_audit').orderBy('id', 'desc').limit(2);
-    const [after, before] = rows;
-    const gapId = Number(before.id) + 1;
-    expect(Number(after.id)).toBeGreaterThan(gapId);
-    const forged = { id: gapId, at: new Date(), actor_id: 1, actor_name: 'x', entity: 'customer', record_id: 1, action: 'delete', changes: [], reason: null, ip: null, request_id: null };
-    for (const hash of ['f'.repeat(64), rowHash(forged, before.hash)]) {
-      await asSuperuser((trx) => trx('ct_audit').insert({ ...forged, changes: '[]', prev_hash: before.hash, hash }));
-      const r = await verifyAuditChain(knex);
-      expect(r.problem).toMatchObject({ kind: 'inserted', id: gapId });
-      await asSuperuser((trx) => trx('ct_audit').where({ id: gapId }).delete());
-    }
+  it('detects a row inserted into the sealed chain, with or without a valid-looking hash', async () => {
+    await t.api('POST', '/api/v1/data/customer', { token: admin, body: { name: 'tail' } });
+    expect((await verifyAuditChain(knex)).ok).toBe(true);
+    const [last, before] = await knex('ct_audit').whereNotNull('seq').orderBy('seq', 'desc').limit(2);
+    const forgedBase = { at: new Date(), actor_id: 1, actor_name: 'x', entity: 'customer', record_id: 1, action: 'delete', changes: [], reason: null, ip: null, request_id: null };
+    // 1. Slipped in before the last entry, by shifting the last entry one place up (its seq is hashed: it breaks).
+    const forged = { ...forgedBase, id: Number(last.id) + 1000, seq: Number(last.seq) };
+    await asSuperuser(async (trx) => {
+      await trx('ct_audit').where({ id: last.id }).update({ seq: Number(last.seq) + 1, prev_hash: rowHash(forged, before.hash) });
+      await trx('ct_audit').insert({ ...forged, changes: '[]', prev_hash: before.hash, hash: rowHash(forged, before.hash) });
+    });
+    const r = await verifyAuditChain(knex, { seal: false });
+    expect(r.problem).toMatchObject({ kind: 'altered', id: Number(last.id) });
+    await asSuperuser(async (trx) => {
+      await trx('ct_audit').where({ id: forged.id }).delete();
+      await trx('ct_audit').where({ id: last.id }).update({ seq: last.seq, prev_hash: last.prev_hash });
+    });
+    expect((await verifyAuditChain(knex)).ok).toBe(true);
+    // 2. Appended with a made-up hash.
+    const tail = { ...forgedBase, id: Number(last.id) + 2000, seq: Number(last.seq) + 1 };
+    await asSuperuser((trx) => trx('ct_audit').insert({ ...tail, changes: '[]', prev_hash: last.hash, hash: 'f'.repeat(64) }));
+    expect((await verifyAuditChain(knex, { seal: false })).problem).toMatchObject({ kind: 'altered', id: tail.id });
+    await asSuperuser((trx) => trx('ct_audit').where({ id: tail.id }).delete());
     expect((await verifyAuditChain(knex)).ok).toBe(true);
   });
 
