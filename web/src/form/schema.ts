@@ -80,7 +80,7 @@ export function buildUiSchema(entity: EntitySchema, form: FormDef | undefined, f
       u['ui:options'] = { rows: 4 };
     } else if (p.format === 'date') u['ui:widget'] = 'DateWidget';
     else if (p.format === 'date-time') u['ui:widget'] = 'DateTimeWidget';
-    else if (p.type === 'number' || p.type === 'integer') u['ui:widget'] = 'updown';
+    else if (p.type === 'number' || p.type === 'integer') u['ui:widget'] = 'NumberWidget';
     if (p.readOnly) {
       u['ui:readonly'] = true;
       if (isNew) u['ui:placeholder'] = i18n.t('form.autoNumber');

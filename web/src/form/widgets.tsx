@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { DatePicker, Image, Input, Select, Spin, Upload, App } from 'antd';
+import { DatePicker, Image, Input, InputNumber, Select, Spin, Upload, App } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import type { FieldProps, WidgetProps } from '@rjsf/utils';
 import dayjs from 'dayjs';
@@ -137,7 +137,7 @@ export function RefWidget(p: WidgetProps) {
       value={p.value ?? undefined}
       options={options}
       notFoundContent={loading ? <Spin size="small" /> : undefined}
-      onDropdownVisibleChange={(open) => open && opts.length === 0 && load('', 0)}
+      onOpenChange={(open) => open && opts.length === 0 && load('', 0)}
       onSearch={(text) => {
         q.current = text;
         window.clearTimeout(debounce.current);
@@ -151,6 +151,24 @@ export function RefWidget(p: WidgetProps) {
         if (o && !Array.isArray(o)) setCurrent({ value: v as number, label: String(o.label) });
         p.onChange(v ?? undefined);
       }}
+      style={{ width: '100%' }}
+    />
+  );
+}
+
+/**
+ * Numbers without min/max clamping: antd's InputNumber would silently turn 150 into 100, which must never
+ * happen to a measured value; the validator reports the out-of-range value on the field instead.
+ */
+export function NumberWidget(p: WidgetProps) {
+  const integer = p.schema.type === 'integer';
+  return (
+    <InputNumber
+      {...common(p)}
+      value={typeof p.value === 'number' ? p.value : null}
+      step={integer ? 1 : undefined}
+      precision={integer ? 0 : undefined}
+      onChange={(v) => p.onChange(v == null ? undefined : v)}
       style={{ width: '100%' }}
     />
   );

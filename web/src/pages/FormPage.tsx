@@ -12,11 +12,11 @@ import { useCrumbs } from '../shell/crumbs';
 import { buildSchema, buildUiSchema, detailsToErrors, isWide, visibleSections } from '../form/schema';
 import { validatorFor } from '../form/validator';
 import SectionsTemplate from '../form/SectionsTemplate';
-import { AttachmentWidget, DateTimeWidget, DateWidget, DictWidget, EnumWidget, JsonField, RefWidget } from '../form/widgets';
+import { AttachmentWidget, DateTimeWidget, DateWidget, DictWidget, EnumWidget, JsonField, NumberWidget, RefWidget } from '../form/widgets';
 
 type Data = Record<string, unknown>;
 
-const widgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, DateWidget, DateTimeWidget, AttachmentWidget };
+const widgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
 const fields: RegistryFieldsType = { JsonField };
 const templates = { ObjectFieldTemplate: SectionsTemplate };
 

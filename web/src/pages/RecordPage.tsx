@@ -143,7 +143,7 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
           <Descriptions.Item label={t('record.updatedBy')}>{String(record.updatedByName ?? record.updatedBy ?? '')}</Descriptions.Item>
         </Descriptions>
       </Card>
-      <Card size="small" title={t('record.history')} className="ct-section">
+      <Card size="small" title={t('record.history')} className="ct-section ct-history">
         {historyError ? (
           <Typography.Text type="secondary">{historyError}</Typography.Text>
         ) : history == null ? (
