@@ -47,7 +47,7 @@ async function stockIn(s: Services, a: HookArgs): Promise<void> {
     if (!positions.length || positions.some((p) => !usable(p, token) || new Date(p.reserved_until!).getTime() < Date.now())) throw new AppError(409, 'RESERVATION_GONE', 'slots.reservationGone');
   } else {
     positions = await recommend(t, record.strategy ?? 'keep-together', {
-      n: record.vialCount, batchId: record.batch, actorId: ctx.actor.id, deviceId: record.device, containerId: record.container,
+      n: record.vialCount, batchId: record.batch, actorId: ctx.actor.id, deviceId: record.device, containerId: record.container, deviceType: record.deviceType,
     });
   }
   if (positions.length !== record.vialCount) throw new VetoError('slots.countMismatch', { positions: positions.length, vials: record.vialCount }, '/positions');

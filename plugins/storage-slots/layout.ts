@@ -61,6 +61,9 @@ export function colLabel(col: number, l: BoxLayout): string {
 
 /** "A5" when one axis uses letters, "3-5" when both are numbers. */
 export function positionLabel(row: number, col: number, l: BoxLayout): string {
+  // A cane (one column) or a goblet (one row) is numbered along its only axis.
+  if (l.cols === 1) return rowLabel(row, l);
+  if (l.rows === 1) return colLabel(col, l);
   const a = rowLabel(row, l);
   const b = colLabel(col, l);
   return l.rowLabels === 'letters' || l.colLabels === 'letters' ? `${a}${b}` : `${a}-${b}`;
