@@ -152,6 +152,9 @@ describe('QC-gated stock-in and stock-out', () => {
     await passQc(batch.id, 'releaseQc');
     const so = await create('stockOut', { batch: batch.id, vials: two, purpose: 'clinicalUse' });
     expect(so.state).toBe('requested');
+    // The approval flow started with the record, in its transaction (R-3.4.5 through the flow engine).
+    const inst = await knex()('ct_wf_instance').where({ entity: 'stockOut', record_id: so.id }).first();
+    expect(inst).toMatchObject({ flow_id: 'stockOutApproval' });
     const early = await api('POST', `/api/v1/data/stockOut/${so.id}/actions/execute`, {});
     expect(early.status).toBe(422);
     const ap = await api('POST', `/api/v1/data/stockOut/${so.id}/actions/approve`, { comment: 'ok', signature: { password: 'Admin#12345' } });
