@@ -12,6 +12,7 @@ import { authRoutes, authMiddleware } from './routes/auth';
 import { dataRoutes } from './routes/data';
 import { metaRoutes } from './routes/meta';
 import { fileRoutes } from './routes/files';
+import { numberingRoutes } from './routes/numbering';
 import { openapiDocument, apiReferencePage, apiReferenceScript } from './openapi';
 
 export function createApp(s: Services): Koa {
@@ -78,6 +79,7 @@ export function createApp(s: Services): Koa {
   metaRoutes(api, s);
   dataRoutes(api, s);
   fileRoutes(api, s);
+  numberingRoutes(api, s);
   for (const extend of s.routeExtensions) extend(api, s);
 
   app.use(router.routes()).use(router.allowedMethods());

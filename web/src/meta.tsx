@@ -67,7 +67,10 @@ export interface MenuItem {
   label: Label;
   list?: string;
   path?: string;
+  /** A plugin page: `plugin:key` (or `plugin/key`). */
+  page?: string;
   order?: number;
+  children?: MenuItem[];
 }
 export interface MenuDef {
   $id: string;
@@ -85,9 +88,19 @@ export interface Meta {
   dictionaries: Record<string, DictionaryDef>;
   numbering: Record<string, unknown>;
   menus: Record<string, MenuDef>;
+  /** Enabled plugins with a web entry. */
+  plugins: { plugin: string; entry: string }[];
+  /** Other metadata kinds the server registered (flow, role, …), by kind then id. */
+  kinds: Record<string, Record<string, unknown>>;
 }
 
 export const MetaContext = createContext<Meta | null>(null);
+
+/** Reloads the metadata after a designer saved (live, no restart). */
+export const MetaReloadContext = createContext<() => Promise<void>>(async () => {});
+export function useReloadMeta(): () => Promise<void> {
+  return useContext(MetaReloadContext);
+}
 
 export function useMeta(): Meta {
   const m = useContext(MetaContext);
@@ -145,5 +158,11 @@ export function normalizeMeta(body: unknown): Meta {
     dictionaries: b.dictionaries ?? {},
     numbering: b.numbering ?? {},
     menus: b.menus ?? {},
+    plugins: Array.isArray(b.plugins) ? b.plugins : [],
+    kinds: Object.fromEntries(
+      Object.entries(b as Record<string, unknown>).filter(
+        ([k, v]) => !['version', 'entities', 'forms', 'lists', 'dictionaries', 'numbering', 'menus', 'plugins'].includes(k) && v && typeof v === 'object' && !Array.isArray(v),
+      ),
+    ) as Record<string, Record<string, unknown>>,
   };
 }

@@ -2,6 +2,7 @@
 import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import i18n, { pick, type Lang } from '../i18n';
 import { SYSTEM_FIELDS, type EntitySchema, type FormDef, type FormSection, type Meta } from '../meta';
+import { isPluginWidget } from '../plugins';
 
 export interface ResolvedSection {
   key: string;
@@ -70,7 +71,8 @@ export function buildUiSchema(entity: EntitySchema, form: FormDef | undefined, f
     const p = entity.properties[name];
     const w = form?.widgets?.[name];
     const u: Record<string, unknown> = {};
-    if (p['x-ref']) u['ui:widget'] = 'RefWidget';
+    if (w && isPluginWidget(w)) u['ui:widget'] = w;
+    else if (p['x-ref']) u['ui:widget'] = 'RefWidget';
     else if (p['x-dictionary']) u['ui:widget'] = 'DictWidget';
     else if (p.enum) u['ui:widget'] = 'EnumWidget';
     else if (p['x-type'] === 'attachment' || w === 'attachment') u['ui:widget'] = 'AttachmentWidget';

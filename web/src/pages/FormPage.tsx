@@ -1,24 +1,18 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Button, Result, Skeleton, Space, Typography } from 'antd';
 import { SaveOutlined } from '@ant-design/icons';
-import Form from '@rjsf/antd';
-import type { ErrorSchema, RegistryFieldsType, RegistryWidgetsType } from '@rjsf/utils';
+import type { ErrorSchema } from '@rjsf/utils';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, errorText } from '../api';
 import { currentLang, pick } from '../i18n';
 import { entityLabel, formFor, listFor, titleField, useMeta } from '../meta';
 import { navigate, useBlocker } from '../router';
 import { useCrumbs } from '../shell/crumbs';
-import { buildSchema, buildUiSchema, detailsToErrors, isWide, visibleSections } from '../form/schema';
-import { validatorFor } from '../form/validator';
-import SectionsTemplate from '../form/SectionsTemplate';
-import { AttachmentWidget, DateTimeWidget, DateWidget, DictWidget, EnumWidget, JsonField, NumberWidget, RefWidget } from '../form/widgets';
+import { detailsToErrors } from '../form/schema';
+import MetaForm, { useVisibleSections } from '../form/MetaForm';
 
 type Data = Record<string, unknown>;
 
-const widgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
-const fields: RegistryFieldsType = { JsonField };
-const templates = { ObjectFieldTemplate: SectionsTemplate };
 
 /** Comparable form of the data: no undefined/empty values, keys sorted. */
 function canon(d: Data): string {
@@ -79,20 +73,8 @@ export default function FormPage({ entity, id }: { entity: string; id?: string }
   }, [entity, id, isNew, schema, refFields]);
   useEffect(load, [load]);
 
-  const sections = useMemo(() => (schema ? visibleSections(meta, entity, form, data, lang) : []), [meta, entity, form, data, lang, schema]);
-  const visibleFields = useMemo(() => sections.flatMap((s) => s.fields), [sections]);
-  const fieldsKey = visibleFields.join(',');
-  const rjsfSchema = useMemo(() => (schema ? buildSchema(schema, visibleFields, lang) : {}), [schema, fieldsKey, lang]); // eslint-disable-line
-  const uiSchema = useMemo(() => (schema ? buildUiSchema(schema, form, visibleFields, isNew) : {}), [schema, form, fieldsKey, isNew, lang]); // eslint-disable-line
-  const formContext = useMemo(
-    () => ({
-      sections,
-      wide: new Set(visibleFields.filter((f) => schema && isWide(schema, f))),
-      expanded: Object.fromEntries(refFields.map((f) => [f, record?.[`${f}$expanded`] as Data | undefined])),
-    }),
-    [sections, visibleFields, schema, refFields, record],
-  );
-  const validator = useMemo(() => validatorFor(meta), [meta]);
+  const sections = useVisibleSections(meta, entity, form, data);
+  const visibleFields = useMemo(() => sections.flatMap((sec) => sec.fields), [sections]);
 
   const dirty = canon(data) !== initial;
   useBlocker(dirty && !saving, () =>
@@ -174,21 +156,15 @@ export default function FormPage({ entity, id }: { entity: string; id?: string }
       {loading ? (
         <Skeleton active paragraph={{ rows: 8 }} />
       ) : (
-        <Form
-          schema={rjsfSchema}
-          uiSchema={uiSchema}
-          formData={data}
-          formContext={formContext}
-          validator={validator}
-          widgets={widgets}
-          fields={fields}
-          templates={templates}
+        <MetaForm
+          meta={meta}
+          entity={entity}
+          form={form}
+          data={data}
+          isNew={isNew}
+          record={record}
           extraErrors={extraErrors}
-          showErrorList={false}
-          focusOnFirstError
-          noHtml5Validate
-          onChange={(e) => {
-            const next = (e.formData ?? {}) as Data;
+          onChange={(next) => {
             // A server error on a field goes away once the user edits that field.
             const changed = Object.keys(extraErrors).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(dataRef.current[k]));
             if (changed.length) {
@@ -198,7 +174,7 @@ export default function FormPage({ entity, id }: { entity: string; id?: string }
             }
             setData(next);
           }}
-          onSubmit={(e) => void save((e.formData ?? {}) as Data)}
+          onSubmit={(d) => void save(d)}
           onError={() => void message.error(t('form.fixErrors'))}
         >
           <div className="ct-form-actions">
@@ -209,7 +185,7 @@ export default function FormPage({ entity, id }: { entity: string; id?: string }
               <Button onClick={() => history.back()}>{t('common.cancel')}</Button>
             </Space>
           </div>
-        </Form>
+        </MetaForm>
       )}
     </div>
   );

@@ -7,7 +7,13 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError, errorText, unwrap } from '../api';
 import { useAuth, userDisplayName } from '../auth';
 import { currentLang, pick } from '../i18n';
-import { MetaContext, normalizeMeta, type Meta } from '../meta';
+import { MetaContext, MetaReloadContext, normalizeMeta, type Meta, type MenuItem } from '../meta';
+import { loadPlugins, pluginPage, hostApi } from '../plugins';
+import { onInboxChange } from '../flow/inboxCount';
+import RecordFlowActions from '../flow/RecordFlowActions';
+import { recordActionSlots } from '../slots';
+
+if (!recordActionSlots.includes(RecordFlowActions)) recordActionSlots.push(RecordFlowActions);
 import { Link, matchPath, navigate, useLocation } from '../router';
 import LangSwitch from '../LangSwitch';
 import ChangePasswordPage from '../pages/ChangePasswordPage';
@@ -18,6 +24,8 @@ import FullPageSpin from '../FullPageSpin';
 const ListPage = lazy(() => import('../pages/ListPage'));
 const FormPage = lazy(() => import('../pages/FormPage'));
 const RecordPage = lazy(() => import('../pages/RecordPage'));
+const AdminPage = lazy(() => import('../admin/AdminPage'));
+const InboxPage = lazy(() => import('../pages/InboxPage'));
 
 const { Header, Sider, Content } = Layout;
 
@@ -37,9 +45,11 @@ function useInboxCount(): number | null {
         });
     void load();
     const timer = window.setInterval(() => void load(), 60_000);
+    const off = onInboxChange(() => void load());
     return () => {
       stop = true;
       window.clearInterval(timer);
+      off();
     };
   }, []);
   return count;
@@ -54,7 +64,13 @@ function Routes() {
   if ((m = matchPath('/form/:entity/:id/edit', path))) return <FormPage key={`${m.entity}/${m.id}`} entity={m.entity} id={m.id} />;
   if ((m = matchPath('/record/:entity/:id', path))) return <RecordPage key={`${m.entity}/${m.id}`} entity={m.entity} id={m.id} />;
   if (path === '/change-password') return <ChangePasswordPage />;
-  if (path === '/inbox') return <Empty style={{ marginTop: 80 }} description={t('shell.inboxSoon')} />;
+  if (path === '/inbox') return <InboxPage />;
+  if ((m = matchPath('/admin/:kind', path))) return <AdminPage kind={m.kind} />;
+  if ((m = matchPath('/admin/:kind/:id', path))) return <AdminPage kind={m.kind} id={m.id} />;
+  if ((m = matchPath('/plugin/:ref', path))) {
+    const Page = pluginPage(m.ref);
+    return Page ? <div className="ct-page"><Page api={hostApi} lang={currentLang()} /></div> : <Result status="404" title="404" subTitle={m.ref} />;
+  }
   if (path === '/' || path === '') return <Result status="info" title={t('shell.welcome')} subTitle={t('shell.welcomeHint')} />;
   return <Result status="404" title="404" subTitle={t('error.notFound')} extra={<Link to="/">{t('common.home')}</Link>} />;
 }
@@ -71,35 +87,54 @@ export default function Shell() {
   const setCrumbs = useCallback((c: Crumb[]) => setCrumbsState(c), []);
   const pending = useInboxCount();
 
-  const loadMeta = useCallback(() => {
-    setMetaError(null);
-    api('/api/v1/meta')
-      .then((b) => setMeta(normalizeMeta(b)))
-      .catch((e: unknown) => {
-        if (!(e instanceof ApiError && e.status === 401)) setMetaError(errorText(e));
-      });
-  }, []);
-  useEffect(loadMeta, [loadMeta]);
+  const loadMeta = useCallback(
+    () =>
+      api('/api/v1/meta')
+        .then(async (b) => {
+          const m = normalizeMeta(b);
+          await loadPlugins(m.plugins);
+          setMetaError(null);
+          setMeta(m);
+        })
+        .catch((e: unknown) => {
+          if (!(e instanceof ApiError && e.status === 401)) setMetaError(errorText(e));
+        }),
+    [],
+  );
+  useEffect(() => void loadMeta(), [loadMeta]);
 
   const menus = useMemo(
     () => Object.values(meta?.menus ?? {}).sort((a, b) => (a.order ?? 0) - (b.order ?? 0)),
     [meta],
   );
-  const menuItems = useMemo(
-    () =>
-      menus.map((m) => ({
-        key: `menu:${m.$id}`,
-        icon: menuIcon(m.icon),
-        label: pick(m.label, lang, m.$id),
-        children: [...m.items]
-          .sort((a, b) => (a.order ?? 0) - (b.order ?? 0))
-          .map((it) => ({ key: it.list ? `/list/${it.list}` : (it.path ?? it.key), label: pick(it.label, lang, it.key) })),
-      })),
-    [menus, lang, i18n.language],
-  );
+  const menuItems = useMemo(() => {
+    const item = (it: MenuItem): { key: string; label: string; children?: unknown[] } => {
+      if (it.children?.length) return { key: `group:${it.key}`, label: pick(it.label, lang, it.key), children: it.children.map(item) };
+      const key = it.list ? `/list/${it.list}` : it.page ? `/plugin/${encodeURIComponent(it.page)}` : (it.path ?? it.key);
+      return { key, label: pick(it.label, lang, it.key) };
+    };
+    const items = menus.map((m) => ({
+      key: `menu:${m.$id}`,
+      icon: menuIcon(m.icon),
+      label: pick(m.label, lang, m.$id),
+      children: [...m.items].sort((a, b) => (a.order ?? 0) - (b.order ?? 0)).map(item),
+    }));
+    if (user?.isAdmin && meta) {
+      const kinds = ['entity', 'form', 'list', 'numbering', 'dictionary', ...['role', 'flow'].filter((k) => k in meta.kinds)];
+      items.push({
+        key: 'menu:__system',
+        icon: menuIcon('setting'),
+        label: t('admin.menu'),
+        children: kinds.map((k) => ({ key: `/admin/${k}`, label: t(`admin.kind.${k}`) })),
+      });
+    }
+    return items;
+  }, [menus, lang, i18n.language, user, meta, t]);
   const selectedKey = useMemo(() => {
     const lm = matchPath('/list/:listId', loc.path);
     if (lm) return `/list/${lm.listId}`;
+    const am = matchPath('/admin/:kind/:id', loc.path);
+    if (am) return `/admin/${am.kind}`;
     const em = matchPath('/record/:entity/:id', loc.path) ?? matchPath('/form/:entity/:id/edit', loc.path) ?? matchPath('/form/:entity/new', loc.path);
     if (em && meta) {
       const list = Object.values(meta.lists).find((l) => l.entity === em.entity);
@@ -108,7 +143,10 @@ export default function Shell() {
     return loc.path;
   }, [loc.path, meta]);
   const openKeys = useMemo(
-    () => menus.filter((m) => m.items.some((it) => `/list/${it.list}` === selectedKey)).map((m) => `menu:${m.$id}`),
+    () => [
+      ...menus.filter((m) => m.items.some((it) => `/list/${it.list}` === selectedKey || `/plugin/${encodeURIComponent(it.page ?? '')}` === selectedKey)).map((m) => `menu:${m.$id}`),
+      ...(selectedKey.startsWith('/admin/') ? ['menu:__system'] : []),
+    ],
     [menus, selectedKey],
   );
   const [userOpenKeys, setUserOpenKeys] = useState<string[] | null>(null);
@@ -123,6 +161,7 @@ export default function Shell() {
   if (!meta) return <FullPageSpin />;
 
   return (
+    <MetaReloadContext.Provider value={loadMeta}>
     <MetaContext.Provider value={meta}>
       <CrumbContext.Provider value={setCrumbs}>
         <Layout style={{ minHeight: '100%' }}>
@@ -194,5 +233,6 @@ export default function Shell() {
         </Layout>
       </CrumbContext.Provider>
     </MetaContext.Provider>
+    </MetaReloadContext.Provider>
   );
 }
