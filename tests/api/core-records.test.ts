@@ -352,3 +352,12 @@ describe('single-statement create (no numbering, no join rows, no after-hooks)',
     expect(await ts.server.services.knex('lab_note')).toHaveLength(1);
   });
 });
+
+describe('who am I', () => {
+  it('answers null without credentials and 401 for a dead token', async () => {
+    const anon = await ts.api('GET', '/api/v1/auth/me');
+    expect(anon).toMatchObject({ status: 200, body: { user: null } });
+    expect((await ts.api('GET', '/api/v1/auth/me', { token: 'not-a-token' })).status).toBe(401);
+    expect((await ts.api('GET', '/api/v1/auth/me', { token })).body.user.username).toBe('admin');
+  });
+});

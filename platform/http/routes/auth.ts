@@ -47,7 +47,9 @@ export function authMiddleware(s: Services): Koa.Middleware {
         ctx.state.token = token;
       }
     }
-    if (!ctx.state.actor && !PUBLIC.has(ctx.path)) {
+    // "Who am I?" without any credentials is a normal question (the web app asks it on load): answer, don't fail.
+    const anonymousMe = !token && ctx.path === '/api/v1/auth/me' && ctx.method === 'GET';
+    if (!ctx.state.actor && !PUBLIC.has(ctx.path) && !anonymousMe) {
       throw new AppError(401, 'UNAUTHENTICATED', token ? 'error.sessionExpired' : 'error.unauthenticated');
     }
     if (cookie && ctx.state.actor && !SAFE.has(ctx.method)) {
@@ -115,7 +117,7 @@ export function authRoutes(api: Router, s: Services): void {
   });
 
   api.get('/auth/me', (ctx) => {
-    ctx.body = { user: publicUser(ctx.state.actor) };
+    ctx.body = { user: ctx.state.actor ? publicUser(ctx.state.actor) : null };
   });
 
   api.post('/auth/change-password', async (ctx) => {
