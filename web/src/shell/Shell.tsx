@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Badge, Breadcrumb, Button, Dropdown, Empty, Layout, Menu, Result, Space, Spin, Tooltip } from 'antd';
 import {
   BellOutlined, KeyOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined, UserOutlined,
@@ -87,21 +87,42 @@ export default function Shell() {
   const setCrumbs = useCallback((c: Crumb[]) => setCrumbsState(c), []);
   const pending = useInboxCount();
 
+  const metaVersion = useRef<string | number | null>(null);
+  const lastFetch = useRef(0);
   const loadMeta = useCallback(
-    () =>
-      api('/api/v1/meta')
+    () => {
+      lastFetch.current = Date.now();
+      return api('/api/v1/meta')
         .then(async (b) => {
           const m = normalizeMeta(b);
+          // Same version: keep the object, so grids and forms do not reset.
+          if (metaVersion.current !== null && m.version === metaVersion.current) return;
           await loadPlugins(m.plugins);
+          metaVersion.current = m.version;
           setMetaError(null);
           setMeta(m);
         })
         .catch((e: unknown) => {
-          if (!(e instanceof ApiError && e.status === 401)) setMetaError(errorText(e));
-        }),
+          if (!(e instanceof ApiError && e.status === 401) && metaVersion.current === null) setMetaError(errorText(e));
+        });
+    },
     [],
   );
   useEffect(() => void loadMeta(), [loadMeta]);
+  // Designers' changes are live: look for a newer metadata version on navigation (at most every 2 s),
+  // when the window regains focus, and once a minute.
+  useEffect(() => {
+    if (metaVersion.current !== null && Date.now() - lastFetch.current > 2000) void loadMeta();
+  }, [loc.path, loadMeta]);
+  useEffect(() => {
+    const onFocus = () => Date.now() - lastFetch.current > 2000 && void loadMeta();
+    window.addEventListener('focus', onFocus);
+    const timer = window.setInterval(() => void loadMeta(), 60_000);
+    return () => {
+      window.removeEventListener('focus', onFocus);
+      window.clearInterval(timer);
+    };
+  }, [loadMeta]);
 
   const menus = useMemo(
     () => Object.values(meta?.menus ?? {}).sort((a, b) => (a.order ?? 0) - (b.order ?? 0)),
