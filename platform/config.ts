@@ -20,6 +20,9 @@ export interface Config {
   sessionAbsoluteHours: number;
   corsOrigins: string[];
   runJobs: boolean;
+  /** CELLTRACE_DATA_KEY (encrypted fields; required in server mode) and CELLTRACE_PREVIOUS_DATA_KEYS (rotation). */
+  dataKey?: string;
+  previousDataKeys?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.cwd()): Config {
@@ -44,5 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     sessionAbsoluteHours: int(env.SESSION_ABSOLUTE_HOURS, 12),
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     runJobs: bool(env.RUN_JOBS, true),
+    dataKey: env.CELLTRACE_DATA_KEY || undefined,
+    previousDataKeys: env.CELLTRACE_PREVIOUS_DATA_KEYS || undefined,
   };
 }

@@ -5,6 +5,7 @@ import { DataDirLockedError } from './db/embedded';
 import { MetadataError } from './metadata/loader';
 import { exportPackage, diffPackage, importPackage, validatePackage } from './metadata/package';
 import { systemContext } from './context';
+import { KeyConfigError } from './auth/crypto';
 
 const USAGE = `Usage: npm run celltrace -- <command>
   start                       start the server (default)
@@ -15,7 +16,9 @@ const USAGE = `Usage: npm run celltrace -- <command>
   config validate FILE        check a package without touching the database
   audit verify                check the audit trail's hash chain; names the first altered, inserted or deleted entry
   backup                      pg_dump into BACKUP_DIR (server mode), keeping the newest BACKUP_KEEP (14)
-  restore FILE                restore a backup into DATABASE_URL (server mode)`;
+  restore FILE                restore a backup into DATABASE_URL (server mode)
+  keys rotate [--current]     re-encrypt encrypted fields under CELLTRACE_NEW_DATA_KEY (or a generated key;
+                              --current: under the current CELLTRACE_DATA_KEY) and recompute blind indexes`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'start', sub, file, ...rest] = argv;
@@ -74,6 +77,11 @@ async function main(argv: string[]): Promise<number> {
       console.log(r.ok ? `audit trail intact: ${r.checked} entries verified` : `AUDIT TRAIL BROKEN after ${r.checked} good entries: ${r.problem!.message}`);
       return r.ok ? 0 : 3;
     }
+    if (cmd === 'keys' && sub === 'rotate') {
+      const { rotateKeys } = await import('./auth/keys-cli');
+      await rotateKeys(server.services, [file, ...rest].filter(Boolean), (m) => console.log(m));
+      return 0;
+    }
     if (cmd === 'config') {
       const store = server.services.meta;
       if (sub === 'export') {
@@ -118,7 +126,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err) => {
-    if (err instanceof DataDirLockedError || err instanceof MetadataError) console.error(err.message);
+    if (err instanceof DataDirLockedError || err instanceof MetadataError || err instanceof KeyConfigError) console.error(err.message);
     else console.error(err?.stack ?? err);
     process.exit(1);
   },

@@ -14,6 +14,7 @@ import { orgTree, invalidateOrgTree, ORG_LEVEL, type OrgKind } from './org';
 import { signaturesOf } from './signature';
 import type { RoleAuthorizer } from './access';
 import { rolesOf } from './access';
+import { isEncrypted, openAuditValue } from './crypto';
 
 const ajv = createAjv();
 const check = (schema: object) => {
@@ -426,7 +427,9 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
     const patch: Record<string, unknown> = {};
     for (const f of e.fields.values()) {
       if (f.readOnly || f.numbering || !visible.has(f.name) || f.kind === 'multiReference') continue;
-      const v = state[f.name] ?? null;
+      // Encrypted values are kept encrypted in the audit trail; one that no loaded key opens is left as it is.
+      const v = isEncrypted(f) ? openAuditValue(e, f.name, state[f.name] ?? null) : state[f.name] ?? null;
+      if (v === undefined) continue;
       if (JSON.stringify(v) !== JSON.stringify(current[f.name] ?? null)) patch[f.name] = v;
     }
     const data = await s.records.update(cctx, e.name, id, { ...patch, version: current.version }, { reason: `restore #${body.auditId}: ${reason}`.slice(0, 500) });

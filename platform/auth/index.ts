@@ -10,6 +10,7 @@ import { setSignatureKnex } from './signature';
 import { adminRoutes } from './admin-routes';
 import { installGuards } from './guards';
 import authMessages from './messages';
+import { encryptedFields, keyring, loadKeyring, reencryptAll, setKeyring } from './crypto';
 
 export { requireSignature, signaturesOf, signedContentHash, type Signature, type SignatureInput } from './signature';
 export { usersWithRole, type UserRef } from './directory';
@@ -28,6 +29,13 @@ export function registerSecurityKinds(): void {
  * the role-based Authorizer, system permissions on the actor, and the admin API.
  */
 export function installSecurity(s: Services): RoleAuthorizer {
+  // The data key first: without it (server mode) the server must not start.
+  setKeyring(loadKeyring({ dataKey: s.config.dataKey, previousDataKeys: s.config.previousDataKeys, dataDir: s.config.dataDir, serverMode: !!s.config.databaseUrl }));
+  let pending = encryptPending(s);
+  s.meta.onChange(() => {
+    pending = pending.then(() => encryptPending(s));
+  });
+  s.onStop.push(() => pending);
   installAuditTrail();
   // Committed audit rows are sealed into the hash chain about half a second after a write, and every minute.
   const sealer = startSealer(s.knex, s.log);
@@ -54,6 +62,16 @@ export function installSecurity(s: Services): RoleAuthorizer {
   s.routeExtensions.push((api) => adminRoutes(api, s, authz));
   scheduleBackups(s);
   return authz;
+}
+
+/** Values of encrypted fields still in clear (a field that just became x-encrypted) are encrypted in the background. */
+function encryptPending(s: Services): Promise<void> {
+  const model = s.meta.model;
+  if (![...model.entities.values()].some((e) => encryptedFields(e).length)) return Promise.resolve();
+  return reencryptAll(s.knex, model, { ring: keyring(), pendingOnly: true, log: (m) => s.log.info(m) }).then(
+    () => {},
+    (err: Error) => s.log.warn({ err: err.message }, 'encrypting pending values failed'),
+  );
 }
 
 /** Scheduled backups in server mode: BACKUP_CRON (default 02:00 daily), keeping BACKUP_KEEP dumps. */

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EntityDef, FieldDef, Model } from '../metadata/model';
+import { biColumn, encryptedFields, isEncrypted } from '../auth/crypto';
 
 /** What a column should be, in the words information_schema uses. */
 interface ColumnType {
@@ -12,6 +13,8 @@ interface ColumnType {
 }
 
 export function columnType(f: FieldDef): ColumnType {
+  // Encrypted values are stored as ciphertext (longer than the clear value): text, the length is checked on input.
+  if (f.encrypted && (f.kind === 'string' || f.kind === 'text')) return { sql: 'text', dataType: 'text' };
   switch (f.kind) {
     case 'string': {
       const n = f.maxLength ?? 255;
@@ -130,6 +133,13 @@ export async function planSchema(knex: Knex, model: Model): Promise<SchemaPlan> 
       if (cmp === 'destructive')
         plan.destructive.push({ entity: e.name, field: f.name, change: `${have.data_type} → ${want.sql}` });
     }
+    for (const f of encryptedFields(e)) {
+      // The blind index beside an encrypted column serves exact-match filters (and uniqueness).
+      const bi = biColumn(f.column);
+      if (!existing.has(bi)) push(`alter table ?? add column ?? varchar(64)`, [e.table, bi]);
+      const name = ixName(f.unique ? 'ux' : 'ix', e.table, [bi]);
+      if (!indexes.has(name)) push(`create ${f.unique ? 'unique ' : ''}index ?? on ?? (??) where deleted_at is null`, [name, e.table, bi]);
+    }
     for (const f of e.fields.values()) {
       if (f.kind === 'multiReference' && !tables.has(f.joinTable!)) {
         const target = model.entity(f.ref!)!;
@@ -139,7 +149,7 @@ export async function planSchema(knex: Knex, model: Model): Promise<SchemaPlan> 
         );
         push(`create index ?? on ?? (target_id)`, [ixName('ix', f.joinTable!, ['target_id']), f.joinTable]);
       }
-      if (f.unique && f.kind !== 'multiReference') {
+      if (f.unique && f.kind !== 'multiReference' && !isEncrypted(f)) {
         const name = ixName('ux', e.table, [f.column]);
         if (!indexes.has(name)) push(`create unique index ?? on ?? (??) where deleted_at is null`, [name, e.table, f.column]);
       }

@@ -15,6 +15,8 @@ export interface Authorizer {
   scope(ctx: CallContext, entity: EntityDef, alias: string): ((qb: Knex.QueryBuilder) => void) | null;
   /** Fields the caller may not see (never leave the server) and may not write. */
   fieldAccess(ctx: CallContext, entity: EntityDef): { hidden: Set<string>; readOnly: Set<string> };
+  /** May the caller see an encrypted field in clear? (absent: administrators only) */
+  mayUnmask?(ctx: CallContext, entity: EntityDef, field: string): boolean;
 }
 
 const none = { hidden: new Set<string>(), readOnly: new Set<string>() };

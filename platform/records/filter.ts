@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { AppError } from '../errors';
 import { SYSTEM_COLUMNS, type EntityDef, type FieldKind, type Model } from '../metadata/model';
+import { biColumn, blindIndexes, domainOf, isEncrypted } from '../auth/crypto';
 
 export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'contains', 'startsWith', 'between', 'isNull'] as const;
 export type Operator = (typeof OPERATORS)[number];
@@ -10,6 +11,8 @@ export interface ResolvedField {
   column: string;
   kind: FieldKind;
   joinTable?: string;
+  /** Set on an encrypted field: the domain of its ciphertext and blind index (only exact matches can be compiled). */
+  encrypted?: string;
 }
 
 export const badFilter = (key: string, params: Record<string, unknown>, path: string) =>
@@ -19,7 +22,7 @@ export function resolveOwn(e: EntityDef, name: string): ResolvedField | undefine
   const sys = SYSTEM_COLUMNS[name];
   if (sys) return { name, column: sys.column, kind: sys.kind };
   const f = e.fields.get(name);
-  return f && { name, column: f.column, kind: f.kind, joinTable: f.joinTable };
+  return f && { name, column: f.column, kind: f.kind, joinTable: f.joinTable, encrypted: isEncrypted(f) ? domainOf(e, f) : undefined };
 }
 
 const ORDERED: FieldKind[] = ['string', 'text', 'integer', 'decimal', 'number', 'date', 'datetime', 'enum', 'dictionary', 'reference'];
@@ -142,6 +145,14 @@ export function compileFilter(model: Model, e: EntityDef, alias: string, filter:
       return (qb) => (v ? qb.whereNull(col) : qb.whereNotNull(col));
     }
     if (f.kind === 'json' || f.kind === 'attachment') throw bad();
+    if (f.encrypted) {
+      // Ciphertext only compares through its blind index: eq / in, exactly.
+      const vals = op === 'eq' ? [v] : op === 'in' ? v : undefined;
+      if (!vals) throw badFilter('error.encryptedFilter', { field: f.name, op }, p);
+      if (!Array.isArray(vals) || vals.length === 0 || vals.length > 1000 || !vals.every((x) => scalarOk(f.kind, x))) throw bad();
+      const bis = vals.flatMap((x) => blindIndexes(f.encrypted!, x as string));
+      return (qb) => qb.whereIn(`${a}.${biColumn(f.column)}`, bis);
+    }
     if (f.kind === 'multiReference') {
       // "has this target" semantics: eq / in.
       const ids = op === 'eq' ? [v] : op === 'in' ? v : undefined;

@@ -6,6 +6,7 @@ import { SYSTEM_COLUMNS } from '../metadata/model';
 import type { MetadataStore } from '../metadata/store';
 import { auditIsPlainInsert, auditRow, diffRecords, writeAudit } from '../audit/audit';
 import { requireSignature, signatureFor } from '../auth/signature';
+import { dropMaskedEcho, presentRecord, rawContext, revealChanges, revealRows, sealChanges, sealColumns } from '../auth/crypto';
 import { allocateNumber } from '../numbering';
 import { compileFilter, resolveOwn, badFilter } from './filter';
 import { validateRecord, validateUpdate } from './validate';
@@ -147,13 +148,13 @@ export class RecordService {
         const rf = e.fields.get(h);
         const target = rf?.kind === 'reference' ? model.entity(rf.ref!) : undefined;
         const tf = target && resolveOwn(target, tl);
-        if (!rf || !target || !tf || tf.kind === 'multiReference' || tf.kind === 'json' || tf.kind === 'attachment')
+        if (!rf || !target || !tf || tf.kind === 'multiReference' || tf.kind === 'json' || tf.kind === 'attachment' || tf.encrypted)
           throw badFilter('error.badSort', { field: name }, `/sort/${i}`);
         keys.push({ name, desc, column: tf.column, ref: { table: target.table, column: tf.column, fk: rf.column, entity: target } });
         return;
       }
       const f = resolveOwn(e, name);
-      if (!f || f.kind === 'multiReference' || f.kind === 'json' || f.kind === 'attachment') throw badFilter('error.badSort', { field: name }, `/sort/${i}`);
+      if (!f || f.kind === 'multiReference' || f.kind === 'json' || f.kind === 'attachment' || f.encrypted) throw badFilter('error.badSort', { field: name }, `/sort/${i}`);
       keys.push({ name, desc, column: f.column });
     });
     if (!keys.some((k) => k.name === 'id')) keys.push({ name: 'id', desc: keys[0]?.desc ?? true, column: 'id' });
@@ -191,6 +192,7 @@ export class RecordService {
         ? encodeCursor(keys.map((k, i) => (fields.includes(k.name) || k.name === 'id' ? last[k.name] : last[`$s${i}`])))
         : null;
     for (const r of rows) for (let i = 0; i < keys.length; i++) delete r[`$s${i}`];
+    revealRows(this.auth(), ctx, e, rows);
     if (multi.length) await this.loadMulti(e, rows, multi);
     if (opts.expand?.length) await this.expand(ctx, e, rows, opts.expand);
 
@@ -285,6 +287,7 @@ export class RecordService {
       const readable = this.readable(ctx, e);
       const [ins] = await mapDbErrors(e, () => trx(e.table).insert(row).returning(selectList(e, e.table, readable).map((c) => c.slice(e.table.length + 1))));
       const id = Number(ins.id);
+      revealRows(this.auth(), rawContext(ctx), e, [ins]);
       await this.writeMulti(trx, e, id, record);
       // Numbers are taken last: the counter row stays locked until commit (that is what makes them gapless),
       // so the less work after it, the more creates per second one prefix can take.
@@ -306,11 +309,12 @@ export class RecordService {
       for (const f of e.fields.values()) if (f.kind === 'multiReference' && !this.auth().fieldAccess(ctx, e).hidden.has(f.name)) saved[f.name] = record[f.name] ?? [];
       await writeAudit(trx, {
         actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: id, action: 'create',
-        changes: diffRecords(null, saved, auditFields(e)), reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
+        changes: sealChanges(e, diffRecords(null, saved, auditFields(e))), reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
       });
       await this.hooks.run('afterCreate', { ctx, entity: e, record: saved, trx, records: svc });
-      this.afterCommit(trx, { type: 'created', entity: e.name, id, record: saved, actorId: ctx.actor.id });
-      return saved;
+      const shown = presentRecord(this.auth(), ctx, e, saved);
+      this.afterCommit(trx, { type: 'created', entity: e.name, id, record: shown, actorId: ctx.actor.id });
+      return shown;
     });
   }
 
@@ -323,7 +327,7 @@ export class RecordService {
     Object.assign(row, { created_by: ctx.actor.id, updated_by: ctx.actor.id, org_id: ctx.actor.orgId ?? null, lab_id: ctx.actor.labId ?? null });
     const readable = this.readable(ctx, e);
     const ins = this.knex(e.table).insert(row).returning(selectList(e, e.table, readable).map((c) => c.slice(e.table.length + 1))).toSQL();
-    const changes = diffRecords(null, record, auditFields(e));
+    const changes = sealChanges(e, diffRecords(null, record, auditFields(e)));
     const a = auditRow({
       actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: null, action: 'create',
       changes, reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
@@ -334,6 +338,7 @@ export class RecordService {
       `select ins.id, ${cols.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ')} from ins) select * from ins`;
     const res = await mapDbErrors(e, () => this.knex.raw(sql, [...ins.bindings, ...cols.map((c) => a[c])] as any));
     const saved = res.rows[0];
+    revealRows(this.auth(), ctx, e, [saved]);
     this.events.emitAfterCommit({ type: 'created', entity: e.name, id: saved.id, record: saved, actorId: ctx.actor.id });
     return saved;
   }
@@ -345,9 +350,10 @@ export class RecordService {
     const version = (input as any)?.version;
     if (!Number.isInteger(version)) throw new AppError(400, 'VALIDATION_FAILED', 'error.versionRequired', {}, [{ path: '/version', messageKey: 'error.versionRequired' }]);
     if (e.schema['x-reason-required'] && !opts.reason?.trim()) throw new AppError(400, 'VALIDATION_FAILED', 'error.reasonRequired', {}, [{ path: '/reason', messageKey: 'error.reasonRequired' }]);
-    const previous = await this.get(rctx, e.name, id);
+    // The pipeline works on clear values; the caller sees them masked (and a masked value sent back means "unchanged").
+    const previous = await this.get(rawContext(rctx), e.name, id);
     if (previous.version !== version) throw conflict(previous.version);
-    const patch = this.cleanInput(ctx, e, input, previous, opts.system);
+    const patch = this.cleanInput(ctx, e, dropMaskedEcho(e, input, previous), previous, opts.system);
     const merged = stripNulls({ ...pickFields(e, previous), ...patch });
     validateUpdate(this.model, e, merged, previous);
     // A system write's before-hooks see the elevated actor too: the access guards must not re-check the engine's decision.
@@ -368,14 +374,15 @@ export class RecordService {
         throw conflict(cur.version);
       }
       await this.writeMulti(trx, e, id, patch);
-      const saved = await svc.get(rctx, e.name, id);
+      const saved = await svc.get(rawContext(rctx), e.name, id);
       await writeAudit(trx, {
         actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: id, action: 'update',
-        changes: diffRecords(previous, saved, auditFields(e)), reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
+        changes: sealChanges(e, diffRecords(previous, saved, auditFields(e))), reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
       });
       await this.hooks.run('afterUpdate', { ctx, entity: e, record: saved, previous, trx, records: svc });
-      this.afterCommit(trx, { type: 'updated', entity: e.name, id, record: saved, actorId: ctx.actor.id });
-      return saved;
+      const shown = presentRecord(this.auth(), ctx, e, saved);
+      this.afterCommit(trx, { type: 'updated', entity: e.name, id, record: shown, actorId: ctx.actor.id });
+      return shown;
     });
   }
 
@@ -423,7 +430,7 @@ export class RecordService {
       if (sign) await requireSignature(trx, ctx, { entity: e.name, recordId: id, meaning: sign.meaning ?? signature?.meaning, password: signature?.password, content: after, action });
       await writeAudit(trx, {
         actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: id, action: `action:${action}`,
-        changes: diffRecords(before, after, auditFields(e)), reason: opts.reason ?? body.comment ?? null, ip: ctx.ip, requestId: ctx.requestId,
+        changes: sealChanges(e, diffRecords(before, after, auditFields(e))), reason: opts.reason ?? body.comment ?? null, ip: ctx.ip, requestId: ctx.requestId,
       });
       this.afterCommit(trx, { type: 'action', action, entity: e.name, id, record: after, actorId: ctx.actor.id });
       return after;
@@ -437,7 +444,7 @@ export class RecordService {
     const rows = await this.db()('ct_audit').where({ entity: e.name, record_id: id }).orderBy('id');
     return rows.map((r: any) => ({
       id: Number(r.id), at: r.at, by: r.actor_id == null ? null : Number(r.actor_id), byName: r.actor_name, action: r.action, reason: r.reason, ip: r.ip ?? null, requestId: r.request_id ?? null,
-      changes: Array.isArray(r.changes) ? r.changes.filter((c: any) => !hidden.has(c.field)) : r.changes,
+      changes: revealChanges(this.auth(), ctx, e, Array.isArray(r.changes) ? r.changes.filter((c: any) => !hidden.has(c.field)) : r.changes),
     }));
   }
 
@@ -495,7 +502,7 @@ function toColumns(e: EntityDef, record: Record<string, any>): Record<string, an
     if (!f || f.kind === 'multiReference') continue;
     row[f.column] = (f.kind === 'json' || f.kind === 'attachment') && v !== null ? JSON.stringify(v) : v;
   }
-  return row;
+  return sealColumns(e, row);
 }
 
 /** PostgreSQL constraint errors become 400s naming the field, never 500s. */

@@ -224,7 +224,9 @@ describe('undo of a mistaken operation', () => {
     expect(noReason.status).toBe(400);
     const r = await t.api('POST', `/api/v1/data/customer/${c.body.data.id}/restore`, { token: fx.techA.token, body: { auditId: createEntry, reason: 'wrong customer edited' } });
     expect(r.status).toBe(200);
-    expect(r.body.data).toMatchObject({ name: `Undo ${fx.sfx}`, phone: '11111', version: 3 });
+    // The phone is encrypted: a technician sees it masked, the administrator sees the restored value.
+    expect(r.body.data).toMatchObject({ name: `Undo ${fx.sfx}`, phone: '1***1', version: 3 });
+    expect((await t.api('GET', `/api/v1/data/customer/${c.body.data.id}`, { token: admin })).body.data.phone).toBe('11111');
     expect(r.body.data.address ?? null).toBeNull();
     const h2 = await t.api('GET', `/api/v1/data/customer/${c.body.data.id}/history`, { token: fx.techA.token });
     expect(h2.body.data[2].reason).toContain('wrong customer edited');

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Knex } from 'knex';
-import { startTestServer, type TestServer } from '../support/app';
+import { startTestServer, TEST_DATA_KEY, type TestServer } from '../support/app';
 import { createDatabase, dropDatabase } from '../support/pg';
 import { verifyAuditChain, installAuditTrail } from '../../platform/audit/trail';
 import { setAuditWriter } from '../../platform/audit/audit';
@@ -110,7 +110,7 @@ describe('append-only, hash chain and verify', () => {
     const r = await verifyAuditChain(knex);
     expect(r.problem).toMatchObject({ kind: 'deleted', id: Number(next.id) });
     const cli = await promisify(execFile)(process.execPath, [require.resolve('tsx/cli'), 'platform/main.ts', 'audit', 'verify'], {
-      cwd: path.resolve(__dirname, '../..'), env: { ...process.env, DATABASE_URL: db.url, DEMO_DATA: 'false', LOG_LEVEL: 'warn', RUN_JOBS: 'false' },
+      cwd: path.resolve(__dirname, '../..'), env: { ...process.env, CELLTRACE_DATA_KEY: TEST_DATA_KEY, DATABASE_URL: db.url, DEMO_DATA: 'false', LOG_LEVEL: 'warn', RUN_JOBS: 'false' },
     }).catch((e) => e);
     expect(cli.code).toBe(3);
     expect(cli.stdout).toContain(`entries missing before entry ${next.id}`);

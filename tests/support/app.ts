@@ -4,6 +4,8 @@ import { loadConfig } from '../../platform/config';
 import { createServer, type Server } from '../../platform/server';
 
 export const ADMIN_PASSWORD = 'Admin#12345';
+/** Data key of test servers (server mode requires one); tests may pass another through `env`. */
+export const TEST_DATA_KEY = '7465737420646174612d6b6579206f662063656c6c7472616365207465737473';
 const ROOT = path.resolve(__dirname, '../..');
 
 export interface TestServer {
@@ -24,7 +26,7 @@ export async function startTestServer(opts: { databaseUrl?: string; plugins?: st
   const databaseUrl = opts.databaseUrl ?? process.env.TEST_DATABASE_URL;
   if (!databaseUrl) throw new Error('TEST_DATABASE_URL is not set (jest globalSetup creates it)');
   const config = {
-    ...loadConfig({ ...process.env, ...opts.env, DATABASE_URL: databaseUrl, ADMIN_PASSWORD, DEMO_DATA: opts.demo ? 'true' : 'false' }, ROOT),
+    ...loadConfig({ CELLTRACE_DATA_KEY: TEST_DATA_KEY, ...process.env, ...opts.env, DATABASE_URL: databaseUrl, ADMIN_PASSWORD, DEMO_DATA: opts.demo ? 'true' : 'false' }, ROOT),
     runJobs: false,
   };
   const server = await createServer(config, { logger: pino({ level: process.env.TEST_LOG ?? 'silent' }), plugins: opts.plugins, print: () => {} });
