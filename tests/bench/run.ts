@@ -1,5 +1,6 @@
 // `npm run bench`: figures, not tests. Seeds 1,000,000 culture records into a fresh PostgreSQL database and
 // measures the generic API against a hand-written Koa + knex baseline on the same database, in one run.
+import crypto from 'node:crypto';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,7 +64,7 @@ async function main() {
   await sql(ADMIN, `drop database if exists "${DB}" with (force)`);
   await sql(ADMIN, `create database "${DB}"`);
 
-  const env = { ...process.env, DATABASE_URL: dbUrl, ADMIN_PASSWORD: PASSWORD, DEMO_DATA: 'false', RUN_JOBS: 'false', LOG_LEVEL: 'warn', DB_POOL_MAX: '20' };
+  const env = { CELLTRACE_DATA_KEY: crypto.randomBytes(32).toString('hex'), ...process.env, DATABASE_URL: dbUrl, ADMIN_PASSWORD: PASSWORD, DEMO_DATA: 'false', RUN_JOBS: 'false', LOG_LEVEL: 'warn', DB_POOL_MAX: '20' };
   // Migrate and sync the schema once, then seed with set-based SQL.
   await new Promise<void>((res, rej) => {
     const p = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['platform/main.ts', 'migrate'], { cwd: ROOT, env, stdio: 'inherit' });
@@ -144,12 +145,12 @@ async function main() {
     const extra = path.join(__dirname, 'cellbank.ts');
     if (fs.existsSync(extra) && !process.env.BENCH_SKIP_EXTRA) {
       console.log('\nCell bank (tests/bench/cellbank.ts)');
-      await new Promise<void>((res) => spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [extra], { cwd: ROOT, env: process.env, stdio: 'inherit' }).on('exit', () => res()));
+      await new Promise<void>((res) => spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [extra], { cwd: ROOT, env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY }, stdio: 'inherit' }).on('exit', () => res()));
     }
     const web = path.join(__dirname, 'web.ts');
     if (fs.existsSync(web) && !process.env.BENCH_SKIP_EXTRA) {
       console.log('\nWeb (tests/bench/web.ts)');
-      await new Promise<void>((res) => spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [web], { cwd: ROOT, env: { ...process.env, BENCH_DATABASE_URL: dbUrl, BENCH_ADMIN_PASSWORD: PASSWORD }, stdio: 'inherit' }).on('exit', () => res()));
+      await new Promise<void>((res) => spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [web], { cwd: ROOT, env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY, BENCH_DATABASE_URL: dbUrl, BENCH_ADMIN_PASSWORD: PASSWORD }, stdio: 'inherit' }).on('exit', () => res()));
     }
   } finally {
     generic.kill('SIGTERM');
