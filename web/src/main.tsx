@@ -1,5 +1,5 @@
-// The React 19 compatibility patch for antd 5 must load before antd itself.
-import '@ant-design/v5-patch-for-react-19';
+// The entry stays light: React, i18next and the plain login page. antd (with its React 19 patch) loads
+// with the signed-in shell (AntRoot), so the login route does not download it.
 import './i18n';
 import './styles.css';
 import { StrictMode } from 'react';
