@@ -14,8 +14,10 @@ const FormDesigner = lazy(() => import('./FormDesigner'));
 const ListDesigner = lazy(() => import('./ListDesigner'));
 const NumberingDesigner = lazy(() => import('./NumberingDesigner'));
 const DictionaryEditor = lazy(() => import('./DictionaryEditor'));
+const RoleEditor = lazy(() => import('./RoleEditor'));
+const FlowDesigner = lazy(() => import('./FlowDesigner'));
 
-/** Kinds with a designer here; `json` ones get the raw editor (with the same versions and rollback). */
+/** Kinds with a designer here; other kinds get the raw JSON editor (with the same versions and rollback). */
 export const ADMIN_KINDS = ['entity', 'form', 'list', 'numbering', 'dictionary'] as const;
 export const OPTIONAL_KINDS = ['role', 'flow'] as const;
 
@@ -113,6 +115,8 @@ export default function AdminPage({ kind, id }: { kind: string; id?: string }) {
     case 'list': return <ListDesigner key={id} id={id} />;
     case 'numbering': return <NumberingDesigner key={id} id={id} />;
     case 'dictionary': return <DictionaryEditor key={id} id={id} />;
+    case 'role': return <RoleEditor key={id} id={id} />;
+    case 'flow': return <FlowDesigner key={id} id={id} />;
     default: return <JsonDesigner key={`${kind}/${id}`} kind={kind} id={id} />;
   }
 }

@@ -193,7 +193,7 @@ export function VersionsDrawer({ kind, id, open, onClose, onRolledBack, hasFile 
 
 /** Title, save (with reason), versions and rollback around one designer. */
 export function DesignerFrame<T>({
-  kind, id, title, state, beforeSave, children, extra,
+  kind, id, title, state, beforeSave, children, extra, onErrors,
 }: {
   kind: string;
   id: string;
@@ -203,6 +203,8 @@ export function DesignerFrame<T>({
   beforeSave?: (reason: string) => Promise<void>;
   children: ReactNode;
   extra?: ReactNode;
+  /** Server validation details of the last save (paths relative to the definition), to mark the controls. */
+  onErrors?: (details: { path: string; message: string }[]) => void;
 }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -216,6 +218,7 @@ export function DesignerFrame<T>({
     if (!reason || !state.draft) return;
     setSaving(true);
     setErrors([]);
+    onErrors?.([]);
     try {
       await beforeSave?.(reason);
       await api(`/api/v1/meta/${kind}/${encodeURIComponent(id)}`, { method: 'PUT', body: { definition: state.draft, reason } });
@@ -223,7 +226,10 @@ export function DesignerFrame<T>({
       state.load();
       void message.success(t('admin.saved'));
     } catch (e) {
-      if (e instanceof ApiError && e.details.length) setErrors([e.message, ...e.details.map((d) => `${d.path}: ${d.message}`)]);
+      if (e instanceof ApiError && e.details.length) {
+        setErrors([e.message, ...e.details.map((d) => `${d.path}: ${d.message}`)]);
+        onErrors?.(e.details.map((d) => ({ path: d.path.replace(/^\/definition/, ''), message: d.message })));
+      }
       else setErrors([errorText(e)]);
     } finally {
       setSaving(false);
