@@ -49,7 +49,7 @@ function scalarOk(kind: FieldKind, v: unknown): boolean {
     case 'text':
     case 'enum':
     case 'dictionary':
-      return typeof v === 'string' && v.length <= 1000;
+      return typeof v === 'string' && v.length <= 1000 && !v.includes('\u0000');
     default:
       return false;
   }
@@ -180,7 +180,7 @@ export function compileFilter(model: Model, e: EntityDef, alias: string, filter:
       }
       case 'contains':
       case 'startsWith': {
-        if (!TEXTUAL.includes(f.kind) || typeof v !== 'string' || v.length > 200) throw bad();
+        if (!TEXTUAL.includes(f.kind) || typeof v !== 'string' || v.length > 200 || v.includes('\u0000')) throw bad();
         const pattern = op === 'contains' ? `%${likeEscape(v)}%` : `${likeEscape(v)}%`;
         return (qb) => qb.whereRaw(`?? ilike ?`, [col, pattern]);
       }

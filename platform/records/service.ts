@@ -185,7 +185,11 @@ export class RecordService {
     } else if (offset) qb.offset(offset);
     qb.limit(limit);
 
-    const rows: Record<string, any>[] = await qb;
+    // A data exception (class 22: a forged cursor value, an impossible date) is the request's fault, not a 500.
+    const rows: Record<string, any>[] = await qb.catch((err: any) => {
+      if (!/^22/.test(err?.code ?? '')) throw err;
+      throw opts.after ? new AppError(400, 'BAD_REQUEST', 'error.badCursor', {}, [{ path: '/after', messageKey: 'error.badCursor' }]) : badFilter('error.badFilterValue', { field: '', op: '' }, '/filter');
+    });
     const last = rows[rows.length - 1];
     const nextCursor =
       rows.length === limit && last && !keys.some((k) => k.ref)
@@ -522,7 +526,8 @@ async function mapDbErrors<T>(e: EntityDef, fn: () => Promise<T>, fieldHint?: st
       const field = fieldOf(m?.[1]);
       throw new AppError(409, 'UNIQUE_VIOLATION', 'error.uniqueViolation', { field }, [{ path: `/${field}`, messageKey: 'error.uniqueViolation', params: { field } }]);
     }
-    if (err?.code === '22003' || err?.code === '22001' || err?.code === '22P02' || err?.code === '22007' || err?.code === '22008') {
+    // 22021 / 22P05: a NUL character in text or JSON, which PostgreSQL cannot store.
+    if (['22003', '22001', '22P02', '22007', '22008', '22021', '22P05'].includes(err?.code)) {
       const field = fieldOf(/column "(\w+)"/.exec(err.message ?? '')?.[1]) || fieldHint || '';
       throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: `/${field}`, messageKey: 'error.badFilterValue', params: { field, op: '' } }]);
     }

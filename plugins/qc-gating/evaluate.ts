@@ -62,7 +62,7 @@ export function evaluate(record: Record<string, unknown>, items: SpecItem[]): { 
 
 /** The spec for a QC record: the named one, else the type's cell-type specific one, else the type's general one. */
 export function pickSpec(specs: Record<string, any>, qcType: string, cellType: string | undefined, named?: string): any | undefined {
-  if (named) return specs[named];
+  if (named) return Object.hasOwn(specs, named) ? specs[named] : undefined; // a name like 'toString' is no spec
   const ofType = Object.values(specs).filter((s: any) => s.qcType === qcType);
   return ofType.find((s: any) => cellType && s.cellTypes?.includes(cellType)) ?? ofType.find((s: any) => !s.cellTypes?.length);
 }

@@ -43,7 +43,12 @@ function recordId(v: string, entity: string): number {
 
 const reasonOf = (ctx: any) => {
   const r = ctx.get('X-Change-Reason') || (ctx.request.body as any)?.reason;
-  return typeof r === 'string' ? decodeURIComponent(r).slice(0, 500) : undefined;
+  if (typeof r !== 'string') return undefined;
+  try {
+    return decodeURIComponent(r).slice(0, 500);
+  } catch {
+    return r.slice(0, 500); // not percent-encoded after all (a literal '%')
+  }
 };
 
 export function dataRoutes(api: Router, s: Services): void {
