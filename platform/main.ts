@@ -15,8 +15,10 @@ const USAGE = `Usage: npm run celltrace -- <command>
   config import FILE [--yes]  import FILE (shows the diff; --yes applies it)
   config validate FILE        check a package without touching the database
   audit verify                check the audit trail's hash chain; names the first altered, inserted or deleted entry
-  backup                      pg_dump into BACKUP_DIR (server mode), keeping the newest BACKUP_KEEP (14)
-  restore FILE                restore a backup into DATABASE_URL (server mode)
+  backup                      pg_dump into BACKUP_DIR (server mode) or a logical dump (embedded mode, server
+                              stopped), keeping the newest BACKUP_KEEP (14)
+  restore FILE                restore a backup (replaces the database): a .dump into DATABASE_URL; a .jsonl.gz
+                              into DATABASE_URL or, without it, into the embedded database (server stopped)
   keys rotate [--current]     re-encrypt encrypted fields under CELLTRACE_NEW_DATA_KEY (or a generated key;
                               --current: under the current CELLTRACE_DATA_KEY) and recompute blind indexes`;
 
@@ -50,16 +52,38 @@ async function main(argv: string[]): Promise<number> {
     return problems.length ? 1 : 0;
   }
   if (cmd === 'backup' || cmd === 'restore') {
-    if (!config.databaseUrl) {
-      console.error('backup/restore needs DATABASE_URL (server mode); embedded mode: stop the server and copy DATA_DIR');
+    const logical = await import('./audit/logical-backup');
+    if (cmd === 'restore' && !sub) {
+      console.error(USAGE);
       return 2;
+    }
+    if (!config.databaseUrl || (cmd === 'restore' && sub.endsWith(logical.LOGICAL_SUFFIX))) {
+      // Embedded mode (server stopped): a consistent logical dump through the database connection; such a file
+      // also restores into server-mode PostgreSQL.
+      const keep = Number(process.env.BACKUP_KEEP ?? 14);
+      const run = <T>(fn: (k: import('knex').Knex) => Promise<T>) => {
+        if (!config.databaseUrl) return logical.withEmbeddedKnex(config.dataDir, fn);
+        return import('./db/connection').then(async ({ createKnex }) => {
+          const k = createKnex(config.databaseUrl!, { poolMax: 2, applicationName: 'celltrace-restore' });
+          try {
+            return await fn(k);
+          } finally {
+            await k.destroy();
+          }
+        });
+      };
+      if (cmd === 'backup') {
+        const r = await run((k) => logical.logicalBackup(k, config.backupDir, keep));
+        console.log(`${r.file} (${r.tables} tables, ${r.rows} rows)`);
+      } else {
+        const r = await run((k) => logical.logicalRestore(k, sub));
+        console.log(`restored ${sub} (${r.tables} tables, ${r.rows} rows)`);
+      }
+      return 0;
     }
     const { backupDatabase, restoreDatabase } = await import('./audit/backup');
     if (cmd === 'backup') console.log(await backupDatabase(config.databaseUrl, config.backupDir, Number(process.env.BACKUP_KEEP ?? 14)));
-    else if (!sub) {
-      console.error(USAGE);
-      return 2;
-    } else {
+    else {
       await restoreDatabase(config.databaseUrl, sub);
       console.log(`restored ${sub}`);
     }
@@ -126,7 +150,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err) => {
-    if (err instanceof DataDirLockedError || err instanceof MetadataError || err instanceof KeyConfigError) console.error(err.message);
+    if (err instanceof DataDirLockedError || err instanceof MetadataError || err instanceof KeyConfigError || err?.name === 'BackupFileError') console.error(err.message);
     else console.error(err?.stack ?? err);
     process.exit(1);
   },

@@ -32,7 +32,8 @@ export async function backupDatabase(url: string, dir: string, keep = 14): Promi
 }
 
 export function pruneBackups(dir: string, keep: number): string[] {
-  const dumps = fs.readdirSync(dir).filter((f) => /^celltrace-\d{8}T\d{6}Z\.dump$/.test(f)).sort();
+  // pg_dump files (server mode) and logical backups (embedded mode) share one retention count, newest kept.
+  const dumps = fs.readdirSync(dir).filter((f) => /^celltrace-\d{8}T\d{6}Z\.(dump|jsonl\.gz)$/.test(f)).sort();
   const old = dumps.slice(0, Math.max(0, dumps.length - keep));
   for (const f of old) fs.rmSync(path.join(dir, f));
   return old;

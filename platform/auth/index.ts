@@ -74,12 +74,22 @@ function encryptPending(s: Services): Promise<void> {
   );
 }
 
-/** Scheduled backups in server mode: BACKUP_CRON (default 02:00 daily), keeping BACKUP_KEEP dumps. */
+/**
+ * Scheduled backups (R-3.7.7): BACKUP_CRON (default 02:00 daily), keeping BACKUP_KEEP files. Server mode: pg_dump;
+ * embedded mode: a logical dump through the connection (PGlite runs one transaction at a time, so writes wait
+ * for the dump's snapshot transaction: seconds for a lab-sized database).
+ */
 function scheduleBackups(s: Services): void {
   const url = s.config.databaseUrl;
-  if (!url || !s.jobs || process.env.BACKUP_CRON === 'off') return;
+  if (!s.jobs || process.env.BACKUP_CRON === 'off') return;
   const keep = Number(process.env.BACKUP_KEEP ?? 14);
   s.jobs.register('backup', async () => {
+    if (!url) {
+      const { logicalBackup } = await import('../audit/logical-backup');
+      const r = await logicalBackup(s.knex, s.config.backupDir, keep);
+      s.log.info({ file: r.file, rows: r.rows }, 'backup written');
+      return;
+    }
     const { backupDatabase } = await import('../audit/backup');
     const file = await backupDatabase(url, s.config.backupDir, keep);
     s.log.info({ file }, 'backup written');
