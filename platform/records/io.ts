@@ -115,7 +115,8 @@ export interface ImportResult {
 export async function importRecords(
   records: RecordService, ctx: CallContext, entity: string, req: IncomingMessage, format: 'csv' | 'xlsx', opts: { partial: boolean; maxBytes: number },
 ): Promise<ImportResult> {
-  const e = records.entity(entity);
+  // Importing is its own permission, checked before the upload is read; each row is then a create.
+  const e = await records.assertAllowed(ctx, entity, 'import');
   const buf = await readBody(req, opts.maxBytes);
   const wb = new ExcelJS.Workbook();
   try {

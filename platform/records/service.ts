@@ -98,6 +98,13 @@ export class RecordService {
     return this.trx ?? this.knex;
   }
 
+  /** A permission check that touches no data (import, custom routes): the entity, or 403/404. */
+  async assertAllowed(ctx: CallContext, entityName: string, action: string): Promise<EntityDef> {
+    const e = this.entity(entityName);
+    await this.auth().assert(ctx, e, action);
+    return e;
+  }
+
   /** Field names the caller may see (hidden fields removed). */
   readable(ctx: CallContext, e: EntityDef): string[] {
     const { hidden } = this.auth().fieldAccess(ctx, e);
