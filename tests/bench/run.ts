@@ -71,6 +71,10 @@ async function main() {
     p.on('exit', (c) => (c === 0 ? res() : rej(new Error(`migrate exited ${c}`))));
   });
   const t0 = Date.now();
+  // Seeded rows belong to lab 1 or 2: make those real labs (under a company) for the lab-scoped run.
+  await sql(dbUrl, `insert into ct_org (id, parent_id, kind, code, name) values (10, null, 'company', 'BENCH-CO', 'Bench company')`);
+  await sql(dbUrl, `insert into ct_org (id, parent_id, kind, code, name) values (1, 10, 'lab', 'BENCH-L1', 'Bench lab 1'), (2, 10, 'lab', 'BENCH-L2', 'Bench lab 2')`);
+  await sql(dbUrl, `select setval('ct_org_id_seq', 10)`);
   await sql(dbUrl, `insert into customer (name, customer_code) select '客户' || g, 'B' || g from generate_series(1, 1000) g`);
   await sql(
     dbUrl,
@@ -123,6 +127,22 @@ async function main() {
     const hl = await load('hand-written Koa + knex', { url: `${H}/list?cellKind=stem` });
     const gl = await load('generic /api/v1/data/cultureRecord (auth)', { url: `${G}/api/v1/data/cultureRecord?filter=${filter}&sort=-cultureDate&limit=50&fields=${fields}`, headers: auth });
 
+    // The same list as a technician of lab 1: the role's row scope (lab_id in (1)) is ANDed in by the pipeline;
+    // the baseline applies the same WHERE by hand.
+    const mk = await fetch(`${G}/api/v1/admin/users`, {
+      method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'bench-tech', displayName: 'Bench technician', password: PASSWORD, mustChangePassword: false, orgId: 1, roles: ['technician'] }),
+    });
+    if (!mk.ok) throw new Error(`technician: ${await mk.text()}`);
+    const techLogin = await fetch(`${G}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'bench-tech', password: PASSWORD }) });
+    const techAuth = { Authorization: `Bearer ${(await techLogin.json()).token}` };
+    const techUrl = `${G}/api/v1/data/cultureRecord?filter=${filter}&sort=-cultureDate&limit=50&fields=${fields}`;
+    const probe = await (await fetch(techUrl, { headers: techAuth })).json();
+    if (!probe.data?.length || probe.data.some((r: any) => r.id % 2 !== 0)) throw new Error(`technician list is not lab-scoped: ${JSON.stringify(probe).slice(0, 300)}`);
+    console.log('\n(a2) the same list as a lab-scoped technician (row scope lab_id = 1)');
+    const hlt = await load('hand-written, WHERE lab_id = 1', { url: `${H}/list?cellKind=stem&labId=1` });
+    const glt = await load('generic as technician of lab 1', { url: techUrl, headers: techAuth });
+
     console.log('\n(c) get by id');
     let i = 0;
     const ids = () => 1 + ((i++ * 7919) % ROWS);
@@ -139,6 +159,7 @@ async function main() {
     const ratio = (a: Figure, b: Figure) => (a.rps / b.rps).toFixed(2);
     console.log('\nRatios (generic / hand-written; targets: list ≥ 0.80, get ≥ 0.60, create ≥ 0.50)');
     console.log(`  list   ${ratio(gl, hl)}   (Directus 12: 0.12–0.14, NocoBase 2.2: 0.02 on the same kind of machine)`);
+    console.log(`  list   ${ratio(glt, hlt)}   (as a lab-scoped technician, against the same WHERE by hand)`);
     console.log(`  get    ${ratio(gg, hg)}   (Directus 12: 0.04, NocoBase 2.2: 0.05)`);
     console.log(`  create ${ratio(gn, hn)}   (entity without a numbering rule)`);
     console.log(`  create ${ratio(gc, hc)}   (with a gapless daily batch code: every create of one prefix waits for the previous commit)`);
