@@ -21,8 +21,14 @@ router.get('/list', async (ctx) => {
     .limit(50);
   ctx.body = { data: rows };
 });
+// A get returns the whole record, as the generic endpoint does: every column under its API name.
+let ALL: string[] = [];
+const camel = (c: string) => c.replace(/_([a-z])/g, (_, x: string) => x.toUpperCase());
+knex
+  .raw(`select column_name from information_schema.columns where table_name = 'culture_record' and column_name <> 'deleted_at' order by ordinal_position`)
+  .then((r: any) => (ALL = r.rows.map((x: any) => `${x.column_name} as ${camel(x.column_name)}`)));
 router.get('/get/:id', async (ctx) => {
-  const row = await knex('culture_record').select(COLS).where({ id: Number(ctx.params.id) }).whereNull('deleted_at').first();
+  const row = await knex('culture_record').select(ALL).where({ id: Number(ctx.params.id) }).whereNull('deleted_at').first();
   ctx.body = { data: row };
 });
 router.post('/insert', bodyParser(), async (ctx) => {
