@@ -53,6 +53,8 @@ const zh = {
   },
   record: {
     details: '详细信息', history: '修改历史', noHistory: '暂无修改记录', by: '操作人', created: '创建',
+    signatures: '电子签名', signedBy: '签名人', signedAt: '签名时间', meaning: '签名含义', sigValid: '有效', sigInvalid: '签名校验失败',
+    audit: { signature: '电子签名', action: '操作', flow_start: '流程启动', flow_approve: '审批通过', flow_reject: '审批驳回', flow_transition: '状态流转', flow_sendBack: '退回', flow_withdraw: '撤回', flow_assign: '指派', flow_reassign: '转办', flow_complete: '完成', 'action_approve': '批准', 'action_reject': '驳回', 'action_execute': '执行' },
     updated: '修改', deleted: '删除', changedFrom: '由', changedTo: '改为', confirmDelete: '确定删除此记录吗？',
     deletedOk: '已删除', flowActions: '流程操作', system: '系统信息', version: '版本',
     createdAt: '创建时间', updatedAt: '修改时间', createdBy: '创建人', updatedBy: '修改人',
@@ -149,6 +151,8 @@ const en: Messages = {
   },
   record: {
     details: 'Details', history: 'History', noHistory: 'No changes recorded', by: 'By', created: 'Created',
+    signatures: 'E-signatures', signedBy: 'Signed by', signedAt: 'Signed at', meaning: 'Meaning', sigValid: 'Valid', sigInvalid: 'Signature check failed',
+    audit: { signature: 'E-signature', action: 'Action', flow_start: 'Flow started', flow_approve: 'Approved', flow_reject: 'Rejected', flow_transition: 'State change', flow_sendBack: 'Sent back', flow_withdraw: 'Withdrawn', flow_assign: 'Assigned', flow_reassign: 'Reassigned', flow_complete: 'Completed', 'action_approve': 'Approve', 'action_reject': 'Reject', 'action_execute': 'Execute' },
     updated: 'Updated', deleted: 'Deleted', changedFrom: 'from', changedTo: 'to',
     confirmDelete: 'Delete this record?', deletedOk: 'Deleted', flowActions: 'Workflow', system: 'System',
     version: 'Version', createdAt: 'Created at', updatedAt: 'Updated at', createdBy: 'Created by',

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { App, Button, Card, Descriptions, Empty, Image, Popconfirm, Result, Skeleton, Space, Tag, Timeline, Typography } from 'antd';
-import { DeleteOutlined, EditOutlined, PaperClipOutlined } from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, PaperClipOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api, errorText } from '../api';
 import { currentLang, pick } from '../i18n';
@@ -19,8 +19,22 @@ interface HistoryEntry {
   by?: unknown;
   byName?: string;
   action: string;
-  changes?: { field: string; from: unknown; to: unknown }[];
+  /** Field diffs for writes; other audit entries (flow steps, signatures) carry an object of details. */
+  changes?: { field: string; from: unknown; to: unknown }[] | Record<string, unknown> | null;
   reason?: string;
+}
+
+/** Technical keys of audit details not worth a technician's attention. */
+const HIDDEN_DETAILS = new Set(['contentHash', 'hash', 'signatureId', 'task', 'version']);
+
+interface SignatureRow {
+  id: number;
+  printedName: string;
+  username: string;
+  meaning: string;
+  action: string | null;
+  signedAt: string;
+  valid: boolean;
 }
 
 export default function RecordPage({ entity, id }: { entity: string; id: string }) {
@@ -34,6 +48,7 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
   const [error, setError] = useState<string | null>(null);
   const [history, setHistory] = useState<HistoryEntry[] | null>(null);
   const [historyError, setHistoryError] = useState<string | null>(null);
+  const [signatures, setSignatures] = useState<SignatureRow[]>([]);
 
   const refFields = useMemo(() => Object.entries(schema?.properties ?? {}).filter(([, p]) => p['x-ref']).map(([k]) => k), [schema]);
 
@@ -45,6 +60,10 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
     api<{ data: HistoryEntry[] }>(`/api/v1/data/${entity}/${id}/history`)
       .then((b) => setHistory(b.data ?? []))
       .catch((e: unknown) => setHistoryError(errorText(e)));
+    // E-signatures are shown with the record they sign (Part 11 §11.50); none or no access: no card.
+    api<{ data: SignatureRow[] }>(`/api/v1/data/${entity}/${id}/signatures`)
+      .then((b) => setSignatures(b.data ?? []))
+      .catch(() => setSignatures([]));
   }, [entity, id, refFields]);
   useEffect(load, [load]);
 
@@ -103,7 +122,13 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
     if (v == null || v === '') return '—';
     return formatValue(meta, f, field, v, lang) || '—';
   };
-  const actionLabel = (a: string) => (a === 'create' ? t('record.created') : a === 'update' ? t('record.updated') : a === 'delete' ? t('record.deleted') : a);
+  const actionLabel = (a: string) => {
+    if (a === 'create') return t('record.created');
+    if (a === 'update') return t('record.updated');
+    if (a === 'delete') return t('record.deleted');
+    // Flow steps, signatures and actions: a translated name where one exists, else the audit code.
+    return t(`record.audit.${a.replace(/[:.]/g, '_')}`, { defaultValue: a.startsWith('action:') ? `${t('record.audit.action')} ${a.slice(7)}` : a });
+  };
 
   return (
     <div className="ct-page" style={{ maxWidth: 1200 }}>
@@ -135,6 +160,19 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
           </Descriptions>
         </Card>
       ))}
+      {signatures.length > 0 && (
+        <Card size="small" title={<span><SafetyCertificateOutlined /> {t('record.signatures')}</span>} className="ct-section ct-signatures">
+          {signatures.map((g) => (
+            <Descriptions key={g.id} size="small" column={{ xs: 1, md: 2, xl: 3 }} data-testid="signature">
+              <Descriptions.Item label={t('record.signedBy')}>{g.printedName} ({g.username})</Descriptions.Item>
+              <Descriptions.Item label={t('record.meaning')}>{g.meaning}</Descriptions.Item>
+              <Descriptions.Item label={t('record.signedAt')}>
+                {formatDateTime(g.signedAt)} {g.valid ? <Tag color="green">{t('record.sigValid')}</Tag> : <Tag color="red">{t('record.sigInvalid')}</Tag>}
+              </Descriptions.Item>
+            </Descriptions>
+          ))}
+        </Card>
+      )}
       <Card size="small" title={t('record.system')} className="ct-section">
         <Descriptions size="small" column={{ xs: 1, md: 2, xl: 4 }}>
           <Descriptions.Item label={t('record.version')}>{String(record.version ?? '')}</Descriptions.Item>
@@ -162,7 +200,17 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
                     {formatDateTime(h.at)} · {h.byName ?? String(h.by ?? '')}
                   </Typography.Text>
                   {h.reason && <div>{h.reason}</div>}
-                  {(h.changes ?? []).map((c) => (
+                  {!Array.isArray(h.changes) && h.changes && typeof h.changes === 'object' && (
+                    <div style={{ fontSize: 13 }}>
+                      <Typography.Text type="secondary">
+                        {Object.entries(h.changes)
+                          .filter(([k, v]) => v != null && typeof v !== 'object' && !HIDDEN_DETAILS.has(k))
+                          .map(([k, v]) => `${k}: ${String(v)}`)
+                          .join(' · ')}
+                      </Typography.Text>
+                    </div>
+                  )}
+                  {(Array.isArray(h.changes) ? h.changes : []).map((c) => (
                     <div key={c.field} style={{ fontSize: 13 }}>
                       {fieldLabel(meta, entity, c.field, lang)}: <Typography.Text delete type="secondary">{changeText(c.field, c.from)}</Typography.Text>
                       {' → '}
