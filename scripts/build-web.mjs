@@ -22,7 +22,9 @@ function newest(path) {
 }
 
 const force = process.argv.includes('--force');
-const inputs = [web, join(root, 'package-lock.json')].filter(existsSync);
+// Plugin web entries are bundled too (web/src/plugins.ts globs plugins/*/web/index.tsx).
+const pluginWebs = existsSync(join(root, 'plugins')) ? readdirSync(join(root, 'plugins')).map((p) => join(root, 'plugins', p, 'web')) : [];
+const inputs = [web, join(root, 'package-lock.json'), ...pluginWebs].filter(existsSync);
 const sourceTime = Math.max(...inputs.map(newest));
 if (!force && existsSync(stamp) && statSync(stamp).mtimeMs >= sourceTime) {
   console.log('web: web/dist is up to date');

@@ -37,7 +37,8 @@ async function stockIn(s: Services, a: HookArgs): Promise<void> {
   const token: string | undefined = record.reservationToken;
   if (record.positions?.length) {
     positions = await lockCells(t, record.positions);
-    const taken = positions.filter((p) => !usable(p, token));
+    // The actor's own live reservation (the map's "recommend" reserves) does not block the actor.
+    const taken = positions.filter((p) => !usable(p, token) && !(p.state === 'reserved' && p.reserved_by === ctx.actor.id));
     if (taken.length) {
       const boxes = await boxesByIds(t, taken.map((p) => p.container_id));
       throw new AppError(409, 'POSITION_TAKEN', 'slots.positionsTaken', { positions: taken.map((p) => fullLabel(boxes.get(p.container_id)!, p.row, p.col)).join(', ') });
@@ -195,6 +196,13 @@ export function registerCellbank(s: Services): void {
       record.path = `${d.code}/${record.name ?? record.code}`;
     }
     record.depth ??= 1;
+    // The map drills down by holdsVials and draws rows × cols: copy them from the type, as the template build does.
+    const type = await records.get(SYS, 'containerType', record.containerType);
+    record.holdsVials ??= !!type.holdsVials;
+    if (type.holdsVials) {
+      record.rows ??= type.rows;
+      record.cols ??= type.cols;
+    }
   });
   s.hooks.on('container', 'afterCreate', async ({ record, trx, records }) => {
     const type = await records.get(SYS, 'containerType', record.containerType);

@@ -16,20 +16,31 @@ export interface PositionMapProps {
   batch?: number;
   /** Called after a successful stock-in with the created record. */
   onStockedIn?: (record: Record<string, unknown>) => void;
+  /**
+   * Picker mode (the stock-in form's `positions` widget): no batch, reserve or stock-in controls; every change of
+   * the chosen positions is reported through `onPick` and the form saves them.
+   */
+  picker?: boolean;
+  onPick?: (positions: { container: number; row: number; col: number }[]) => void;
+  /** Positions already chosen (picker mode), e.g. when the form is reopened. */
+  initial?: { container: number; row: number; col: number }[];
+  disabled?: boolean;
 }
+
+type Chosen = Map<string, { container: number; row: number; col: number; label: string }>;
 
 const T = {
   'zh-CN': {
     device: '存储设备', choose: '选择液氮罐或冰箱', free: '空', reserved: '已预留', occupied: '已占用', blocked: '禁用', selected: '已选',
     recommend: '推荐孔位', strategy: '策略', vials: '管数', reserve: '预留所选', clear: '清除选择', stockIn: '入库到所选孔位', batch: '批次',
     chooseBatch: '选择冻存批次', reservedUntil: '预留至', capacity: '容量', utilisation: '使用率', back: '返回', done: '已入库', boxes: '盒',
-    mineReserved: '我的预留', pickHint: '点击空孔位选择；再次点击取消', of: '/',
+    mineReserved: '我的预留', pickHint: '点击空孔位选择；再次点击取消', of: '/', chosenList: '已选孔位', none: '未选择：保存时按策略自动分配',
   },
   en: {
     device: 'Storage device', choose: 'Choose a tank or freezer', free: 'Empty', reserved: 'Reserved', occupied: 'Occupied', blocked: 'Blocked', selected: 'Chosen',
     recommend: 'Recommend', strategy: 'Strategy', vials: 'Vials', reserve: 'Reserve chosen', clear: 'Clear', stockIn: 'Stock in to chosen positions', batch: 'Batch',
     chooseBatch: 'Choose a cell batch', reservedUntil: 'Reserved until', capacity: 'Capacity', utilisation: 'Used', back: 'Back', done: 'Stocked in', boxes: 'boxes',
-    mineReserved: 'My reservation', pickHint: 'Tap empty positions to choose them; tap again to undo', of: '/',
+    mineReserved: 'My reservation', pickHint: 'Tap empty positions to choose them; tap again to undo', of: '/', chosenList: 'Chosen positions', none: 'None chosen: a strategy places the vials on save',
   },
 };
 
@@ -55,14 +66,18 @@ interface BoxMap { container: { id: number; code: string; path: string }; layout
 
 const key = (c: { row: number; col: number }) => `${c.row}:${c.col}`;
 
-export default function PositionMap({ api = defaultApi as Api, lang = 'zh-CN', batch: initialBatch, onStockedIn }: PositionMapProps) {
+export default function PositionMap({ api = defaultApi as Api, lang = 'zh-CN', batch: initialBatch, onStockedIn, picker, onPick, initial, disabled }: PositionMapProps) {
   const t = T[lang] ?? T['zh-CN'];
   const [devices, setDevices] = useState<any[]>([]);
   const [device, setDevice] = useState<number>();
   const [trail, setTrail] = useState<Node[]>([]);
   const [children, setChildren] = useState<Node[]>([]);
   const [map, setMap] = useState<BoxMap | null>(null);
-  const [chosen, setChosen] = useState<Map<string, { container: number; row: number; col: number; label: string }>>(new Map());
+  const [chosen, setChosenState] = useState<Chosen>(() => new Map((initial ?? []).map((p) => [`${p.container}:${p.row}:${p.col}`, { ...p, label: `#${p.container} ${p.row}-${p.col}` }])));
+  const setChosen = (m: Chosen) => {
+    setChosenState(m);
+    onPick?.([...m.values()].map(({ container, row, col }) => ({ container, row, col })));
+  };
   const [token, setToken] = useState<{ token: string; expiresAt: string } | null>(null);
   const [n, setN] = useState<number>(1);
   const [strategy, setStrategy] = useState('keep-together');
@@ -89,9 +104,9 @@ export default function PositionMap({ api = defaultApi as Api, lang = 'zh-CN', b
     void run(async () => {
       setDevices((await api('/api/v1/storage/utilisation')).data);
       setStrategies((await api('/api/v1/storage/strategies')).data);
-      setBatches((await api('/api/v1/data/cellBatch', { query: { limit: 100, sort: '-id', fields: 'id,batchCode,cellType,vialCount' } })).data);
+      if (!picker) setBatches((await api('/api/v1/data/cellBatch', { query: { limit: 100, sort: '-id', fields: 'id,batchCode,cellType,vialCount' } })).data);
     });
-  }, [api, run]);
+  }, [api, run, picker]);
 
   const openDevice = (id: number) =>
     run(async () => {
@@ -119,7 +134,7 @@ export default function PositionMap({ api = defaultApi as Api, lang = 'zh-CN', b
   };
 
   const toggle = (c: Cell) => {
-    if (!map || !(c.state === 'empty' || (c.state === 'reserved' && c.mine))) return;
+    if (disabled || !map || !(c.state === 'empty' || (c.state === 'reserved' && c.mine))) return;
     const m = new Map(chosen);
     if (m.has(`${map.container.id}:${key(c)}`)) m.delete(`${map.container.id}:${key(c)}`);
     else m.set(`${map.container.id}:${key(c)}`, { container: map.container.id, row: c.row, col: c.col, label: `${map.container.path} ${c.label}` });
@@ -131,7 +146,7 @@ export default function PositionMap({ api = defaultApi as Api, lang = 'zh-CN', b
     run(async () => {
       if (token) await api(`/api/v1/storage/reservations/${token.token}`, { method: 'DELETE' });
       const r = (await api('/api/v1/storage/recommend', { body: { n, strategy, batch, device } })).data;
-      const m = new Map<string, { container: number; row: number; col: number; label: string }>();
+      const m: Chosen = new Map();
       for (const p of r.positions) m.set(`${p.container}:${p.row}:${p.col}`, { container: p.container, row: p.row, col: p.col, label: p.label });
       setChosen(m);
       setToken(r.token ? { token: r.token, expiresAt: r.expiresAt } : null);
@@ -172,8 +187,10 @@ export default function PositionMap({ api = defaultApi as Api, lang = 'zh-CN', b
       <Space wrap size="middle">
         <Select style={{ minWidth: 260 }} size="large" placeholder={t.choose} value={device} onChange={openDevice}
           options={devices.map((d) => ({ value: d.id, label: `${d.name} (${d.code}) · ${d.free}/${d.capacity}` }))} data-testid="device-select" />
-        <Select style={{ minWidth: 240 }} size="large" placeholder={t.chooseBatch} value={batch} onChange={setBatch} allowClear showSearch optionFilterProp="label"
-          options={batches.map((b) => ({ value: b.id, label: `${b.batchCode} · ${b.cellType}` }))} data-testid="batch-select" />
+        {!picker && (
+          <Select style={{ minWidth: 240 }} size="large" placeholder={t.chooseBatch} value={batch} onChange={setBatch} allowClear showSearch optionFilterProp="label"
+            options={batches.map((b) => ({ value: b.id, label: `${b.batchCode} · ${b.cellType}` }))} data-testid="batch-select" />
+        )}
       </Space>
       {device && (
         <Breadcrumb
@@ -189,10 +206,16 @@ export default function PositionMap({ api = defaultApi as Api, lang = 'zh-CN', b
         <InputNumber size="large" min={1} max={500} value={n} onChange={(v) => setN(Number(v) || 1)} addonBefore={t.vials} style={{ width: 150 }} />
         <Select size="large" value={strategy} onChange={setStrategy} style={{ minWidth: 200 }} options={strategies.map((s) => ({ value: s.name, label: s.label[lang] ?? s.name }))} />
         <Button size="large" type="primary" onClick={recommendNow} loading={busy} disabled={!device && !strategies.length} data-testid="recommend">{t.recommend}</Button>
-        <Button size="large" onClick={reserveChosen} disabled={!chosen.size || !!token}>{t.reserve}</Button>
+        {!picker && <Button size="large" onClick={reserveChosen} disabled={!chosen.size || !!token}>{t.reserve}</Button>}
         <Button size="large" onClick={() => { setChosen(new Map()); if (token) void api(`/api/v1/storage/reservations/${token.token}`, { method: 'DELETE' }).then(reloadMap); setToken(null); }} disabled={!chosen.size}>{t.clear}</Button>
-        <Button size="large" type="primary" onClick={stockIn} disabled={!chosen.size || !batch} data-testid="stock-in">{t.stockIn} ({chosen.size})</Button>
+        {!picker && <Button size="large" type="primary" onClick={stockIn} disabled={!chosen.size || !batch} data-testid="stock-in">{t.stockIn} ({chosen.size})</Button>}
       </Space>
+      {picker && (
+        <div data-testid="chosen-positions" aria-live="polite">
+          <Typography.Text strong>{t.chosenList} ({chosen.size}): </Typography.Text>
+          {chosen.size ? [...chosen.values()].sort((a, b) => a.container - b.container || a.row - b.row || a.col - b.col).map((c) => <Tag key={`${c.container}:${c.row}:${c.col}`} color="green">{c.label}</Tag>) : <Typography.Text type="secondary">{t.none}</Typography.Text>}
+        </div>
+      )}
       {token && <Typography.Text type="warning">{t.reservedUntil} {new Date(token.expiresAt).toLocaleTimeString()}</Typography.Text>}
       {!map && children.length > 0 && (
         <Row gutter={[12, 12]}>

@@ -1,11 +1,13 @@
 /**
  * Web entry of the storage-slots plugin (definePlugin `web`, listed in GET /api/v1/meta `plugins`).
  * The default export is the position map page (menu item `page: "storage-slots/PositionMap"`); `widgets` names
- * every component the shell may mount. Each receives `{api, lang}`.
+ * every component the shell may mount. Each receives `{api, lang}`. `positions` is the stock-in form's widget
+ * (stockIn.positions `x-widget: "storage-slots:positions"`).
  */
 import PositionMap from './PositionMap';
 import Inventory from './Inventory';
+import PositionPicker from './PositionPicker';
 
-export { PositionMap, Inventory };
-export const widgets = { PositionMap, Inventory };
+export { PositionMap, Inventory, PositionPicker };
+export const widgets = { PositionMap, Inventory, positions: PositionPicker };
 export default PositionMap;

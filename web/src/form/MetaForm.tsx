@@ -49,10 +49,10 @@ export default function MetaForm({ meta, entity, form, data, isNew, record, extr
   const formContext = useMemo(
     () => ({
       sections,
-      wide: new Set(visibleFields.filter((f) => schema && isWide(schema, f))),
+      wide: new Set(visibleFields.filter((f) => schema && isWide(schema, f, form))),
       expanded: Object.fromEntries(refFields.map((f) => [f, record?.[`${f}$expanded`] as Data | undefined])),
     }),
-    [sections, visibleFields, schema, refFields, record],
+    [sections, visibleFields, schema, form, refFields, record],
   );
   const validator = useMemo(() => validatorFor(meta), [meta]);
   const widgets = useMemo(() => ({ ...pluginWidgets(), ...builtinWidgets }), []);

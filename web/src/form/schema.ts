@@ -1,7 +1,7 @@
 // Build the RJSF schema and uiSchema for a form: the entity schema restricted to the visible sections.
 import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import i18n, { pick, type Lang } from '../i18n';
-import { SYSTEM_FIELDS, type EntitySchema, type FormDef, type FormSection, type Meta } from '../meta';
+import { SYSTEM_FIELDS, type EntitySchema, type FieldSchema, type FormDef, type FormSection, type Meta } from '../meta';
 import { isPluginWidget } from '../plugins';
 
 export interface ResolvedSection {
@@ -69,7 +69,7 @@ export function buildUiSchema(entity: EntitySchema, form: FormDef | undefined, f
   const ui: UiSchema = { 'ui:order': [...fields, '*'], 'ui:submitButtonOptions': { norender: true } };
   for (const name of fields) {
     const p = entity.properties[name];
-    const w = form?.widgets?.[name];
+    const w = widgetOf(p, form, name);
     const u: Record<string, unknown> = {};
     if (w && isPluginWidget(w)) u['ui:widget'] = w;
     else if (p['x-ref']) u['ui:widget'] = 'RefWidget';
@@ -92,10 +92,17 @@ export function buildUiSchema(entity: EntitySchema, form: FormDef | undefined, f
   return ui;
 }
 
-/** Fields that span the full row in the two-column layout. */
-export function isWide(entity: EntitySchema, field: string): boolean {
+/** The form's widget for a field, else the entity's `x-widget` (e.g. a plugin's position picker). */
+function widgetOf(p: FieldSchema | undefined, form: FormDef | undefined, name: string): string | undefined {
+  const w = form?.widgets?.[name] ?? p?.['x-widget'];
+  return typeof w === 'string' ? w : undefined;
+}
+
+/** Fields that span the full row in the two-column layout: long text, files, JSON and plugin widgets (maps). */
+export function isWide(entity: EntitySchema, field: string, form?: FormDef): boolean {
   const p = entity.properties[field];
-  return p?.['x-type'] === 'text' || p?.['x-type'] === 'attachment' || p?.['x-type'] === 'json';
+  const w = widgetOf(p, form, field);
+  return p?.['x-type'] === 'text' || p?.['x-type'] === 'attachment' || p?.['x-type'] === 'json' || (!!w && isPluginWidget(w));
 }
 
 /** `{error: {details: [{path: "/a/0", message}]}}` → RJSF ErrorSchema (by top-level field) + messages without a field. */

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Badge, Breadcrumb, Button, Dropdown, Empty, Layout, Menu, Result, Space, Spin, Tooltip } from 'antd';
 import {
   BellOutlined, KeyOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined, UserOutlined,
@@ -17,7 +17,7 @@ if (!recordActionSlots.includes(RecordFlowActions)) recordActionSlots.push(Recor
 import { Link, matchPath, navigate, useLocation } from '../router';
 import LangSwitch from '../LangSwitch';
 import ChangePasswordPage from '../pages/ChangePasswordPage';
-import { CrumbContext, type Crumb } from './crumbs';
+import { CrumbContext, useCrumbs, type Crumb } from './crumbs';
 import { menuIcon } from './menuIcons';
 import FullPageSpin from '../FullPageSpin';
 
@@ -55,6 +55,28 @@ function useInboxCount(): number | null {
   return count;
 }
 
+/** A plugin page under the shell, with the label of the menu item that opens it as its breadcrumb. */
+function PluginPage({ pageRef, Page }: { pageRef: string; Page: NonNullable<ReturnType<typeof pluginPage>> }) {
+  const meta = useContext(MetaContext);
+  const lang = currentLang();
+  const norm = (r: string) => r.replace('/', ':');
+  const find = (items: MenuItem[]): MenuItem | undefined => {
+    for (const it of items) {
+      if (it.page && norm(it.page) === norm(pageRef)) return it;
+      const sub = it.children && find(it.children);
+      if (sub) return sub;
+    }
+    return undefined;
+  };
+  const item = find(Object.values(meta?.menus ?? {}).flatMap((x) => x.items ?? []));
+  useCrumbs(item ? [{ title: pick(item.label, lang, item.key) }] : []);
+  return (
+    <div className="ct-page">
+      <Page api={hostApi} lang={lang} />
+    </div>
+  );
+}
+
 function Routes() {
   const { t } = useTranslation();
   const { path } = useLocation();
@@ -69,7 +91,7 @@ function Routes() {
   if ((m = matchPath('/admin/:kind/:id', path))) return <AdminPage kind={m.kind} id={m.id} />;
   if ((m = matchPath('/plugin/:ref', path))) {
     const Page = pluginPage(m.ref);
-    return Page ? <div className="ct-page"><Page api={hostApi} lang={currentLang()} /></div> : <Result status="404" title="404" subTitle={m.ref} />;
+    return Page ? <PluginPage key={m.ref} pageRef={m.ref} Page={Page} /> : <Result status="404" title="404" subTitle={m.ref} />;
   }
   if (path === '/' || path === '') return <Result status="info" title={t('shell.welcome')} subTitle={t('shell.welcomeHint')} />;
   return <Result status="404" title="404" subTitle={t('error.notFound')} extra={<Link to="/">{t('common.home')}</Link>} />;
