@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, type CSSProperties } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
 import { Alert, Breadcrumb, Button, Card, Col, InputNumber, Progress, Row, Select, Space, Tag, Tooltip, Typography } from 'antd';
 
 /**
@@ -176,7 +176,22 @@ export default function PositionMap({ api = defaultApi as Api, lang = 'zh-CN', b
     });
 
   const chosenHere = useMemo(() => new Set([...chosen.keys()].filter((k) => map && k.startsWith(`${map.container.id}:`)).map((k) => k.split(':').slice(1).join(':'))), [chosen, map]);
-  const cellSize = map ? Math.max(36, Math.min(56, Math.floor(720 / Math.max(map.layout.cols, 1)))) : 40;
+  // Positions as large as the space allows (a whole box in view on a 1024×768 tablet), never under a 36 px touch target.
+  const gridRef = useRef<HTMLDivElement>(null);
+  const [room, setRoom] = useState({ width: 720, height: 560 });
+  useEffect(() => {
+    const measure = () => {
+      const el = gridRef.current;
+      const top = el ? el.getBoundingClientRect().top + window.scrollY : 330;
+      setRoom({ width: el?.clientWidth || 720, height: Math.max(window.innerHeight - Math.min(top, 360) - 24, 300) });
+    };
+    measure();
+    window.addEventListener('resize', measure);
+    return () => window.removeEventListener('resize', measure);
+  }, [map?.container.id]);
+  const cellSize = map
+    ? Math.max(36, Math.min(56, Math.floor((room.width - 32) / Math.max(map.layout.cols, 1)) - 4, Math.floor((room.height - 28) / Math.max(map.layout.rows, 1)) - 4))
+    : 40;
 
   const legend = (['empty', 'reserved', 'occupied', 'blocked', 'selected'] as const).map((s) => (
     <Tag key={s} style={{ background: COLORS[s], borderColor: BORDER[s], color: s === 'occupied' ? '#fff' : undefined }}>{t[s === 'empty' ? 'free' : s]}</Tag>
@@ -232,7 +247,7 @@ export default function PositionMap({ api = defaultApi as Api, lang = 'zh-CN', b
       {map && (
         <Card size="small" title={map.container.path} extra={<Space size={4} wrap>{legend}</Space>}>
           <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }}>{t.pickHint}</Typography.Paragraph>
-          <div style={{ overflowX: 'auto' }}>
+          <div ref={gridRef} style={{ overflowX: 'auto' }}>
             <div style={{ display: 'grid', gridTemplateColumns: `28px repeat(${map.layout.cols}, ${cellSize}px)`, gap: 4, width: 'max-content' }}>
               <div />
               {map.colHeaders.map((h, i) => <div key={`c${i}`} style={{ textAlign: 'center', fontWeight: 600 }}>{h}</div>)}

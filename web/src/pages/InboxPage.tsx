@@ -64,7 +64,7 @@ export default function InboxPage() {
           render: (_: unknown, r: Task) => (
             <Space wrap>
               {r.actions.map((a) => (
-                <Button key={a.action} size="small" type={a.type === 'reject' ? 'default' : 'primary'} danger={a.type === 'reject'} onClick={() => setActing({ task: r, action: a })}>
+                <Button key={a.action} type={a.type === 'reject' ? 'default' : 'primary'} danger={a.type === 'reject'} onClick={() => setActing({ task: r, action: a })}>
                   {a.label}
                 </Button>
               ))}

@@ -104,7 +104,8 @@ export default function Shell() {
   const loc = useLocation();
   const [meta, setMeta] = useState<Meta | null>(null);
   const [metaError, setMetaError] = useState<string | null>(null);
-  const [collapsed, setCollapsed] = useState(window.innerWidth < 900);
+  // Tablets at the bench (1024 px landscape) start with the icon rail: lists and position maps need the width.
+  const [collapsed, setCollapsed] = useState(window.innerWidth < 1200);
   const [crumbs, setCrumbsState] = useState<Crumb[]>([]);
   const setCrumbs = useCallback((c: Crumb[]) => setCrumbsState(c), []);
   const pending = useInboxCount();
@@ -215,7 +216,7 @@ export default function Shell() {
             trigger={null}
             width={220}
             collapsedWidth={56}
-            breakpoint="lg"
+            breakpoint="xl"
             style={{ position: 'sticky', top: 0, height: '100vh', overflow: 'auto' }}
           >
             <div className="ct-logo">{collapsed ? 'CT' : t('app.short')}</div>
