@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'web/dist/**', 'data/**', 'coverage/**', '**/*.cjs', 'web/**', 'plugins/*/web/**'] },
+  { ignores: ['node_modules/**', 'metadata/types.d.ts', 'web/dist/**', 'data/**', 'coverage/**', '**/*.cjs', 'web/**', 'plugins/*/web/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
