@@ -49,22 +49,26 @@ export class VetoError extends AppError {
 }
 
 export class HookRegistry {
-  private hooks = new Map<string, Hook[]>();
+  private hooks = new Map<string, { fn: Hook; appliesTo?: (e: EntityDef) => boolean }[]>();
   private actions = new Map<string, ActionDef>();
 
-  /** `entity` may be '*' for every entity. */
-  on(entity: string, name: HookName, fn: Hook): void {
+  /**
+   * `entity` may be '*' for every entity. A '*' hook that matters only for some entities should say which with
+   * `appliesTo`: entities it does not apply to keep the single-statement create path.
+   */
+  on(entity: string, name: HookName, fn: Hook, opts: { appliesTo?: (e: EntityDef) => boolean } = {}): void {
     const key = `${entity}:${name}`;
     if (!this.hooks.has(key)) this.hooks.set(key, []);
-    this.hooks.get(key)!.push(fn);
+    this.hooks.get(key)!.push({ fn, appliesTo: opts.appliesTo });
   }
 
-  has(entity: string, name: HookName): boolean {
-    return !!(this.hooks.get(`*:${name}`)?.length || this.hooks.get(`${entity}:${name}`)?.length);
+  has(e: EntityDef, name: HookName): boolean {
+    return [`*:${name}`, `${e.name}:${name}`].some((k) => (this.hooks.get(k) ?? []).some((h) => !h.appliesTo || h.appliesTo(e)));
   }
 
   async run(name: HookName, args: HookArgs): Promise<void> {
-    for (const key of [`*:${name}`, `${args.entity.name}:${name}`]) for (const fn of this.hooks.get(key) ?? []) await fn(args);
+    for (const key of [`*:${name}`, `${args.entity.name}:${name}`])
+      for (const h of this.hooks.get(key) ?? []) if (!h.appliesTo || h.appliesTo(args.entity)) await h.fn(args);
   }
 
   action(entity: string, action: string, def: ActionDef): void {

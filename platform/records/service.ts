@@ -290,7 +290,7 @@ export class RecordService {
     const record = stripNulls(this.cleanInput(ctx, e, input));
     validateRecord(model, e, record);
     await this.hooks.run('beforeCreate', { ctx, entity: e, record, records: this });
-    if (!opts.trx && !this.trx && auditIsPlainInsert() && !this.hooks.has(e.name, 'afterCreate') && ![...e.fields.values()].some((f) => f.numbering || f.kind === 'multiReference'))
+    if (!opts.trx && !this.trx && auditIsPlainInsert() && !this.hooks.has(e, 'afterCreate') && ![...e.fields.values()].some((f) => f.numbering || f.kind === 'multiReference'))
       return this.createInOneStatement(ctx, e, record, opts);
     return this.inTrx(opts, async (trx, svc) => {
       const row = toColumns(e, record);

@@ -1,4 +1,5 @@
 import type { Services } from '../services';
+import type { EntityDef } from '../metadata/model';
 import { metaKinds, registerMetaKind, type MetaSet } from '../metadata/registry';
 import { registerMessages } from '../i18n';
 import { AppError } from '../errors';
@@ -112,12 +113,20 @@ export function setupWorkflow(s: Services): WorkflowEngine {
     const sf = flow && stateFieldOf(flow, entity.schema);
     if (flow && sf && entity.fields.has(sf)) record[sf] = flow.initial;
   });
-  s.hooks.on('*', 'afterCreate', async ({ ctx, entity, record, trx, records }) => {
-    if (!trx) return;
-    const flow = engine.select(entity.name, record, { on: 'create' });
-    if (flow) await engine.start(ctx, flow, record, trx, records);
-    await engine.syncAssignment(ctx, entity, record, null, trx);
-  });
+  // Only entities with a flow or an assignee field need the engine after a create.
+  const involved = (e: EntityDef) =>
+    Object.values<any>(s.meta.model.set.flow ?? {}).some((f) => f.entity === e.name) || !!engine.assigneeField(e);
+  s.hooks.on(
+    '*',
+    'afterCreate',
+    async ({ ctx, entity, record, trx, records }) => {
+      if (!trx) return;
+      const flow = engine.select(entity.name, record, { on: 'create' });
+      if (flow) await engine.start(ctx, flow, record, trx, records);
+      await engine.syncAssignment(ctx, entity, record, null, trx);
+    },
+    { appliesTo: involved },
+  );
   s.hooks.on('*', 'afterUpdate', async ({ ctx, entity, record, previous, trx }) => {
     if (trx) await engine.syncAssignment(ctx, entity, record, previous, trx);
   });
