@@ -34,5 +34,7 @@ console.log('web: building web/dist …');
 const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(web, 'vite.config.mts')], {
   cwd: web,
   stdio: 'inherit',
+  // Always the production build (jest sets NODE_ENV=test, which would give React/antd development builds).
+  env: { ...process.env, NODE_ENV: 'production' },
 });
 process.exit(r.status ?? 1);

@@ -218,7 +218,7 @@ export default function PositionMap({ api = defaultApi as Api, lang = 'zh-CN', b
       {error && <Alert type="error" showIcon message={error} closable onClose={() => setError(null)} />}
       {info && <Alert type="success" showIcon message={info} closable onClose={() => setInfo(null)} />}
       <Space wrap>
-        <InputNumber size="large" min={1} max={500} value={n} onChange={(v) => setN(Number(v) || 1)} addonBefore={t.vials} style={{ width: 150 }} />
+        <InputNumber size="large" min={1} max={500} value={n} onChange={(v) => setN(Number(v) || 1)} prefix={t.vials} style={{ width: 150 }} />
         <Select size="large" value={strategy} onChange={setStrategy} style={{ minWidth: 200 }} options={strategies.map((s) => ({ value: s.name, label: s.label[lang] ?? s.name }))} />
         <Button size="large" type="primary" onClick={recommendNow} loading={busy} disabled={!device && !strategies.length} data-testid="recommend">{t.recommend}</Button>
         {!picker && <Button size="large" onClick={reserveChosen} disabled={!chosen.size || !!token}>{t.reserve}</Button>}

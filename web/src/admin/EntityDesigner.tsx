@@ -95,7 +95,7 @@ export default function EntityDesigner({ id }: { id: string }) {
                 const ty = fieldType(r.p);
                 if (ty === 'reference') return <Select aria-label={t('admin.reference')} style={{ width: '100%' }} value={r.p['x-ref'] || undefined} options={entityOpts} onChange={(v) => setProp(r.name, { ...r.p, 'x-ref': v })} disabled={savedFields.has(r.name)} />;
                 if (ty === 'dictionary') return <Select aria-label={t('admin.dictionary')} style={{ width: '100%' }} value={r.p['x-dictionary'] || undefined} options={dictOpts} onChange={(v) => setProp(r.name, { ...r.p, 'x-dictionary': v })} />;
-                if (ty === 'text') return <InputNumber aria-label={t('admin.maxLength')} addonBefore={t('admin.maxLength')} min={1} max={10000} value={r.p.maxLength as number} onChange={(v) => setProp(r.name, { ...r.p, maxLength: v ?? undefined })} />;
+                if (ty === 'text') return <InputNumber aria-label={t('admin.maxLength')} prefix={t('admin.maxLength')} min={1} max={10000} value={r.p.maxLength as number} onChange={(v) => setProp(r.name, { ...r.p, maxLength: v ?? undefined })} />;
                 if (ty === 'number' || ty === 'integer' || ty === 'decimal')
                   return (
                     <Space.Compact>

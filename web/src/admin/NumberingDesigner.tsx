@@ -116,8 +116,8 @@ export default function NumberingDesigner({ id }: { id: string }) {
                 )}
                 {s.type === 'sequence' && (
                   <>
-                    <InputNumber aria-label={t('admin.segWidth')} addonBefore={t('admin.segWidth')} min={1} max={12} style={{ width: 130 }} value={s.width as number} onChange={(v) => setSeg(i, { ...s, width: v ?? undefined })} />
-                    <InputNumber aria-label={t('admin.segStart')} addonBefore={t('admin.segStart')} min={0} style={{ width: 130 }} value={s.start as number} onChange={(v) => setSeg(i, { ...s, start: v ?? undefined })} />
+                    <InputNumber aria-label={t('admin.segWidth')} prefix={t('admin.segWidth')} min={1} max={12} style={{ width: 130 }} value={s.width as number} onChange={(v) => setSeg(i, { ...s, width: v ?? undefined })} />
+                    <InputNumber aria-label={t('admin.segStart')} prefix={t('admin.segStart')} min={0} style={{ width: 130 }} value={s.start as number} onChange={(v) => setSeg(i, { ...s, start: v ?? undefined })} />
                     <Select aria-label={t('admin.segReset')} style={{ width: 120 }} value={(s.reset as string) ?? 'never'} options={['never', 'yearly', 'monthly', 'daily'].map((r) => ({ value: r, label: t(`admin.reset.${r}`) }))} onChange={(r: string) => setSeg(i, { ...s, reset: r })} />
                   </>
                 )}
@@ -134,7 +134,7 @@ export default function NumberingDesigner({ id }: { id: string }) {
             <Space direction="vertical" style={{ width: '100%', marginBottom: 12 }}>
               <Typography.Text type="secondary">{t('admin.sampleRecord')}</Typography.Text>
               {segFields.map((f) => (
-                <Input key={f} aria-label={f} addonBefore={f} value={sample[f] ?? ''} onChange={(e) => setSample({ ...sample, [f]: e.target.value })} />
+                <Input key={f} aria-label={f} prefix={f} value={sample[f] ?? ''} onChange={(e) => setSample({ ...sample, [f]: e.target.value })} />
               ))}
             </Space>
           )}
