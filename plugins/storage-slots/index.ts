@@ -7,6 +7,8 @@ import { registerCellbank, withFields } from './cellbank';
 import { slotRoutes } from './routes';
 import { slotMessages } from './messages';
 import { sweepExpired } from './slots';
+import { usersWithRole } from '../../platform/auth/directory';
+import { notify } from '../../platform/workflow/notify';
 
 export { registerStrategy, strategies, recommend, type Strategy, type RecommendRequest } from './slots';
 export { ordinalOf, positionOf, positionLabel } from './layout';
@@ -46,6 +48,20 @@ export default definePlugin({
   messages: slotMessages,
   web: 'web/index.tsx',
   async setup(s) {
+    // A raised empty-slot warning reaches the cryostorage keepers and lab directors in their inbox (and any
+    // notification channel: e-mail, webhooks), in the alert's own transaction.
+    s.hooks.on('storageAlert', 'afterCreate', async ({ record, trx }) => {
+      if (!trx || record.status !== 'open') return;
+      const users = new Map<number, number>();
+      for (const role of ['cryostorageKeeper', 'labDirector']) for (const u of await usersWithRole(trx, role)) users.set(u.id, u.id);
+      await notify(
+        trx,
+        [...users.keys()].map((userId) => ({
+          userId, kind: 'storageAlert', entity: 'storageAlert', recordId: record.id, recordTitle: String(record.message ?? '').slice(0, 200),
+          data: { device: record.device, freePositions: record.freePositions, threshold: record.threshold },
+        })),
+      );
+    });
     registerCellbank(s);
     if (s.jobs) {
       s.jobs.register('storage-slots.sweep', async () => {

@@ -295,7 +295,12 @@ describe('reports', () => {
     const dev = (await api('GET', `/api/v1/data/storageDevice?filter=${encodeURIComponent(JSON.stringify({ code: 'T-PAR' }))}`)).body.data[0];
     await api('PATCH', `/api/v1/data/storageDevice/${dev.id}`, { version: dev.version, vacancyThreshold: 1000 });
     const { checkVacancy } = require('../../plugins/storage-slots');
+    const [keeper] = await knex()('ct_user').insert({ username: `keeper${Date.now()}`, display_name: '液氮库管员', password_hash: 'x', must_change_password: false }).returning('id');
+    await knex()('ct_user_role').insert({ user_id: keeper.id, role: 'cryostorageKeeper' });
     expect(await checkVacancy(ts.server.services)).toMatchObject({ raised: 1 });
+    // R-3.4.2: the warning reaches the cryostorage keeper's inbox.
+    const note = await knex()('ct_wf_notification').where({ user_id: keeper.id, kind: 'storageAlert' }).first();
+    expect(note).toMatchObject({ entity: 'storageAlert' });
     expect(await checkVacancy(ts.server.services)).toMatchObject({ raised: 0 });
     const alerts = await api('GET', `/api/v1/data/storageAlert?filter=${encodeURIComponent(JSON.stringify({ device: dev.id }))}`);
     expect(alerts.body.data[0]).toMatchObject({ status: 'open', threshold: 1000 });
