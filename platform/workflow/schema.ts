@@ -63,6 +63,7 @@ export interface FlowDef {
   $id: string;
   kind?: 'flow';
   label: Label;
+  description?: Label;
   entity: string;
   /** Field of the record that follows the flow's state (default the entity's x-state). */
   stateField?: string;

@@ -11,61 +11,8 @@ import { DesignerFrame, LabelInput, useDefinition, type Label } from './common';
 import { ErrorText, JsonInput, errorsAt, type PathError } from './designerKit';
 import './designerMessages';
 
-interface Assignee {
-  type: string;
-  role?: string;
-  users?: (string | number)[];
-  field?: string;
-  unit?: 'lab' | 'centre' | 'company' | 'department';
-}
-interface Due {
-  after: string;
-  remindBefore?: string;
-  escalateAfter?: string;
-  escalateTo?: Assignee[];
-  escalation?: 'notify' | 'reassign';
-}
-interface StateDef {
-  label: Label;
-  final?: boolean;
-  assignees?: Assignee[];
-  mode?: 'any' | 'all' | 'sequential';
-  due?: Due;
-}
-interface Effect {
-  action?: string;
-  effect?: string;
-  input?: Record<string, unknown>;
-}
-interface Transition {
-  from: string | string[];
-  action: string;
-  to: string;
-  type?: 'approve' | 'reject' | 'return' | 'other';
-  label: Label;
-  guard?: Record<string, unknown>;
-  refusal?: Label;
-  comment?: 'required' | 'optional';
-  signature?: { meaning: Label };
-  effects?: Effect[];
-}
-export interface FlowDef {
-  $id: string;
-  kind?: 'flow';
-  label: Label;
-  description?: Label;
-  entity: string;
-  stateField?: string;
-  when?: Record<string, unknown>;
-  priority?: number;
-  start: { on: 'create' } | { on: 'action'; action: string; label?: Label };
-  initial: string;
-  states: Record<string, StateDef>;
-  transitions: Transition[];
-  withdraw?: false | { to?: string };
-  onNoCandidates?: 'admins' | 'fail';
-  summary?: string[];
-}
+// The flow's shape is the server's own (platform/workflow/schema.ts), never written twice.
+import type { AssigneeSpec as Assignee, DueDef as Due, EffectDef as Effect, FlowDef, StateDef, TransitionDef as Transition } from '../../../platform/workflow/schema';
 
 const RESOLVERS = ['role', 'user', 'field', 'initiator', 'orgRelation'];
 const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
