@@ -290,13 +290,12 @@ export class RecordService {
     const record = stripNulls(this.cleanInput(ctx, e, input));
     validateRecord(model, e, record);
     await this.hooks.run('beforeCreate', { ctx, entity: e, record, records: this });
-    if (!opts.trx && !this.trx && auditIsPlainInsert() && !this.hooks.has(e, 'afterCreate') && ![...e.fields.values()].some((f) => f.numbering || f.kind === 'multiReference'))
+    const plainRow = model.memo(`plainRow:${e.name}`, () => ![...e.fields.values()].some((f) => f.numbering || f.kind === 'multiReference'));
+    if (!opts.trx && !this.trx && plainRow && auditIsPlainInsert() && !this.hooks.has(e, 'afterCreate'))
       return this.createInOneStatement(ctx, e, record, opts);
     return this.inTrx(opts, async (trx, svc) => {
-      const row = toColumns(e, record);
-      Object.assign(row, { created_by: ctx.actor.id, updated_by: ctx.actor.id, org_id: ctx.actor.orgId ?? null, lab_id: ctx.actor.labId ?? null });
       const readable = this.readable(ctx, e);
-      const [ins] = await mapDbErrors(e, () => trx(e.table).insert(row).returning(selectList(e, e.table, readable).map((c) => c.slice(e.table.length + 1))));
+      const [ins] = await mapDbErrors(e, () => this.insertQuery(trx, ctx, e, record));
       const id = Number(ins.id);
       revealRows(this.auth(), rawContext(ctx), e, [ins]);
       await this.writeMulti(trx, e, id, record);
@@ -329,15 +328,19 @@ export class RecordService {
     });
   }
 
+  /** INSERT of a new row with its system columns, returning the readable fields under their API names. */
+  private insertQuery(db: Knex | Knex.Transaction, ctx: CallContext, e: EntityDef, record: Record<string, any>) {
+    const row = toColumns(e, record);
+    Object.assign(row, { created_by: ctx.actor.id, updated_by: ctx.actor.id, org_id: ctx.actor.orgId ?? null, lab_id: ctx.actor.labId ?? null });
+    return db(e.table).insert(row).returning(selectList(e, e.table, this.readable(ctx, e)).map((c) => c.slice(e.table.length + 1)));
+  }
+
   /**
    * The common case (no numbering, no join rows, no after-hooks) as ONE statement: the row and its audit entry are
    * written by a single INSERT … RETURNING with a data-modifying CTE, which PostgreSQL runs atomically.
    */
   private async createInOneStatement(ctx: CallContext, e: EntityDef, record: Record<string, any>, opts: WriteOptions): Promise<Record<string, any>> {
-    const row = toColumns(e, record);
-    Object.assign(row, { created_by: ctx.actor.id, updated_by: ctx.actor.id, org_id: ctx.actor.orgId ?? null, lab_id: ctx.actor.labId ?? null });
-    const readable = this.readable(ctx, e);
-    const ins = this.knex(e.table).insert(row).returning(selectList(e, e.table, readable).map((c) => c.slice(e.table.length + 1))).toSQL();
+    const ins = this.insertQuery(this.knex, ctx, e, record).toSQL();
     const changes = sealChanges(e, diffRecords(null, record, auditFields(e)));
     const a = auditRow({
       actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: null, action: 'create',
