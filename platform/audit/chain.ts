@@ -19,41 +19,14 @@ export function canonical(v: unknown): string {
 
 export const GENESIS = '0'.repeat(64);
 
-export interface ChainRow {
-  id: number | string;
-  seq?: number | string | null;
-  at: Date | string;
-  actor_id: number | string | null;
-  actor_name: string | null;
-  entity: string;
-  record_id: number | string | null;
-  action: string;
-  changes: unknown;
-  reason: string | null;
-  ip: string | null;
-  request_id: string | null;
-  prev_hash?: string | null;
-  hash?: string | null;
+/**
+ * One link of the audit chain: SHA-256 over the previous link's hash, the row's place in the chain and the row's
+ * content as the database renders it (`ct_audit_content(a)`, migrations/202611300100_audit_chain_v2.ts), so the
+ * sealer and the verifier hash the very same bytes without parsing the row's JSON.
+ */
+export function chainHash(prevHash: string, seq: number | string, content: string): string {
+  return crypto.createHash('sha256').update(`${prevHash}\n${seq}\n`).update(content).digest('hex');
 }
 
-const idOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
-
-/** The hash of one audit row: SHA-256 over the previous hash and the row's canonical content. */
-export function rowHash(r: ChainRow, prevHash: string): string {
-  const content = canonical({
-    id: String(r.id),
-    seq: idOrNull(r.seq),
-    at: new Date(r.at).toISOString(),
-    actorId: idOrNull(r.actor_id),
-    actorName: r.actor_name ?? null,
-    entity: r.entity,
-    recordId: idOrNull(r.record_id),
-    action: r.action,
-    // jsonb normalises what it stores; hashing the parsed JSON makes the write and the re-read agree.
-    changes: typeof r.changes === 'string' ? JSON.parse(r.changes) : JSON.parse(JSON.stringify(r.changes ?? null)),
-    reason: r.reason ?? null,
-    ip: r.ip ?? null,
-    requestId: r.request_id ?? null,
-  });
-  return crypto.createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
-}
+/** The SQL expression for a row's hashed content; the row must be selected as `a`. */
+export const AUDIT_CONTENT = 'ct_audit_content(a)';

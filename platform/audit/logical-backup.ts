@@ -10,7 +10,7 @@ import { pruneBackups } from './backup';
 /**
  * Logical backup through an ordinary connection (R-3.7.7, embedded mode where pg_dump cannot reach PGlite's files;
  * it restores into server-mode PostgreSQL too). One REPEATABLE READ, READ ONLY transaction sees a single snapshot;
- * the file is gzip'd JSON lines: the public schema's DDL (sequences, functions, tables), every row as
+ * the file is gzip'd JSON lines: the public schema's DDL (sequences, tables, functions), every row as
  * `row_to_json` (types round-trip through `json_populate_recordset`), a row count and SHA-256 per table, then
  * constraints, indexes, triggers and sequence positions, and an `end` line (a truncated file never restores).
  */
@@ -47,8 +47,6 @@ async function writeDump(trx: Knex.Transaction, write: (line: string) => Promise
   );
   for (const s of seqs)
     await emit({ type: 'sequence', name: s.name, ddl: `create sequence ${q(s.name)} as ${s.type} increment by ${s.inc} minvalue ${s.min} maxvalue ${s.max} start with ${s.start}${s.cycle ? ' cycle' : ''}` });
-  for (const f of await raw(`select pg_get_functiondef(p.oid) as ddl from pg_proc p where p.pronamespace = 'public'::regnamespace and p.prokind = 'f' order by p.proname`))
-    await emit({ type: 'function', ddl: f.ddl });
 
   const tables = (await raw(`select c.oid, c.relname as name from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' order by 2`)) as { oid: number; name: string }[];
   for (const t of tables) {
@@ -68,6 +66,9 @@ async function writeDump(trx: Knex.Transaction, write: (line: string) => Promise
     );
     await emit({ type: 'table', name: t.name, ddl: `create table ${q(t.name)} (${defs.join(', ')})` });
   }
+  // After the tables: a function may take a table's row type (ct_audit_content); no column default calls one of ours.
+  for (const f of await raw(`select pg_get_functiondef(p.oid) as ddl from pg_proc p where p.pronamespace = 'public'::regnamespace and p.prokind = 'f' order by p.proname`))
+    await emit({ type: 'function', ddl: f.ddl });
 
   let total = 0;
   for (const t of tables) {

@@ -6,7 +6,7 @@ import { startTestServer, TEST_DATA_KEY, type TestServer } from '../support/app'
 import { createDatabase, dropDatabase } from '../support/pg';
 import { verifyAuditChain, installAuditTrail } from '../../platform/audit/trail';
 import { setAuditWriter } from '../../platform/audit/audit';
-import { rowHash } from '../../platform/audit/chain';
+import { chainHash } from '../../platform/audit/chain';
 import { orgFixture, PASSWORD } from './auth-fixtures';
 
 // Tampering breaks the chain: this file has its own database.
@@ -21,6 +21,9 @@ const asSuperuser = (fn: (trx: Knex.Transaction) => Promise<unknown>) =>
     await trx.raw('set local session_replication_role = replica');
     await fn(trx);
   });
+
+const contentOf = async (trx: Knex.Transaction, id: number): Promise<string> =>
+  (await trx.raw('select ct_audit_content(a) as c from ct_audit a where a.id = ?', [id])).rows[0].c;
 
 beforeAll(async () => {
   db = await createDatabase('celltrace_audit');
@@ -126,8 +129,12 @@ describe('append-only, hash chain and verify', () => {
     // 1. Slipped in before the last entry, by shifting the last entry one place up (its seq is hashed: it breaks).
     const forged = { ...forgedBase, id: Number(last.id) + 1000, seq: Number(last.seq) };
     await asSuperuser(async (trx) => {
-      await trx('ct_audit').where({ id: last.id }).update({ seq: Number(last.seq) + 1, prev_hash: rowHash(forged, before.hash) });
-      await trx('ct_audit').insert({ ...forged, changes: '[]', prev_hash: before.hash, hash: rowHash(forged, before.hash) });
+      await trx('ct_audit').where({ id: last.id }).update({ seq: Number(last.seq) + 1 });
+      await trx('ct_audit').insert({ ...forged, changes: '[]', prev_hash: before.hash, hash: 'pending' });
+      // A forger who knows the hash recipe computes a valid-looking hash for the row they slipped in.
+      const hash = chainHash(before.hash, forged.seq, await contentOf(trx, forged.id));
+      await trx('ct_audit').where({ id: forged.id }).update({ hash });
+      await trx('ct_audit').where({ id: last.id }).update({ prev_hash: hash });
     });
     const r = await verifyAuditChain(knex, { seal: false });
     expect(r.problem).toMatchObject({ kind: 'altered', id: Number(last.id) });

@@ -1,0 +1,61 @@
+import type { Knex } from 'knex';
+
+/**
+ * Audit hash chain, second form (docs/decisions.md, "Audit sealing v2"): what a hash covers is produced by the
+ * database itself (`ct_audit_content`, a fixed text form of the row), so the sealer moves one short string per row
+ * instead of parsing and re-serialising every row's JSON in the app; unsealed rows are found through a partial
+ * index; the append-only trigger compares columns instead of serialising both row images to JSON.
+ * Rows sealed under the first form are re-sealed under this one (in their old chain order), here, once.
+ * One SQL statement per raw call (PGlite).
+ */
+export async function up(knex: Knex): Promise<void> {
+  // Timestamps in UTC to the millisecond (what a JS Date round trip keeps), ids as text, JSON as jsonb's canonical text: independent of session settings.
+  await knex.raw(`CREATE OR REPLACE FUNCTION ct_audit_content(a ct_audit) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_array(a.id::text, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), a.actor_id::text, a.actor_name,
+                           a.entity, a.record_id::text, a.action, a.changes, a.reason, a.ip, a.request_id)::text
+$$`);
+  await knex.raw(`CREATE OR REPLACE FUNCTION ct_audit_seal_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL AND NEW.hash IS NOT NULL
+     AND ROW(NEW.id, NEW.at, NEW.actor_id, NEW.actor_name, NEW.entity, NEW.record_id, NEW.action, NEW.changes, NEW.reason, NEW.ip, NEW.request_id)
+         IS NOT DISTINCT FROM ROW(OLD.id, OLD.at, OLD.actor_id, OLD.actor_name, OLD.entity, OLD.record_id, OLD.action, OLD.changes, OLD.reason, OLD.ip, OLD.request_id) THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'ct_audit is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$`);
+  await knex.raw(`CREATE INDEX IF NOT EXISTS ct_audit_unsealed ON ct_audit (id) WHERE seq IS NULL`);
+  // Re-seal: keep the old chain order (sealed rows by seq, then the unsealed by id), hash under the new form.
+  const rows: { id: string; content: string }[] = (
+    await knex.raw(`SELECT a.id, ct_audit_content(a) AS content FROM ct_audit a ORDER BY a.seq IS NULL, a.seq, a.id`)
+  ).rows;
+  if (!rows.length) return;
+  const { chainHash, GENESIS } = await import('../platform/audit/chain');
+  const ids: string[] = [];
+  const seqs: number[] = [];
+  const prevs: string[] = [];
+  const hashes: string[] = [];
+  let prev = GENESIS;
+  rows.forEach((r, i) => {
+    const hash = chainHash(prev, i + 1, r.content);
+    ids.push(r.id);
+    seqs.push(i + 1);
+    prevs.push(prev);
+    hashes.push(hash);
+    prev = hash;
+  });
+  await knex.raw(`ALTER TABLE ct_audit DISABLE TRIGGER ct_audit_no_update_delete`);
+  // Two steps: seq is unique, and the new order may swap two rows' numbers.
+  await knex.raw(`UPDATE ct_audit SET seq = -id`);
+  await knex.raw(
+    `UPDATE ct_audit a SET seq = v.seq, prev_hash = v.prev, hash = v.hash
+       FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS v(id, seq, prev, hash) WHERE a.id = v.id`,
+    [ids, seqs, prevs, hashes],
+  );
+  await knex.raw(`ALTER TABLE ct_audit ENABLE TRIGGER ct_audit_no_update_delete`);
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.raw(`DROP INDEX IF EXISTS ct_audit_unsealed`);
+  await knex.raw(`DROP FUNCTION IF EXISTS ct_audit_content(ct_audit)`);
+}
