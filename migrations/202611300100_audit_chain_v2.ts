@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
  * Audit hash chain, second form (docs/decisions.md, "Audit sealing v2"): what a hash covers is produced by the
  * database itself (`ct_audit_content`, a fixed text form of the row), so the sealer moves one short string per row
  * instead of parsing and re-serialising every row's JSON in the app; unsealed rows are found through a partial
- * index; the append-only trigger compares columns instead of serialising both row images to JSON.
+ * index (and a new row adds no NULL entry to the seq index); the append-only trigger compares columns instead of serialising both row images to JSON.
  * Rows sealed under the first form are re-sealed under this one (in their old chain order), here, once.
  * One SQL statement per raw call (PGlite).
  */
@@ -25,6 +25,9 @@ BEGIN
 END
 $$`);
   await knex.raw(`CREATE INDEX IF NOT EXISTS ct_audit_unsealed ON ct_audit (id) WHERE seq IS NULL`);
+  // seq stays unique, but a new (unsealed) row no longer adds a NULL entry to that index on every write.
+  await knex.raw(`ALTER TABLE ct_audit DROP CONSTRAINT IF EXISTS ct_audit_seq_unique`);
+  await knex.raw(`CREATE UNIQUE INDEX IF NOT EXISTS ct_audit_seq ON ct_audit (seq) WHERE seq IS NOT NULL`);
   // Re-seal: keep the old chain order (sealed rows by seq, then the unsealed by id), hash under the new form.
   const rows: { id: string; content: string }[] = (
     await knex.raw(`SELECT a.id, ct_audit_content(a) AS content FROM ct_audit a ORDER BY a.seq IS NULL, a.seq, a.id`)
@@ -56,6 +59,8 @@ $$`);
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw(`DROP INDEX IF EXISTS ct_audit_seq`);
+  await knex.raw(`ALTER TABLE ct_audit ADD CONSTRAINT ct_audit_seq_unique UNIQUE (seq)`);
   await knex.raw(`DROP INDEX IF EXISTS ct_audit_unsealed`);
   await knex.raw(`DROP FUNCTION IF EXISTS ct_audit_content(ct_audit)`);
 }

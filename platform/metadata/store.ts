@@ -86,8 +86,13 @@ export class MetadataStore {
   }
 
   /** Picks up overlays saved by another process (cheap: at most one query per poll interval). */
+  /** True when the next refreshIfStale() would ask the database (lets callers skip an await otherwise). */
+  pollDue(): boolean {
+    return Date.now() - this.lastPoll >= this.pollMs;
+  }
+
   async refreshIfStale(): Promise<void> {
-    if (Date.now() - this.lastPoll < this.pollMs) return;
+    if (!this.pollDue()) return;
     this.lastPoll = Date.now();
     const max = Number((await this.knex.raw(`select coalesce(max(id), 0) as v from ct_meta_overlay`)).rows[0].v);
     if (max !== this.current.version) {

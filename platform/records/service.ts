@@ -328,11 +328,15 @@ export class RecordService {
     });
   }
 
+  /** A new row's columns, system columns included. */
+  private insertRow(ctx: CallContext, e: EntityDef, record: Record<string, any>): Record<string, any> {
+    const row = toColumns(e, record);
+    return Object.assign(row, { created_by: ctx.actor.id, updated_by: ctx.actor.id, org_id: ctx.actor.orgId ?? null, lab_id: ctx.actor.labId ?? null });
+  }
+
   /** INSERT of a new row with its system columns, returning the readable fields under their API names. */
   private insertQuery(db: Knex | Knex.Transaction, ctx: CallContext, e: EntityDef, record: Record<string, any>) {
-    const row = toColumns(e, record);
-    Object.assign(row, { created_by: ctx.actor.id, updated_by: ctx.actor.id, org_id: ctx.actor.orgId ?? null, lab_id: ctx.actor.labId ?? null });
-    return db(e.table).insert(row).returning(selectList(e, e.table, this.readable(ctx, e)).map((c) => c.slice(e.table.length + 1)));
+    return db(e.table).insert(this.insertRow(ctx, e, record)).returning(selectList(e, e.table, this.readable(ctx, e)).map((c) => c.slice(e.table.length + 1)));
   }
 
   /**
@@ -340,17 +344,29 @@ export class RecordService {
    * written by a single INSERT … RETURNING with a data-modifying CTE, which PostgreSQL runs atomically.
    */
   private async createInOneStatement(ctx: CallContext, e: EntityDef, record: Record<string, any>, opts: WriteOptions): Promise<Record<string, any>> {
-    const ins = this.insertQuery(this.knex, ctx, e, record).toSQL();
+    const row = this.insertRow(ctx, e, record);
+    const names = Object.keys(row).filter((k) => row[k] !== undefined);
     const changes = sealChanges(e, diffRecords(null, record, auditFields(e)));
     const a = auditRow({
       actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: null, action: 'create',
       changes, reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
     });
     const cols = Object.keys(a).filter((k) => k !== 'record_id');
-    const sql =
-      `with ins as (${ins.sql}), aud as (insert into ct_audit (record_id, ${cols.map((c) => `"${c}"`).join(', ')}) ` +
-      `select ins.id, ${cols.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ')} from ins) select * from ins`;
-    const res = await mapDbErrors(e, () => this.knex.raw(sql, [...ins.bindings, ...cols.map((c) => a[c])] as any));
+    const readable = this.readable(ctx, e);
+    // The statement's text depends only on the entity, the columns written and the readable fields: built once per
+    // metadata version (knex sorts insert columns; the bindings follow that order).
+    names.sort();
+    const sql = this.model.memo(`create1:${e.name}:${names.join(',')}:${readable.join(',')}`, () => {
+      const ins = this.knex(e.table)
+        .insert(Object.fromEntries(names.map((n) => [n, 0])))
+        .returning(selectList(e, e.table, readable).map((c) => c.slice(e.table.length + 1)))
+        .toSQL();
+      return (
+        `with ins as (${ins.sql}), aud as (insert into ct_audit (record_id, ${cols.map((c) => `"${c}"`).join(', ')}) ` +
+        `select ins.id, ${cols.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ')} from ins) select * from ins`
+      );
+    });
+    const res = await mapDbErrors(e, () => this.knex.raw(sql, [...names.map((n) => row[n]), ...cols.map((c) => a[c])] as any));
     const saved = res.rows[0];
     revealRows(this.auth(), ctx, e, [saved]);
     this.events.emitAfterCommit({ type: 'created', entity: e.name, id: saved.id, record: saved, actorId: ctx.actor.id });
