@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
-import { createKnex } from './db/connection';
+import { StatementCache, createKnex } from './db/connection';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
 import { migrateLatest } from './db/migrate';
 import { registerCoreKinds, registerMetaKind, metaKinds } from './metadata/registry';
@@ -88,7 +88,8 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     url = embedded.connectionString;
   }
   // Embedded PGlite runs one transaction at a time behind its socket; a smaller pool avoids idle waiting.
-  const knex: Knex = createKnex(url, { poolMax: embedded ? 8 : Number(process.env.DB_POOL_MAX ?? 20) });
+  // Embedded PGlite serves every client connection from one backend session: named statements would collide there.
+  const knex: Knex = createKnex(url, { poolMax: embedded ? 8 : Number(process.env.DB_POOL_MAX ?? 20), statementCache: embedded ? undefined : new StatementCache() });
   try {
     const plugins = discoverPlugins(config.pluginsDir, opts.plugins);
     registerKindsFor(plugins);

@@ -92,8 +92,10 @@ export function compileFilter(model: Model, e: EntityDef, alias: string, filter:
         conds.push(condition(key, val, kp));
       }
     }
+    // Every condition adds only AND-ed, self-grouped clauses (and/or/not groups, one group per predicate): no extra
+    // parentheses needed around each (each nested group costs knex a sub-builder to compile).
     return (qb) => {
-      for (const c of conds) qb.andWhere((w) => c(w));
+      for (const c of conds) c(qb);
     };
   };
 

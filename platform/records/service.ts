@@ -166,7 +166,7 @@ export class RecordService {
     });
     if (!keys.some((k) => k.name === 'id')) keys.push({ name: 'id', desc: keys[0]?.desc ?? true, column: 'id' });
 
-    const qb = this.base(ctx, e).where((w) => where(w));
+    const qb = this.base(ctx, e).modify(where);
     const cols = selectList(e, 't', fields.includes('id') ? fields : ['id', ...fields]);
     // Sort values travel in the cursor; select the sort columns under internal names.
     keys.forEach((k, i) => {
@@ -202,7 +202,8 @@ export class RecordService {
       rows.length === limit && last && !keys.some((k) => k.ref)
         ? encodeCursor(keys.map((k, i) => (fields.includes(k.name) || k.name === 'id' ? last[k.name] : last[`$s${i}`])))
         : null;
-    for (const r of rows) for (let i = 0; i < keys.length; i++) delete r[`$s${i}`];
+    const internal = keys.map((k, i) => (k.ref || !fields.includes(k.name) ? `$s${i}` : '')).filter(Boolean);
+    if (internal.length) for (const r of rows) for (const n of internal) delete r[n];
     revealRows(this.auth(), ctx, e, rows);
     if (multi.length) await this.loadMulti(e, rows, multi);
     if (opts.expand?.length) await this.expand(ctx, e, rows, opts.expand);
@@ -211,7 +212,7 @@ export class RecordService {
     if (opts.count) {
       const c = await this.db()
         .count({ n: '*' })
-        .from(this.base(ctx, e).where((w) => where(w)).select(this.knex.raw('1')).limit(COUNT_CAP + 1).as('c'))
+        .from(this.base(ctx, e).modify(where).select(this.knex.raw('1')).limit(COUNT_CAP + 1).as('c'))
         .first();
       const n = Number((c as any)?.n ?? 0);
       result.page.total = Math.min(n, COUNT_CAP);

@@ -78,7 +78,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 type Side = [name: string, opts: autocannon.Options, pid: number | undefined];
 
 /**
- * Runs the baseline and the generic side alternately, ROUNDS times, and returns each side's median round: on a
+ * Runs the baseline and the generic side alternately, ROUNDS times, and returns the round with the median ratio: on a
  * shared 2-core machine one run of either side moves ±15 %, alternating rounds cancel most of the drift.
  */
 async function pair(h: Side, g: Side): Promise<[Figure, Figure]> {
@@ -88,8 +88,11 @@ async function pair(h: Side, g: Side): Promise<[Figure, Figure]> {
     hs.push(await load(...h));
     gs.push(await load(...g));
   }
-  const median = (fs: Figure[]) => [...fs].sort((a, b) => a.rps - b.rps)[Math.floor(fs.length / 2)];
-  return [median(hs), median(gs)];
+  // The ratio is the median of the rounds' own ratios (each round's two sides ran back to back); the figures shown
+  // for each side are that round's.
+  const order = hs.map((_, i) => i).sort((a, b) => gs[a].rps / hs[a].rps - gs[b].rps / hs[b].rps);
+  const mid = order[Math.floor(order.length / 2)];
+  return [hs[mid], gs[mid]];
 }
 
 /** Load one endpoint; with `pid`, also print the server's and the database's CPU time per request. */
