@@ -10,6 +10,7 @@ import { dropMaskedEcho, presentRecord, rawContext, revealChanges, revealRows, s
 import { allocateNumber } from '../numbering';
 import { compileFilter, resolveOwn, badFilter } from './filter';
 import { validateRecord, validateUpdate } from './validate';
+import { CreateBatcher } from './create-batch';
 import type { Authorizer } from './access';
 import type { HookRegistry } from './hooks';
 import type { RecordEvents } from './events';
@@ -346,17 +347,28 @@ export class RecordService {
    */
   private async createInOneStatement(ctx: CallContext, e: EntityDef, record: Record<string, any>, opts: WriteOptions): Promise<Record<string, any>> {
     const row = this.insertRow(ctx, e, record);
-    const names = Object.keys(row).filter((k) => row[k] !== undefined);
     const changes = sealChanges(e, diffRecords(null, record, auditFields(e)));
     const a = auditRow({
       actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: null, action: 'create',
       changes, reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
     });
-    const cols = Object.keys(a).filter((k) => k !== 'record_id');
     const readable = this.readable(ctx, e);
-    // The statement's text depends only on the entity, the columns written and the readable fields: built once per
-    // metadata version (knex sorts insert columns; the bindings follow that order).
-    names.sort();
+    const batcher = this.model.memo(`createBatch:${e.name}:${readable.join(',')}`, () => {
+      const ret = this.knex(e.table).insert({ id: 0 }).returning(selectList(e, e.table, readable).map((c) => c.slice(e.table.length + 1))).toSQL().sql;
+      return new CreateBatcher(this.knex, e.table, ret.slice(ret.indexOf(' returning ')), (p) => this.createStatement(e, readable, p.row, p.audit));
+    });
+    const saved = await mapDbErrors(e, () => batcher.submit({ row, audit: a }));
+    revealRows(this.auth(), ctx, e, [saved]);
+    this.events.emitAfterCommit({ type: 'created', entity: e.name, id: saved.id, record: saved, actorId: ctx.actor.id });
+    return saved;
+  }
+
+  /** One record and its audit row as one INSERT … RETURNING with a data-modifying CTE (PostgreSQL runs it atomically). */
+  private async createStatement(e: EntityDef, readable: string[], row: Record<string, any>, a: Record<string, any>): Promise<Record<string, any>> {
+    const names = Object.keys(row).filter((k) => row[k] !== undefined).sort();
+    const cols = Object.keys(a).filter((k) => k !== 'record_id');
+    // The text depends only on the entity, the columns written and the readable fields: built once per metadata
+    // version (knex sorts insert columns; the bindings follow that order).
     const sql = this.model.memo(`create1:${e.name}:${names.join(',')}:${readable.join(',')}`, () => {
       const ins = this.knex(e.table)
         .insert(Object.fromEntries(names.map((n) => [n, 0])))
@@ -367,11 +379,7 @@ export class RecordService {
         `select ins.id, ${cols.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ')} from ins) select * from ins`
       );
     });
-    const res = await mapDbErrors(e, () => this.knex.raw(sql, [...names.map((n) => row[n]), ...cols.map((c) => a[c])] as any));
-    const saved = res.rows[0];
-    revealRows(this.auth(), ctx, e, [saved]);
-    this.events.emitAfterCommit({ type: 'created', entity: e.name, id: saved.id, record: saved, actorId: ctx.actor.id });
-    return saved;
+    return (await this.knex.raw(sql, [...names.map((n) => row[n]), ...cols.map((c) => a[c])] as any)).rows[0];
   }
 
   async update(ctx: CallContext, entityName: string, id: number, input: unknown, opts: WriteOptions = {}): Promise<Record<string, any>> {

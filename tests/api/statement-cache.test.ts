@@ -20,7 +20,7 @@ afterAll(async () => {
   if (db) await dropDatabase(db.name);
 });
 
-const prepared = async () => (await knex.raw('select statement from pg_prepared_statements order by statement')).rows.map((r: any) => r.statement as string);
+const prepared = async (): Promise<string[]> => (await knex.raw('select statement from pg_prepared_statements order by statement')).rows.map((r: any) => r.statement as string);
 
 describe('statement cache', () => {
   it('prepares a parameterised text only after it repeated, and answers the same', async () => {
@@ -38,7 +38,7 @@ describe('statement cache', () => {
 
   it('never prepares `*` texts (a cached plan must not change its result type) and stops at its cap', async () => {
     for (let i = 0; i < 5; i++) await knex('t').select('*').where('b', 1);
-    expect((await prepared()).some((s) => s.includes('*'))).toBe(false);
+    expect((await prepared()).some((s: string) => s.includes('*'))).toBe(false);
     for (const col of ['a', 'b', 'c', 'id']) for (let i = 0; i < 4; i++) await knex('t').select(col).where('id', 1);
     expect(cache.size).toBe(3);
     expect(await prepared()).toHaveLength(3);
