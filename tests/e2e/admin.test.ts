@@ -98,7 +98,8 @@ test('role matrix: granting read on culture records lets the role see the list; 
   // The viewer signs in and sees the rows, without any restart.
   const viewer = await e.page({ user: 'viewer1', password: VIEWER_PASSWORD });
   await viewer.goto(`${e.url}/list/cultureRecord`);
-  await viewer.locator('.ag-row').first().waitFor();
+  // ag-grid may paint the first row before the rest of the page: wait for the rows, not for one.
+  await viewer.waitForFunction(() => document.querySelectorAll('.ag-row').length >= 3);
   expect(await viewer.locator('.ag-row').count()).toBeGreaterThanOrEqual(3);
   await viewer.context().close();
 
