@@ -61,8 +61,7 @@ export function createApp(s: Services): Koa {
   });
 
   const api = new Router({ prefix: '/api/v1' });
-  api.use(
-    bodyParser({
+  const parseBody = bodyParser({
       enableTypes: ['json'],
       jsonLimit: s.config.bodyLimit,
       onError: (err: any) => {
@@ -70,8 +69,9 @@ export function createApp(s: Services): Koa {
           { path: '', messageKey: err?.status === 413 ? 'error.bodyTooLarge' : 'error.badJson' },
         ]);
       },
-    }) as any,
-  );
+    }) as unknown as Koa.Middleware;
+  // GET and HEAD carry no body: no content-type sniffing for them.
+  api.use((ctx, next) => (ctx.method === 'GET' || ctx.method === 'HEAD' ? next() : parseBody(ctx as any, next)));
   api.use(authMiddleware(s));
   authRoutes(api, s);
   metaRoutes(api, s);
