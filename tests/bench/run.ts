@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const ADMIN = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DB = process.env.BENCH_DB ?? 'celltrace_bench';
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const DURATION = Number(process.env.BENCH_DURATION ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PASSWORD = 'Bench#12345';
 const dbUrl = (() => {
@@ -74,7 +74,7 @@ function cpuSeconds(pid: number | 'postgres'): number {
   }
 }
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 type Side = [name: string, opts: autocannon.Options, pid: number | undefined];
 
 /**
