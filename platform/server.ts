@@ -89,7 +89,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
   }
   // Embedded PGlite runs one transaction at a time behind its socket; a smaller pool avoids idle waiting.
   // Embedded PGlite serves every client connection from one backend session: named statements would collide there.
-  const knex: Knex = createKnex(url, { poolMax: embedded ? 8 : Number(process.env.DB_POOL_MAX ?? 20), statementCache: embedded ? undefined : new StatementCache() });
+  const knex: Knex = createKnex(url, { poolMax: embedded ? 8 : Number(process.env.DB_POOL_MAX ?? 20), statementCache: embedded || process.env.DB_STATEMENT_CACHE === 'false' ? undefined : new StatementCache() });
   try {
     const plugins = discoverPlugins(config.pluginsDir, opts.plugins);
     registerKindsFor(plugins);
