@@ -116,6 +116,8 @@ export function combinedScope(model: Model, e: EntityDef, alias: string, scopes:
   if (!scopes.length) return (qb) => qb.whereRaw('false');
   if (scopes.includes('all')) return null;
   const preds = [...new Map(scopes.map((s) => [JSON.stringify(s), s])).values()].map((s) => scopePredicate(model, e, alias, s, actor));
+  // One scope needs no OR group around it (each predicate is one clause or groups itself).
+  if (preds.length === 1) return preds[0];
   return (qb) =>
     qb.where((w) => {
       for (const p of preds) w.orWhere((x) => p(x));
@@ -128,6 +130,7 @@ export function combinedScope(model: Model, e: EntityDef, alias: string, scopes:
  * every cached lookup at once. Everything here is synchronous: the actor already carries its roles and org facts.
  */
 export class RoleAuthorizer implements Authorizer {
+  private scopes = new WeakMap<Actor, { version: number; fns: Map<string, ((qb: Knex.QueryBuilder) => void) | null> }>();
   constructor(private meta: MetadataStore) {}
 
   acl(actor: Actor, e: EntityDef): EntityAcl {
@@ -152,7 +155,13 @@ export class RoleAuthorizer implements Authorizer {
   /** Row scope of one action (update/delete/flow actions may be narrower than read). */
   scopeFor(ctx: CallContext, e: EntityDef, alias: string, action: string): ((qb: Knex.QueryBuilder) => void) | null {
     if (ctx.actor.isAdmin) return null;
-    return combinedScope(this.meta.model, e, alias, scopesFor(this.acl(ctx.actor, e), action), ctx.actor);
+    // Compiled once per actor object (sessions cache it) and metadata version, not on every request.
+    const model = this.meta.model;
+    let perActor = this.scopes.get(ctx.actor);
+    if (!perActor || perActor.version !== model.version) this.scopes.set(ctx.actor, (perActor = { version: model.version, fns: new Map() }));
+    const key = `${e.name}\u0000${alias}\u0000${action}`;
+    if (!perActor.fns.has(key)) perActor.fns.set(key, combinedScope(model, e, alias, scopesFor(this.acl(ctx.actor, e), action), ctx.actor));
+    return perActor.fns.get(key)!;
   }
 
   /** True when the action's scope is the read scope (then the pipeline's read check already covers it). */

@@ -115,8 +115,8 @@ export class RecordService {
   /** Base query: live rows of the entity within the caller's row scope. */
   private base(ctx: CallContext, e: EntityDef, alias = 't'): Knex.QueryBuilder {
     const qb = this.db()({ [alias]: e.table }).whereNull(`${alias}.deleted_at`);
-    const scope = this.auth().scope(ctx, e, alias);
-    if (scope) qb.andWhere((w) => scope(w));
+    // The scope adds AND-ed, self-grouped clauses: applied directly, without another nested group.
+    this.auth().scope(ctx, e, alias)?.(qb);
     return qb;
   }
 
