@@ -84,9 +84,15 @@ type Side = [name: string, opts: autocannon.Options, pid: number | undefined];
 async function pair(h: Side, g: Side): Promise<[Figure, Figure]> {
   const hs: Figure[] = [];
   const gs: Figure[] = [];
+  // ABBA order: every other round runs the generic side first, so drift within a round favours neither side.
   for (let r = 0; r < ROUNDS; r++) {
-    hs.push(await load(...h));
-    gs.push(await load(...g));
+    if (r % 2 === 0) {
+      hs.push(await load(...h));
+      gs.push(await load(...g));
+    } else {
+      gs.push(await load(...g));
+      hs.push(await load(...h));
+    }
   }
   // The ratio is the median of the rounds' own ratios (each round's two sides ran back to back); the figures shown
   // for each side are that round's.
