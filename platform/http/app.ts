@@ -62,14 +62,14 @@ export function createApp(s: Services): Koa {
 
   const api = new Router({ prefix: '/api/v1' });
   const parseBody = bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: s.config.bodyLimit,
-      onError: (err: any) => {
-        throw new AppError(err?.status === 413 ? 413 : 400, err?.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', err?.status === 413 ? 'error.bodyTooLarge' : 'error.badJson', {}, [
-          { path: '', messageKey: err?.status === 413 ? 'error.bodyTooLarge' : 'error.badJson' },
-        ]);
-      },
-    }) as unknown as Koa.Middleware;
+    enableTypes: ['json'],
+    jsonLimit: s.config.bodyLimit,
+    onError: (err: any) => {
+      const tooLarge = err?.status === 413;
+      const key = tooLarge ? 'error.bodyTooLarge' : 'error.badJson';
+      throw new AppError(tooLarge ? 413 : 400, tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', key, {}, [{ path: '', messageKey: key }]);
+    },
+  }) as unknown as Koa.Middleware;
   // GET and HEAD carry no body: no content-type sniffing for them.
   api.use((ctx, next) => (ctx.method === 'GET' || ctx.method === 'HEAD' ? next() : parseBody(ctx as any, next)));
   api.use(authMiddleware(s));

@@ -85,12 +85,12 @@ export class MetadataStore {
     for (const l of this.listeners) l(m);
   }
 
-  /** Picks up overlays saved by another process (cheap: at most one query per poll interval). */
   /** True when the next refreshIfStale() would ask the database (lets callers skip an await otherwise). */
   pollDue(): boolean {
     return Date.now() - this.lastPoll >= this.pollMs;
   }
 
+  /** Picks up overlays saved by another process (cheap: at most one query per poll interval). */
   async refreshIfStale(): Promise<void> {
     if (!this.pollDue()) return;
     this.lastPoll = Date.now();

@@ -14,6 +14,9 @@ interface Waiter extends PendingCreate {
 /** Process-wide counts: multi-record statements, the records they wrote, batches re-run one by one (tests, benchmarks). */
 export const createBatchStats = { batches: 0, records: 0, retried: 0 };
 
+/** `?` placeholders for an audit row's columns (`changes` is jsonb). */
+export const auditPlaceholders = (cols: string[]): string => cols.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ');
+
 const q = (c: string) => `"${c.replace(/"/g, '""')}"`;
 
 /**
@@ -101,7 +104,7 @@ export class CreateBatcher {
     });
     const audits = batch.map((w, i) => {
       bindings.push(ids[i], ...auditCols.map((c) => w.audit[c]));
-      return `(?, ${auditCols.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ')})`;
+      return `(?, ${auditPlaceholders(auditCols)})`;
     });
     const sql =
       `with ins as (insert into ${q(this.table)} ("id", ${cols.map(q).join(', ')}) values ${rows.join(', ')}${this.returning}), ` +

@@ -10,7 +10,7 @@ import { dropMaskedEcho, presentRecord, rawContext, revealChanges, revealRows, s
 import { allocateNumber } from '../numbering';
 import { compileFilter, resolveOwn, badFilter } from './filter';
 import { validateRecord, validateUpdate } from './validate';
-import { CreateBatcher } from './create-batch';
+import { CreateBatcher, auditPlaceholders } from './create-batch';
 import type { Authorizer } from './access';
 import type { HookRegistry } from './hooks';
 import type { RecordEvents } from './events';
@@ -376,7 +376,7 @@ export class RecordService {
         .toSQL();
       return (
         `with ins as (${ins.sql}), aud as (insert into ct_audit (record_id, ${cols.map((c) => `"${c}"`).join(', ')}) ` +
-        `select ins.id, ${cols.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ')} from ins) select * from ins`
+        `select ins.id, ${auditPlaceholders(cols)} from ins) select * from ins`
       );
     });
     return (await this.knex.raw(sql, [...names.map((n) => row[n]), ...cols.map((c) => a[c])] as any)).rows[0];
