@@ -73,7 +73,10 @@ async function pickOption(page: Page, select: ReturnType<Page['locator']>, optio
 async function saveWithReason(page: Page, reason: string, expectSaved = true) {
   await page.getByRole('button', { name: '保存为新版本' }).click();
   await page.locator('#ct-reason').fill(reason);
+  // Wait for this save's own answer: the previous save's toast may still be showing.
+  const answer = page.waitForResponse((r) => r.url().includes('/api/v1/meta/') && r.request().method() === 'PUT');
   await page.locator('.ant-modal-confirm .ant-btn-primary').click();
+  expect((await answer).ok()).toBe(expectSaved);
   if (expectSaved) await page.getByText('已保存，立即生效').first().waitFor();
 }
 

@@ -101,7 +101,8 @@ test('"recommend" fills a choice on the position-map page, which then stocks in'
   const after = await boxMap();
   expect(after.filter((p) => p.state === 'occupied')).toHaveLength(5);
   expect(after.filter((p) => p.state === 'reserved')).toHaveLength(0);
-  for (const s of selected) expect(await map.locator(`[data-testid="${s}"]`).getAttribute('data-state')).toBe('occupied');
+  // The map repaints after the stock-in's answer: wait for each chosen cell to show it (times out if it never does).
+  for (const s of selected) await map.locator(`[data-testid="${s}"][data-state="occupied"]`).waitFor();
   await page.context().close();
 });
 

@@ -26,7 +26,10 @@ async function pickSelect(page: Page, scope: string, optionText: string) {
 async function saveWithReason(page: Page, reason: string) {
   await page.getByRole('button', { name: '保存为新版本' }).click();
   await page.locator('#ct-reason').fill(reason);
+  // Wait for this save's own answer: an earlier save's toast may still be showing.
+  const answer = page.waitForResponse((r) => r.url().includes('/api/v1/meta/') && r.request().method() === 'PUT');
   await page.locator('.ant-modal-confirm .ant-btn-primary').click();
+  expect((await answer).ok()).toBe(true);
   await page.getByText('已保存，立即生效').first().waitFor();
 }
 
