@@ -1,15 +1,17 @@
 import type { Knex } from 'knex';
 
 /**
- * Audit hash chain, second form (docs/decisions.md, "Audit sealing v2"): what a hash covers is produced by the
+ * Audit hash chain, second form (docs/decisions.md, "The database renders what an audit hash covers"): what a hash covers is produced by the
  * database itself (`ct_audit_content`, a fixed text form of the row), so the sealer moves one short string per row
  * instead of parsing and re-serialising every row's JSON in the app; unsealed rows are found through a partial
- * index (and a new row adds no NULL entry to the seq index); the append-only trigger compares columns instead of serialising both row images to JSON.
+ * index (and a new row adds no NULL entry to the seq index); the append-only trigger compares columns instead of
+ * serialising both row images to JSON.
  * Rows sealed under the first form are re-sealed under this one (in their old chain order), here, once.
  * One SQL statement per raw call (PGlite).
  */
 export async function up(knex: Knex): Promise<void> {
-  // Timestamps in UTC to the millisecond (what a JS Date round trip keeps), ids as text, JSON as jsonb's canonical text: independent of session settings.
+  // Timestamps in UTC to the millisecond (what a JS Date round trip keeps), ids as text, JSON as jsonb's canonical
+  // text: independent of session settings.
   await knex.raw(`CREATE OR REPLACE FUNCTION ct_audit_content(a ct_audit) RETURNS text LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_array(a.id::text, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), a.actor_id::text, a.actor_name,
                            a.entity, a.record_id::text, a.action, a.changes, a.reason, a.ip, a.request_id)::text
@@ -33,28 +35,11 @@ $$`);
     await knex.raw(`SELECT a.id, ct_audit_content(a) AS content FROM ct_audit a ORDER BY a.seq IS NULL, a.seq, a.id`)
   ).rows;
   if (!rows.length) return;
-  const { chainHash, GENESIS } = await import('../platform/audit/chain');
-  const ids: string[] = [];
-  const seqs: number[] = [];
-  const prevs: string[] = [];
-  const hashes: string[] = [];
-  let prev = GENESIS;
-  rows.forEach((r, i) => {
-    const hash = chainHash(prev, i + 1, r.content);
-    ids.push(r.id);
-    seqs.push(i + 1);
-    prevs.push(prev);
-    hashes.push(hash);
-    prev = hash;
-  });
+  const { writeLinks, GENESIS } = await import('../platform/audit/chain');
   await knex.raw(`ALTER TABLE ct_audit DISABLE TRIGGER ct_audit_no_update_delete`);
   // Two steps: seq is unique, and the new order may swap two rows' numbers.
   await knex.raw(`UPDATE ct_audit SET seq = -id`);
-  await knex.raw(
-    `UPDATE ct_audit a SET seq = v.seq, prev_hash = v.prev, hash = v.hash
-       FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS v(id, seq, prev, hash) WHERE a.id = v.id`,
-    [ids, seqs, prevs, hashes],
-  );
+  await writeLinks(knex, rows, GENESIS, 0);
   await knex.raw(`ALTER TABLE ct_audit ENABLE TRIGGER ct_audit_no_update_delete`);
 }
 

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Knex } from 'knex';
 
 /** Canonical JSON: object keys sorted, no whitespace; what the hash chain covers. */
 export function canonical(v: unknown): string {
@@ -30,3 +31,34 @@ export function chainHash(prevHash: string, seq: number | string, content: strin
 
 /** The SQL expression for a row's hashed content; the row must be selected as `a`. */
 export const AUDIT_CONTENT = 'ct_audit_content(a)';
+
+/**
+ * Writes the links of `rows` (in chain order) after the link `prev` at place `seq`: computes each row's hash and
+ * sets seq, prev_hash and hash of all of them in one UPDATE (the sealer, and the v2 migration's re-seal).
+ */
+export async function writeLinks(
+  db: Knex | Knex.Transaction,
+  rows: { id: string | number; content: string }[],
+  prev: string,
+  seq: number,
+): Promise<void> {
+  const ids: string[] = [];
+  const seqs: number[] = [];
+  const prevs: string[] = [];
+  const hashes: string[] = [];
+  for (const r of rows) {
+    seq++;
+    const hash = chainHash(prev, seq, r.content);
+    ids.push(String(r.id));
+    seqs.push(seq);
+    prevs.push(prev);
+    hashes.push(hash);
+    prev = hash;
+  }
+  await db.raw(
+    `update ct_audit a set seq = v.seq, prev_hash = v.prev, hash = v.hash
+       from unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) as v(id, seq, prev, hash)
+      where a.id = v.id`,
+    [ids, seqs, prevs, hashes],
+  );
+}

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { auditRow, setAuditWriter } from './audit';
-import { AUDIT_CONTENT, GENESIS, chainHash } from './chain';
+import { AUDIT_CONTENT, GENESIS, chainHash, writeLinks } from './chain';
 
 /** Advisory lock that orders sealing (only the sealer takes it; writers never wait on it). */
 export const AUDIT_CHAIN_LOCK = 7302;
@@ -35,27 +35,7 @@ export async function sealAudit(knex: Knex): Promise<number> {
         await trx.raw(`select a.id, ${AUDIT_CONTENT} as content from ct_audit a where a.seq is null order by a.id limit ?`, [BATCH])
       ).rows;
       if (!rows.length) return 0;
-      let prev: string = last?.hash ?? GENESIS;
-      let seq = Number(last?.seq ?? 0);
-      const ids: string[] = [];
-      const seqs: number[] = [];
-      const prevs: string[] = [];
-      const hashes: string[] = [];
-      for (const r of rows) {
-        seq++;
-        const hash = chainHash(prev, seq, r.content);
-        ids.push(r.id);
-        seqs.push(seq);
-        prevs.push(prev);
-        hashes.push(hash);
-        prev = hash;
-      }
-      await trx.raw(
-        `update ct_audit a set seq = v.seq, prev_hash = v.prev, hash = v.hash
-           from unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) as v(id, seq, prev, hash)
-          where a.id = v.id`,
-        [ids, seqs, prevs, hashes],
-      );
+      await writeLinks(trx, rows, last?.hash ?? GENESIS, Number(last?.seq ?? 0));
       return rows.length;
     });
     total += n;
