@@ -14,11 +14,6 @@ interface Waiter extends PendingCreate {
 /** Process-wide counts: multi-record statements, the records they wrote, batches re-run one by one (tests, benchmarks). */
 export const createBatchStats = { batches: 0, records: 0, retried: 0 };
 
-/** `?` placeholders for an audit row's columns (`changes` is jsonb). */
-export const auditPlaceholders = (cols: string[]): string => cols.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ');
-
-const q = (c: string) => `"${c.replace(/"/g, '""')}"`;
-
 /**
  * Group commit for the single-statement create path. While `maxInFlight` statements of one entity (and one
  * returned field list) are running, further creates wait, and the next statement writes all of them at once: one
@@ -34,8 +29,8 @@ export class CreateBatcher {
   constructor(
     private readonly knex: Knex,
     private readonly table: string,
-    /** ` returning …` of the insert (the caller's readable fields under their API names). */
-    private readonly returning: string,
+    /** What the insert returns (the caller's readable fields under their API names, as knex `returning` takes it). */
+    private readonly returning: string[],
     /** Writes one create as one statement; also the fallback for a failed batch. */
     private readonly single: (p: PendingCreate) => Promise<Record<string, any>>,
     private readonly maxInFlight = 2,
@@ -85,30 +80,19 @@ export class CreateBatcher {
   }
 
   private async takeIds(n: number): Promise<number[]> {
-    const r = await this.knex.raw(`select nextval(pg_get_serial_sequence(?, 'id'))::bigint as id from generate_series(1, ?)`, [q(this.table), n]);
+    const r = await this.knex.raw(`select nextval(pg_get_serial_sequence(?, 'id'))::bigint as id from generate_series(1, ?)`, [`"${this.table}"`, n]);
     return r.rows.map((x: any) => Number(x.id));
   }
 
   private async writeMany(batch: Waiter[], ids: number[]): Promise<Record<string, any>[]> {
-    const cols = [...new Set(batch.flatMap((w) => Object.keys(w.row).filter((k) => w.row[k] !== undefined)))].sort();
-    const auditCols = Object.keys(batch[0].audit).filter((k) => k !== 'record_id');
-    const bindings: unknown[] = [];
-    const rows = batch.map((w, i) => {
-      bindings.push(ids[i]);
-      const cells = cols.map((c) => {
-        if (w.row[c] === undefined) return 'DEFAULT';
-        bindings.push(w.row[c]);
-        return '?';
-      });
-      return `(?, ${cells.join(', ')})`;
-    });
-    const audits = batch.map((w, i) => {
-      bindings.push(ids[i], ...auditCols.map((c) => w.audit[c]));
-      return `(?, ${auditPlaceholders(auditCols)})`;
-    });
-    const sql =
-      `with ins as (insert into ${q(this.table)} ("id", ${cols.map(q).join(', ')}) values ${rows.join(', ')}${this.returning}), ` +
-      `aud as (insert into ct_audit (record_id, ${auditCols.map(q).join(', ')}) values ${audits.join(', ')}) select * from ins`;
-    return (await this.knex.raw(sql, bindings as any)).rows;
+    // knex writes DEFAULT for a column one row leaves out and another sets.
+    const ins = this.knex(this.table)
+      .insert(batch.map((w, i) => ({ ...w.row, id: ids[i] })))
+      .returning(this.returning)
+      .toSQL();
+    const aud = this.knex('ct_audit')
+      .insert(batch.map((w, i) => ({ ...w.audit, record_id: ids[i] })))
+      .toSQL();
+    return (await this.knex.raw(`with ins as (${ins.sql}), aud as (${aud.sql}) select * from ins`, [...ins.bindings, ...aud.bindings] as any)).rows;
   }
 }

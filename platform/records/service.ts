@@ -10,7 +10,7 @@ import { dropMaskedEcho, presentRecord, rawContext, revealChanges, revealRows, s
 import { allocateNumber } from '../numbering';
 import { compileFilter, resolveOwn, badFilter } from './filter';
 import { validateRecord, validateUpdate } from './validate';
-import { CreateBatcher, auditPlaceholders } from './create-batch';
+import { CreateBatcher } from './create-batch';
 import type { Authorizer } from './access';
 import type { HookRegistry } from './hooks';
 import type { RecordEvents } from './events';
@@ -60,11 +60,15 @@ function decodeCursor(s: string, n: number): unknown[] {
 
 /** Columns to select as API names: `t.batch_code as batchCode`. */
 function selectList(e: EntityDef, alias: string, names: string[]): string[] {
-  return names.map((n) => {
-    const col = SYSTEM_COLUMNS[n]?.column ?? e.fields.get(n)!.column;
-    return `${alias}.${col} as ${n}`;
-  });
+  return names.map((n) => `${alias}.${columnOf(e, n)} as ${n}`);
 }
+
+/** An INSERT's RETURNING list: the given fields under their API names. */
+function returningList(e: EntityDef, names: string[]): string[] {
+  return names.map((n) => `${columnOf(e, n)} as ${n}`);
+}
+
+const columnOf = (e: EntityDef, name: string): string => SYSTEM_COLUMNS[name]?.column ?? e.fields.get(name)!.column;
 
 /**
  * The one way every read and write of business data goes (architecture.md, "One way in").
@@ -338,7 +342,7 @@ export class RecordService {
 
   /** INSERT of a new row with its system columns, returning the readable fields under their API names. */
   private insertQuery(db: Knex | Knex.Transaction, ctx: CallContext, e: EntityDef, record: Record<string, any>) {
-    return db(e.table).insert(this.insertRow(ctx, e, record)).returning(selectList(e, e.table, this.readable(ctx, e)).map((c) => c.slice(e.table.length + 1)));
+    return db(e.table).insert(this.insertRow(ctx, e, record)).returning(returningList(e, this.readable(ctx, e)));
   }
 
   /**
@@ -353,10 +357,10 @@ export class RecordService {
       changes, reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
     });
     const readable = this.readable(ctx, e);
-    const batcher = this.model.memo(`createBatch:${e.name}:${readable.join(',')}`, () => {
-      const ret = this.knex(e.table).insert({ id: 0 }).returning(selectList(e, e.table, readable).map((c) => c.slice(e.table.length + 1))).toSQL().sql;
-      return new CreateBatcher(this.knex, e.table, ret.slice(ret.indexOf(' returning ')), (p) => this.createStatement(e, readable, p.row, p.audit));
-    });
+    const batcher = this.model.memo(
+      `createBatch:${e.name}:${readable.join(',')}`,
+      () => new CreateBatcher(this.knex, e.table, returningList(e, readable), (p) => this.createStatement(e, readable, p.row, p.audit)),
+    );
     const saved = await mapDbErrors(e, () => batcher.submit({ row, audit: a }));
     revealRows(this.auth(), ctx, e, [saved]);
     this.events.emitAfterCommit({ type: 'created', entity: e.name, id: saved.id, record: saved, actorId: ctx.actor.id });
@@ -372,11 +376,11 @@ export class RecordService {
     const sql = this.model.memo(`create1:${e.name}:${names.join(',')}:${readable.join(',')}`, () => {
       const ins = this.knex(e.table)
         .insert(Object.fromEntries(names.map((n) => [n, 0])))
-        .returning(selectList(e, e.table, readable).map((c) => c.slice(e.table.length + 1)))
+        .returning(returningList(e, readable))
         .toSQL();
       return (
         `with ins as (${ins.sql}), aud as (insert into ct_audit (record_id, ${cols.map((c) => `"${c}"`).join(', ')}) ` +
-        `select ins.id, ${auditPlaceholders(cols)} from ins) select * from ins`
+        `select ins.id, ${cols.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ')} from ins) select * from ins`
       );
     });
     return (await this.knex.raw(sql, [...names.map((n) => row[n]), ...cols.map((c) => a[c])] as any)).rows[0];
