@@ -14,4 +14,14 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  {
+    // One door for domain code: a plugin imports the platform only through its SDK (docs/plugins.md).
+    files: ['plugins/**/*.ts', 'plugins/**/*.tsx', 'tests/fixtures/plugins/**/*.ts'],
+    ignores: ['plugins/*/migrations/**', 'plugins/storage-slots/**' /* TEMPORARY: until its SDK port lands */],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ regex: '(^|/)platform/(?!plugins/sdk$)', message: 'Plugins import the platform only through platform/plugins/sdk.' }],
+      }],
+    },
+  },
 );

@@ -6,7 +6,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import { StatementCache, createKnex } from './db/connection';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
-import { migrateLatest } from './db/migrate';
+import { migrateLatest, migratePlugin } from './db/migrate';
 import { registerCoreKinds, registerMetaKind, metaKinds } from './metadata/registry';
 import { loadMetadataFiles } from './metadata/loader';
 import { MetadataStore } from './metadata/store';
@@ -19,7 +19,7 @@ import { bootstrapAdmin } from './auth/users';
 import { installSecurity, registerSecurityKinds } from './auth';
 import { setupWorkflow } from './workflow';
 import { createApp } from './http/app';
-import { discoverPlugins, type LoadedPlugin } from './plugins/host';
+import { createPluginApi, discoverPlugins, type LoadedPlugin } from './plugins/host';
 import { registerMessages } from './i18n';
 import { numberingRuleSchema, numberingRuleIssues } from './numbering';
 import { numberingMessages } from './numbering/messages';
@@ -53,6 +53,12 @@ export function registerKindsFor(plugins: LoadedPlugin[]): void {
     if (p.messages) registerMessages(p.messages);
     for (const k of p.metaKinds ?? []) if (!metaKinds().some((x) => x.kind === k.kind)) registerMetaKind(k);
   }
+}
+
+/** The platform's migrations, then each plugin's in its own namespace. */
+export async function migrateAll(knex: Knex, plugins: LoadedPlugin[]): Promise<void> {
+  await migrateLatest(knex, [path.join(ROOT, 'migrations')]);
+  for (const p of plugins) if (p.migrations) await migratePlugin(knex, p.name, path.join(p.dir, p.migrations));
 }
 
 export interface Server {
@@ -93,7 +99,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
   try {
     const plugins = discoverPlugins(config.pluginsDir, opts.plugins);
     registerKindsFor(plugins);
-    await migrateLatest(knex, [path.join(ROOT, 'migrations'), ...plugins.filter((p) => p.migrations).map((p) => path.join(p.dir, p.migrations!))]);
+    await migrateAll(knex, plugins);
     const roots = [...config.metadataDirs, ...plugins.filter((p) => p.metadata).map((p) => path.join(p.dir, p.metadata!))];
     const files = loadMetadataFiles(roots);
     const meta = new MetadataStore(knex, files);
@@ -120,8 +126,13 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     installSecurity(services);
     setupWorkflow(services);
     for (const p of plugins) {
-      await p.setup?.(services);
-      if (p.routes) services.routeExtensions.push(p.routes);
+      const api = createPluginApi(services, p);
+      await p.setup?.(api);
+      if (p.routes) services.routeExtensions.push((router) => p.routes!(router, api));
+      // TEMPORARY: storage-slots until its SDK port lands.
+      const legacy = p as any;
+      await legacy.legacySetup?.(services);
+      if (legacy.legacyRoutes) services.routeExtensions.push(legacy.legacyRoutes);
     }
 
     await bootstrapAdmin(knex, config.adminPassword, print);

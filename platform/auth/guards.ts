@@ -11,9 +11,14 @@ import type { RoleAuthorizer } from './access';
 export function installGuards(hooks: HookRegistry, authz: RoleAuthorizer): void {
   const db = (records: RecordService) => (records as any).trx ?? records.knex;
 
-  hooks.on('*', 'beforeCreate', async ({ ctx, entity, record, records }) => {
-    if (!ctx.actor.isAdmin) await checkReferences(records, ctx, entity, record, null);
-  });
+  const hasRefs = (e: any) => [...e.fields.values()].some((f: any) => f.kind === 'reference' || f.kind === 'multiReference');
+  hooks.on(
+    '*', 'beforeCreate',
+    async ({ ctx, entity, record, records }) => {
+      if (!ctx.actor.isAdmin) await checkReferences(records, ctx, entity, record, null);
+    },
+    { appliesTo: hasRefs, pure: true },
+  );
   hooks.on('*', 'beforeUpdate', async ({ ctx, entity, record, previous, records }) => {
     if (ctx.actor.isAdmin) return;
     await checkReferences(records, ctx, entity, record, previous ?? null);

@@ -31,7 +31,37 @@ export class FolderMigrationSource implements Knex.MigrationSource<MigrationFile
   }
 }
 
+/**
+ * The platform's migrations, tracked in ct_migrations; a name there that no folder has any more (a removed
+ * plugin's, recorded by an older version) does not stop start-up.
+ */
 export async function migrateLatest(knex: Knex, dirs: string[]): Promise<string[]> {
-  const [, names] = await knex.migrate.latest({ migrationSource: new FolderMigrationSource(dirs), tableName: 'ct_migrations' });
+  const [, names] = await knex.migrate.latest({ migrationSource: new FolderMigrationSource(dirs), tableName: 'ct_migrations', disableMigrationsListValidation: true });
+  return names as string[];
+}
+
+/** The table that tracks one plugin's migrations: plugins live in their own namespace. */
+export const pluginMigrationTable = (plugin: string): string => `ct_migrations_p_${plugin.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`.slice(0, 63);
+
+/**
+ * A plugin's own migrations, tracked in the plugin's own table, so adding or removing a plugin never makes the
+ * platform's migration list look corrupt. Rows of the plugin's migrations that an older version recorded in
+ * ct_migrations move to the plugin's table first.
+ */
+export async function migratePlugin(knex: Knex, plugin: string, dir: string): Promise<string[]> {
+  const tableName = pluginMigrationTable(plugin);
+  const source = new FolderMigrationSource([dir]);
+  const mine = (await source.getMigrations()).map((m) => m.name);
+  if (mine.length && (await knex.schema.hasTable('ct_migrations'))) {
+    const legacy = await knex('ct_migrations').whereIn('name', mine).select('name', 'batch', 'migration_time');
+    if (legacy.length) {
+      await knex.migrate.list({ migrationSource: source, tableName }); // creates the plugin's table
+      await knex.transaction(async (trx) => {
+        await trx(tableName).insert(legacy);
+        await trx('ct_migrations').whereIn('name', mine).delete();
+      });
+    }
+  }
+  const [, names] = await knex.migrate.latest({ migrationSource: source, tableName, disableMigrationsListValidation: true });
   return names as string[];
 }

@@ -25,6 +25,18 @@ export async function takeCounterValue(db: Knex | Knex.Transaction, ruleId: stri
   return toNumber(res.rows[0].value);
 }
 
+/** Takes n values at once and returns the last (the first is `last - n + 1`); one statement, same locking as above. */
+export async function takeCounterValues(db: Knex | Knex.Transaction, ruleId: string, prefix: string, start: number, n: number): Promise<number> {
+  const res = await db.raw(
+    `insert into ${COUNTER_TABLE} (rule_id, prefix, value, updated_at) values (?, ?, ?, now())
+     on conflict (rule_id, prefix) do update
+       set value = greatest(${COUNTER_TABLE}.value + ?, excluded.value), updated_at = now()
+     returning value`,
+    [ruleId, prefix, start + n - 1, n],
+  );
+  return toNumber(res.rows[0].value);
+}
+
 /** The value the next take would return, without taking it (another caller may take it first). */
 export async function peekCounterValue(db: Knex | Knex.Transaction, ruleId: string, prefix: string, start: number): Promise<number> {
   const row = await db(COUNTER_TABLE).where({ rule_id: ruleId, prefix }).first('value');

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { AppError } from '../errors';
-import { peekCounterValue, takeCounterValue } from './counters';
+import { peekCounterValue, takeCounterValue, takeCounterValues } from './counters';
 import { DEFAULT_TIME_ZONE } from './date-parts';
 import type { SegmentEnv } from './registry';
 import { segmentRegistry } from './segments';
@@ -63,6 +63,47 @@ export async function buildNumber(rule: NumberingRule, ctx: NumberingContext, ta
  */
 export async function allocateNumber(trx: Knex.Transaction | Knex, rule: NumberingRule, ctx: NumberingContext): Promise<string> {
   return buildNumber(rule, ctx, (ruleId, prefix, start) => takeCounterValue(trx, ruleId, prefix, start));
+}
+
+/**
+ * Numbers for several records at once, with ONE counter update per counter key: the records of a batch that share
+ * a prefix take n consecutive values (`value + n`), in the order given. Same locking and gapless guarantee as
+ * allocateNumber: call it inside the transaction that writes the records.
+ */
+export async function allocateNumbers(trx: Knex.Transaction | Knex, rule: NumberingRule, ctxs: NumberingContext[]): Promise<string[]> {
+  if (ctxs.length === 1) return [await allocateNumber(trx, rule, ctxs[0])];
+  const now = new Date();
+  const fixed = ctxs.map((c) => ({ ...c, now: c.now ?? now }));
+  // Pass 1: which counter key each record draws from (the text is thrown away).
+  const keys: (string | null)[] = [];
+  for (const c of fixed) {
+    let key: string | null = null;
+    await buildNumber(rule, c, async (ruleId, prefix, start) => {
+      key = JSON.stringify([ruleId, prefix, start]);
+      return start;
+    });
+    keys.push(key);
+  }
+  const counts = new Map<string, number>();
+  for (const k of keys) if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const next = new Map<string, number>();
+  for (const [k, n] of counts) {
+    const [ruleId, prefix, start] = JSON.parse(k) as [string, string, number];
+    next.set(k, (await takeCounterValues(trx, ruleId, prefix, start, n)) - n + 1);
+  }
+  // Pass 2: the real numbers, each record taking the next value of its key.
+  const out: string[] = [];
+  for (const [i, c] of fixed.entries()) {
+    out.push(
+      await buildNumber(rule, c, async () => {
+        const k = keys[i]!;
+        const v = next.get(k)!;
+        next.set(k, v + 1);
+        return v;
+      }),
+    );
+  }
+  return out;
 }
 
 /** The number the next allocation would produce now, without consuming it (for forms and the rule designer). */

@@ -1,33 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type Router from '@koa/router';
-import type { MetaKind } from '../metadata/registry';
-import type { Messages } from '../i18n';
+import type { Knex } from 'knex';
+import type Koa from 'koa';
+import { AppError, ValidationError } from '../errors';
+import { systemContext, type CallContext } from '../context';
+import type { EntityDef } from '../metadata/model';
+import type { RecordService } from '../records/service';
 import type { Services } from '../services';
+import { writeAudit } from '../audit/audit';
+import { notify } from '../workflow/notify';
+import { usersWithRole } from '../auth/directory';
+import { enqueueJob } from '../jobs';
+import { createAjv, localizeErrors } from '../metadata/ajv';
+import type { PluginApi, PluginDb, PluginDefinition, Records } from './sdk';
 
-/** What a plugin (`plugins/<name>/index.ts`, default export) may contribute. */
-export interface Plugin {
-  name: string;
-  /** Metadata folder (module folders inside, like `metadata/`), relative to the plugin folder. */
-  metadata?: string;
-  /** Knex migrations folder of the plugin's own tables, relative to the plugin folder. */
-  migrations?: string;
-  /** Extra metadata kinds (e.g. container templates, QC gates). */
-  metaKinds?: MetaKind[];
-  messages?: Partial<Messages>;
-  /** Hooks, actions, jobs and event listeners; runs after metadata is loaded. */
-  setup?(s: Services): void | Promise<void>;
-  /** API routes under /api/v1. */
-  routes?(api: Router, s: Services): void;
-  /** Web entry (a module exporting widgets/pages), relative to the plugin folder. */
-  web?: string;
-}
+export type Plugin = PluginDefinition;
 
-export interface LoadedPlugin extends Plugin {
+export interface LoadedPlugin extends PluginDefinition {
   dir: string;
 }
-
-export const definePlugin = (p: Plugin): Plugin => p;
 
 /** Finds `plugins/<name>/index.ts` at run time; the engine never imports a plugin statically. */
 export function discoverPlugins(pluginsDir: string, only?: string[]): LoadedPlugin[] {
@@ -39,9 +30,153 @@ export function discoverPlugins(pluginsDir: string, only?: string[]): LoadedPlug
     const entry = ['index.ts', 'index.js'].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
     if (!entry) continue;
     const mod = require(entry);
-    const p: Plugin = mod.default ?? mod.plugin ?? mod;
+    const p: PluginDefinition = mod.default ?? mod.plugin ?? mod;
     if (!p || typeof p.name !== 'string') throw new Error(`${entry} does not export a plugin (definePlugin({...}))`);
     out.push({ ...p, dir });
   }
   return out;
+}
+
+/** The record service as the SDK's `Records` (same calls; `delete` for `remove`, entity names for `readable`). */
+export function recordsApi(r: RecordService): Records {
+  return {
+    get model() {
+      return r.model;
+    },
+    entity: (n) => r.entity(n),
+    get: (ctx, n, id, o) => r.get(ctx, n, id, o),
+    list: (ctx, n, o, a) => r.list(ctx, n, o, a),
+    create: (ctx, n, input, o) => r.create(ctx, n, input, o),
+    createMany: (ctx, n, inputs, o) => r.createMany(ctx, n, inputs, o),
+    update: (ctx, n, id, input, o) => r.update(ctx, n, id, input, o),
+    delete: (ctx, n, id, version, o) => r.remove(ctx, n, id, version, o),
+    action: (ctx, n, id, action, input, o) => r.action(ctx, n, id, action, input ?? {}, o),
+    assertAllowed: (ctx, n, a) => r.assertAllowed(ctx, n, a),
+    readable: (ctx, n) => r.readable(ctx, r.entity(n)),
+  };
+}
+
+/** Identifiers raw plugin SQL may not name: entity tables and the platform's own (ct_*). Scoped subqueries are exempt. */
+function forbiddenTable(sql: string, entityTables: Set<string>): string | undefined {
+  const cleaned = sql.replace(/"[a-z0-9_]+" as "__scoped_[A-Za-z0-9_]*"/g, ' ');
+  return cleaned.match(/[A-Za-z_][A-Za-z0-9_]*/g)?.find((t) => entityTables.has(t) || t.startsWith('ct_'));
+}
+
+/** Per-app-instance registries shared by name (strategies, gates, resolvers): never module-global. */
+const registries = new WeakMap<Services, Map<string, Map<string, unknown>>>();
+
+/** The SDK handed to one plugin in one app instance. */
+export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
+  const own = new Set(p.tables ?? []);
+  const entityTables = () => s.meta.model.memo('entityTables', () => new Set([...s.meta.model.entities.values()].map((e: EntityDef) => e.table)));
+  const guard = (sql: string) => {
+    const bad = forbiddenTable(sql, entityTables());
+    if (bad) throw new Error(`plugin ${p.name}: SQL names table "${bad}"; entity data goes through records/scopedQuery, platform tables through the SDK`);
+  };
+  const watch = <T extends { on(ev: 'query', fn: (q: { sql: string }) => void): unknown }>(b: T): T => {
+    b.on('query', (q) => guard(q.sql));
+    return b;
+  };
+  const db = (trx?: Knex.Transaction): PluginDb => {
+    const k: Knex | Knex.Transaction = trx ?? s.knex;
+    return {
+      table(name) {
+        const base = name.split(/\s+as\s+|\s+/i)[0];
+        if (!own.has(base)) throw new Error(`plugin ${p.name}: table "${base}" is not one of its own (declare it in tables)`);
+        return watch(k(name));
+      },
+      async raw(sql, bindings = []) {
+        guard(sql);
+        const r = await k.raw(sql, bindings as any);
+        return { rows: r.rows, rowCount: r.rowCount ?? null };
+      },
+      fragment(sql, bindings = []) {
+        guard(sql);
+        return watch(s.knex.raw(sql, bindings as any));
+      },
+      trx,
+    };
+  };
+  const settingsSchema = p.settings ? createAjv({ useDefaults: true }).compile(p.settings.schema) : undefined;
+  const api: PluginApi = {
+    name: p.name,
+    log: s.log.child({ plugin: p.name }),
+    get model() {
+      return s.meta.model;
+    },
+    defs: (kind) => (s.meta.model.set[kind] ?? {}) as any,
+    records: recordsApi(s.records),
+    withTrx: (trx) => recordsApi(s.records.withTrx(trx)),
+    transaction: (fn) => s.knex.transaction((trx) => fn(trx, recordsApi(s.records.withTrx(trx)))),
+    system: (lang = 'zh-CN') => systemContext(lang),
+    context: (ctx: Koa.Context): CallContext => ({ actor: ctx.state.actor, lang: ctx.state.lang, ip: ctx.ip, requestId: ctx.state.requestId }),
+    scopedQuery(ctx, entity, alias, opts = {}) {
+      const e = s.records.entity(entity);
+      const allowed = s.authorizer.assert(ctx, e, 'read');
+      if (allowed instanceof Promise) throw new Error('scopedQuery needs a synchronous authorizer');
+      const readable = s.records.readable(ctx, e);
+      const names = opts.fields ?? readable;
+      names.forEach((n, i) => {
+        const f = e.fields.get(n);
+        if (!readable.includes(n) || f?.encrypted || f?.kind === 'multiReference')
+          throw new AppError(400, 'VALIDATION_FAILED', 'error.unknownField', { field: n }, [{ path: `/fields/${i}`, messageKey: 'error.unknownField', params: { field: n } }]);
+      });
+      const inner = `__scoped_${alias}`;
+      const cols = names.filter((n) => !e.fields.get(n)?.encrypted && e.fields.get(n)?.kind !== 'multiReference').map((n) => `${inner}.${n === 'id' ? 'id' : s.records.columnOf(e, n)} as ${n}`);
+      const q = (opts.trx ?? s.knex)({ [inner]: e.table }).whereNull(`${inner}.deleted_at`).select(cols);
+      s.authorizer.scope(ctx, e, inner)?.(q);
+      return q.as(alias);
+    },
+    db,
+    hooks: {
+      on: (entity, name, fn, o) => s.hooks.on(entity, name, (a) => fn({ ...a, trx: a.trx!, records: recordsApi(a.records) }), o),
+      action: (entity, name, def) => s.hooks.action(entity, name, { ...def, handler: (a) => def.handler({ ...a, records: recordsApi(a.records) }) }),
+    },
+    onRecord: (fn) => void s.events.on('record', fn),
+    audit: (trx, ctx, entry) => writeAudit(trx, { ...entry, actorId: ctx.actor.id, actorName: ctx.actor.displayName, ip: ctx.ip ?? null, requestId: ctx.requestId ?? null }),
+    notify: (trx, items) => notify(trx, items),
+    usersWithRole: (role, o = {}) => usersWithRole(o.trx ?? s.knex, role, o),
+    job(name, handler, opts) {
+      const full = `${p.name}.${name}`;
+      s.jobs?.register(full, handler as any, opts);
+      return {
+        enqueue: (payload, o = {}) => enqueueJob(o.trx ?? s.knex, full, payload, o),
+        schedule: async (cron, payload, o) => {
+          await s.jobs?.schedule(full, cron, payload ?? {}, o);
+        },
+      };
+    },
+    registry<T>(name: string) {
+      let all = registries.get(s);
+      if (!all) registries.set(s, (all = new Map()));
+      if (!all.has(name)) all.set(name, new Map());
+      return all.get(name) as Map<string, T>;
+    },
+    settings<S extends Record<string, unknown>>() {
+      const read = async (k: Knex | Knex.Transaction): Promise<S> => {
+        const row = await k('ct_plugin_setting').where({ plugin: p.name }).first('value');
+        const v = { ...(p.settings?.defaults ?? {}), ...((row?.value as object) ?? {}) };
+        return v as S;
+      };
+      return {
+        get: () => read(s.knex),
+        async set(ctx, values, reason) {
+          if (!settingsSchema) throw new Error(`plugin ${p.name} declares no settings`);
+          return s.knex.transaction(async (trx) => {
+            const before = await read(trx);
+            const next = { ...before, ...values };
+            if (!settingsSchema(next)) throw new ValidationError(localizeErrors(settingsSchema.errors));
+            await trx('ct_plugin_setting').insert({ plugin: p.name, value: JSON.stringify(next), updated_at: trx.fn.now() }).onConflict('plugin').merge();
+            await writeAudit(trx, {
+              actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: `plugin:${p.name}`, recordId: null, action: 'settings',
+              changes: Object.keys(values).map((f) => ({ field: f, from: (before as any)[f], to: (next as any)[f] })), reason: reason ?? null, ip: ctx.ip ?? null, requestId: ctx.requestId ?? null,
+            });
+            return next as S;
+          });
+        },
+      };
+    },
+    onStop: (fn) => void s.onStop.push(fn),
+  };
+  return api;
 }

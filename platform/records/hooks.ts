@@ -14,9 +14,12 @@ export interface HookArgs {
   /** The record as it will be (before*) or was written (after*); before-hooks may change it. */
   record: Record<string, any>;
   previous?: Record<string, any> | null;
-  /** Set for after-hooks: they run inside the write's transaction and can abort it by throwing. */
+  /**
+   * The write's transaction: hooks run inside it and abort it by throwing. Absent only for the platform's `pure`
+   * before-hooks on the single-statement create (they read and veto, and write nothing).
+   */
   trx?: Knex.Transaction;
-  /** The record service, bound to the transaction when there is one. */
+  /** The record service, bound to that transaction. */
   records: RecordService;
 }
 
@@ -49,21 +52,22 @@ export class VetoError extends AppError {
 }
 
 export class HookRegistry {
-  private hooks = new Map<string, { fn: Hook; appliesTo?: (e: EntityDef) => boolean }[]>();
+  private hooks = new Map<string, { fn: Hook; appliesTo?: (e: EntityDef) => boolean; pure?: boolean }[]>();
   private actions = new Map<string, ActionDef>();
 
   /**
    * `entity` may be '*' for every entity. A '*' hook that matters only for some entities should say which with
-   * `appliesTo`: entities it does not apply to keep the single-statement create path.
+   * `appliesTo`: entities it does not apply to keep the single-statement create path. A `pure` before-hook (platform
+   * only: it reads and vetoes or sets fields, and writes nothing) does not need the write's transaction either.
    */
-  on(entity: string, name: HookName, fn: Hook, opts: { appliesTo?: (e: EntityDef) => boolean } = {}): void {
+  on(entity: string, name: HookName, fn: Hook, opts: { appliesTo?: (e: EntityDef) => boolean; pure?: boolean } = {}): void {
     const key = `${entity}:${name}`;
     if (!this.hooks.has(key)) this.hooks.set(key, []);
-    this.hooks.get(key)!.push({ fn, appliesTo: opts.appliesTo });
+    this.hooks.get(key)!.push({ fn, appliesTo: opts.appliesTo, pure: opts.pure });
   }
 
-  has(e: EntityDef, name: HookName): boolean {
-    return [`*:${name}`, `${e.name}:${name}`].some((k) => (this.hooks.get(k) ?? []).some((h) => !h.appliesTo || h.appliesTo(e)));
+  has(e: EntityDef, name: HookName, opts: { exceptPure?: boolean } = {}): boolean {
+    return [`*:${name}`, `${e.name}:${name}`].some((k) => (this.hooks.get(k) ?? []).some((h) => (!opts.exceptPure || !h.pure) && (!h.appliesTo || h.appliesTo(e))));
   }
 
   async run(name: HookName, args: HookArgs): Promise<void> {

@@ -4,13 +4,13 @@ import type { CallContext } from '../context';
 import type { EntityDef, FieldDef, Model } from '../metadata/model';
 import { SYSTEM_COLUMNS } from '../metadata/model';
 import type { MetadataStore } from '../metadata/store';
-import { auditIsPlainInsert, auditRow, diffRecords, writeAudit } from '../audit/audit';
+import { auditIsPlainInsert, auditRow, diffRecords, writeAudit, type AuditEntry } from '../audit/audit';
 import { requireSignature, signatureFor } from '../auth/signature';
 import { dropMaskedEcho, presentRecord, rawContext, revealChanges, revealRows, sealChanges, sealColumns } from '../auth/crypto';
-import { allocateNumber } from '../numbering';
+import { allocateNumbers } from '../numbering';
 import { compileFilter, resolveOwn, badFilter } from './filter';
 import { validateRecord, validateUpdate } from './validate';
-import { CreateBatcher } from './create-batch';
+import { GroupCommit, insertWithAudit, takeIds } from './create-batch';
 import type { Authorizer } from './access';
 import type { HookRegistry } from './hooks';
 import type { RecordEvents } from './events';
@@ -41,6 +41,37 @@ export interface WriteOptions {
    * the role check and row scope, and update may write readOnly fields (a flow's state). Audited as the real actor.
    */
   system?: boolean;
+  /**
+   * Plugin-maintained values (a vial's status and position, a QC record's signature): written even where the field is
+   * read-only for clients, and validated, written and audited like any other value. Only plugin and engine code can
+   * pass it (no HTTP route does).
+   */
+  set?: Record<string, unknown>;
+  /**
+   * The lab and org unit a new record belongs to, when not the caller's (a tank's containers belong to the tank's
+   * lab, also when the system builds them). Plugin and engine code only.
+   */
+  owner?: { labId: number | null; orgId?: number | null };
+}
+
+/** One record to create, with its own caller (a group-committed batch mixes requests) and error path prefix. */
+interface NewRecord {
+  ctx: CallContext;
+  record: Record<string, any>;
+  reason?: string;
+  path?: string;
+  owner?: WriteOptions['owner'];
+}
+
+/** Runs `fn` for item `i` of a batch; a validation error's paths are prefixed with `/i`. */
+function atItem<T>(i: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof AppError) for (const d of err.details ?? []) d.path = `/${i}${d.path ?? ''}`;
+    if (err instanceof ValidationError) for (const list of Object.values(err.localized)) for (const d of list) d.path = `/${i}${d.path ?? ''}`;
+    throw err;
+  }
 }
 
 export const MAX_LIMIT = 1000;
@@ -108,6 +139,11 @@ export class RecordService {
     const e = this.entity(entityName);
     await this.auth().assert(ctx, e, action);
     return e;
+  }
+
+  /** The table column of a field or system field (`batchCode` → `batch_code`). */
+  columnOf(e: EntityDef, name: string): string {
+    return columnOf(e, name);
   }
 
   /** Field names the caller may see (hidden fields removed). */
@@ -289,79 +325,188 @@ export class RecordService {
     return out;
   }
 
+  /** Plugin-maintained values (`WriteOptions.set`): any field of the entity, read-only ones included; validated like the rest. */
+  private pluginFields(e: EntityDef, set: Record<string, unknown> | undefined): Record<string, unknown> {
+    if (!set) return {};
+    for (const k of Object.keys(set))
+      if (!e.fields.has(k)) throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: `/${k}`, messageKey: 'error.unknownField', params: { field: k } }]);
+    return set;
+  }
+
   async create(ctx: CallContext, entityName: string, input: unknown, opts: WriteOptions = {}): Promise<Record<string, any>> {
     const e = this.entity(entityName);
     await this.auth().assert(ctx, e, 'create');
+    const record = stripNulls({ ...this.cleanInput(ctx, e, input), ...this.pluginFields(e, opts.set) });
     const model = this.model;
-    const record = stripNulls(this.cleanInput(ctx, e, input));
-    validateRecord(model, e, record);
-    await this.hooks.run('beforeCreate', { ctx, entity: e, record, records: this });
-    const plainRow = model.memo(`plainRow:${e.name}`, () => ![...e.fields.values()].some((f) => f.numbering || f.kind === 'multiReference'));
-    if (!opts.trx && !this.trx && plainRow && auditIsPlainInsert() && !this.hooks.has(e, 'afterCreate'))
-      return this.createInOneStatement(ctx, e, record, opts);
-    return this.inTrx(opts, async (trx, svc) => {
-      const readable = this.readable(ctx, e);
-      const [ins] = await mapDbErrors(e, () => this.insertQuery(trx, ctx, e, record));
-      const id = Number(ins.id);
-      revealRows(this.auth(), rawContext(ctx), e, [ins]);
-      await this.writeMulti(trx, e, id, record);
-      // Numbers are taken last: the counter row stays locked until commit (that is what makes them gapless),
-      // so the less work after it, the more creates per second one prefix can take.
-      const numbers: Record<string, string> = {};
-      for (const f of e.fields.values()) {
-        if (f.numbering && record[f.name] === undefined) {
-          const rule = model.set.numbering?.[f.numbering];
-          numbers[f.column] = record[f.name] = await allocateNumber(trx, rule, {
-            record,
-            orgCode: (ctx.actor.orgCode as string) ?? undefined,
-            labCode: (ctx.actor.labCode as string) ?? undefined,
-            dictionaries: (name) => model.set.dictionary?.[name]?.items,
-          });
-          if (readable.includes(f.name)) ins[f.name] = numbers[f.column];
-        }
+    const shape = model.memo(`createShape:${e.name}`, () => ({
+      multi: [...e.fields.values()].some((f) => f.kind === 'multiReference'),
+      numbered: [...e.fields.values()].some((f) => f.numbering),
+    }));
+    const hooked = this.hooks.has(e, 'beforeCreate');
+    if (!opts.trx && !this.trx && !shape.multi && auditIsPlainInsert() && !this.hooks.has(e, 'beforeCreate', { exceptPure: true }) && !this.hooks.has(e, 'afterCreate')) {
+      // Only pure before-hooks (reads and vetoes, no writes): they need no transaction around the one statement.
+      if (hooked) {
+        validateRecord(model, e, record, { early: true });
+        await this.hooks.run('beforeCreate', { ctx, entity: e, record, records: this });
+        dropNulls(record);
       }
-      if (Object.keys(numbers).length) await mapDbErrors(e, () => trx(e.table).where({ id }).update(numbers));
-      const saved: Record<string, any> = ins;
-      for (const f of e.fields.values()) if (f.kind === 'multiReference' && !this.auth().fieldAccess(ctx, e).hidden.has(f.name)) saved[f.name] = record[f.name] ?? [];
-      await writeAudit(trx, {
-        actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: id, action: 'create',
-        changes: sealChanges(e, diffRecords(null, saved, auditFields(e))), reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
-      });
-      await this.hooks.run('afterCreate', { ctx, entity: e, record: saved, trx, records: svc });
-      const shown = presentRecord(this.auth(), ctx, e, saved);
-      this.afterCommit(trx, { type: 'created', entity: e.name, id, record: shown, actorId: ctx.actor.id });
-      return shown;
-    });
-  }
-
-  /** A new row's columns, system columns included. */
-  private insertRow(ctx: CallContext, e: EntityDef, record: Record<string, any>): Record<string, any> {
-    const row = toColumns(e, record);
-    return Object.assign(row, { created_by: ctx.actor.id, updated_by: ctx.actor.id, org_id: ctx.actor.orgId ?? null, lab_id: ctx.actor.labId ?? null });
-  }
-
-  /** INSERT of a new row with its system columns, returning the readable fields under their API names. */
-  private insertQuery(db: Knex | Knex.Transaction, ctx: CallContext, e: EntityDef, record: Record<string, any>) {
-    return db(e.table).insert(this.insertRow(ctx, e, record)).returning(returningList(e, this.readable(ctx, e)));
+      validateRecord(model, e, record);
+      const item: NewRecord = { ctx, record, reason: opts.reason, owner: opts.owner };
+      if (!shape.numbered) return this.createInOneStatement(e, item);
+      // Numbered: concurrent creates share one transaction and one counter update (GroupCommit).
+      const gc = model.memo(`createNumbered:${e.name}`, () =>
+        new GroupCommit<NewRecord, Record<string, any>>(
+          async (it) => (await this.knex.transaction((trx) => this.withTrx(trx).writeNew(trx, e, [it])))[0],
+          (items) => this.knex.transaction((trx) => this.withTrx(trx).writeNew(trx, e, items)),
+          1,
+        ),
+      );
+      return gc.submit(item);
+    }
+    if (hooked) validateRecord(model, e, record, { early: true });
+    return this.inTrx(opts, async (trx, svc) => (await svc.writeNew(trx, e, [{ ctx, record, reason: opts.reason, owner: opts.owner }]))[0]);
   }
 
   /**
-   * The common case (no numbering, no join rows, no after-hooks) as ONE statement: the row and its audit entry are
-   * written by a single INSERT … RETURNING with a data-modifying CTE, which PostgreSQL runs atomically.
+   * Several records of one entity through the same steps as create (authorize, before-hooks, validation of the final
+   * record, numbering, write, audit, after-hooks, events after commit) in one transaction and as few statements as
+   * possible: one multi-row INSERT, one counter update per numbering prefix, one multi-row audit INSERT. Errors name
+   * the item: `/3/code`. `opts.set` may be a function of the item's index (per-item plugin-maintained values).
    */
-  private async createInOneStatement(ctx: CallContext, e: EntityDef, record: Record<string, any>, opts: WriteOptions): Promise<Record<string, any>> {
+  async createMany(
+    ctx: CallContext, entityName: string, inputs: unknown[], opts: Omit<WriteOptions, 'set' | 'system'> & { set?: Record<string, unknown> | ((index: number) => Record<string, unknown>) } = {},
+  ): Promise<Record<string, any>[]> {
+    const e = this.entity(entityName);
+    await this.auth().assert(ctx, e, 'create');
+    if (!Array.isArray(inputs)) throw new ValidationError(bilingual([{ path: '', message: 'array' }]));
+    if (!inputs.length) return [];
+    const items: NewRecord[] = inputs.map((input, i) =>
+      atItem(i, () => {
+        const set = typeof opts.set === 'function' ? opts.set(i) : opts.set;
+        return { ctx, record: stripNulls({ ...this.cleanInput(ctx, e, input), ...this.pluginFields(e, set) }), reason: opts.reason, path: `/${i}`, owner: opts.owner };
+      }),
+    );
+    return this.inTrx({ trx: opts.trx }, (trx, svc) => svc.writeNew(trx, e, items));
+  }
+
+  /** A new row's columns, system columns included. */
+  private insertRow(ctx: CallContext, e: EntityDef, record: Record<string, any>, owner?: WriteOptions['owner']): Record<string, any> {
+    const row = toColumns(e, record);
+    const org = owner ? (owner.orgId ?? owner.labId) : ctx.actor.orgId;
+    return Object.assign(row, { created_by: ctx.actor.id, updated_by: ctx.actor.id, org_id: org ?? null, lab_id: (owner ? owner.labId : ctx.actor.labId) ?? null });
+  }
+
+  /**
+   * The transactional create of one or more records (each with its own caller: a group-committed batch mixes
+   * requests): before-hooks, validation of the record as it will be written, numbers (one counter update per
+   * prefix), one multi-row INSERT, join rows, audit rows, after-hooks; events once the transaction commits.
+   */
+  private async writeNew(trx: Knex.Transaction, e: EntityDef, items: NewRecord[]): Promise<Record<string, any>[]> {
+    const model = this.model;
+    const before = this.hooks.has(e, 'beforeCreate');
+    for (const [i, it] of items.entries()) {
+      if (before) {
+        if (items.length > 1) validateRecord(model, e, it.record, { early: true, basePath: it.path });
+        await this.hooks.run('beforeCreate', { ctx: it.ctx, entity: e, record: it.record, trx, records: this });
+        dropNulls(it.record);
+      }
+      validateRecord(model, e, it.record, { basePath: it.path ?? (items.length > 1 ? `/${i}` : '') });
+    }
+    for (const f of e.fields.values()) {
+      if (!f.numbering) continue;
+      const todo = items.filter((it) => it.record[f.name] === undefined);
+      if (!todo.length) continue;
+      const numbers = await allocateNumbers(
+        trx,
+        model.set.numbering?.[f.numbering],
+        todo.map((it) => ({
+          record: it.record,
+          orgCode: (it.ctx.actor.orgCode as string) ?? undefined,
+          labCode: (it.ctx.actor.labCode as string) ?? undefined,
+          dictionaries: (name) => model.set.dictionary?.[name]?.items,
+        })),
+      );
+      todo.forEach((it, i) => (it.record[f.name] = numbers[i]));
+    }
+    const all = model.memo(`allNames:${e.name}`, () => [...SYSTEM_NAMES, ...e.columns.map((f) => f.name)]);
+    const rows = items.map((it) => this.insertRow(it.ctx, e, it.record, it.owner));
+    let saved: Record<string, any>[];
+    if (rows.length === 1) saved = await mapDbErrors(e, () => trx(e.table).insert(rows[0]).returning(returningList(e, all)));
+    else {
+      const ids = await takeIds(trx, e.table, rows.length);
+      rows.forEach((r, i) => (r.id = ids[i]));
+      saved = [];
+      const per = Math.max(1, Math.floor(30000 / (Object.keys(rows[0]).length + 1)));
+      for (let i = 0; i < rows.length; i += per) saved.push(...(await mapDbErrors(e, () => trx(e.table).insert(rows.slice(i, i + per)).returning(returningList(e, all)))));
+      const byId = new Map(saved.map((r) => [Number(r.id), r]));
+      saved = ids.map((id) => byId.get(id)!);
+    }
+    const multi = [...e.fields.values()].filter((f) => f.kind === 'multiReference');
+    const audits: AuditEntry[] = [];
+    for (const [i, it] of items.entries()) {
+      const r = saved[i];
+      r.id = Number(r.id);
+      revealRows(this.auth(), rawContext(it.ctx), e, [r]);
+      if (multi.length) {
+        await this.writeMulti(trx, e, r.id, it.record);
+        for (const f of multi) r[f.name] = it.record[f.name] ?? [];
+      }
+      audits.push({
+        actorId: it.ctx.actor.id, actorName: it.ctx.actor.displayName, entity: e.name, recordId: r.id, action: 'create',
+        changes: sealChanges(e, diffRecords(null, r, auditFields(e))), reason: it.reason, ip: it.ctx.ip, requestId: it.ctx.requestId,
+      });
+    }
+    if (auditIsPlainInsert() && audits.length > 1) {
+      const per = 3000;
+      for (let i = 0; i < audits.length; i += per) await trx('ct_audit').insert(audits.slice(i, i + per).map(auditRow));
+    } else for (const a of audits) await writeAudit(trx, a);
+    const out: Record<string, any>[] = [];
+    for (const [i, it] of items.entries()) {
+      await this.hooks.run('afterCreate', { ctx: it.ctx, entity: e, record: saved[i], trx, records: this });
+      const shown = presentRecord(this.auth(), it.ctx, e, this.visible(it.ctx, e, saved[i]));
+      this.afterCommit(trx, { type: 'created', entity: e.name, id: saved[i].id, record: shown, actorId: it.ctx.actor.id });
+      out.push(shown);
+    }
+    return out;
+  }
+
+  /** The record without the fields the caller may not see. */
+  private visible(ctx: CallContext, e: EntityDef, r: Record<string, any>): Record<string, any> {
+    const { hidden } = this.auth().fieldAccess(ctx, e);
+    if (!hidden.size) return r;
+    const o: Record<string, any> = {};
+    for (const [k, v] of Object.entries(r)) if (!hidden.has(k)) o[k] = v;
+    return o;
+  }
+
+  /**
+   * The common case (no hooks, numbering or join rows) as ONE statement: the row and its audit entry are written by a
+   * single INSERT … RETURNING with a data-modifying CTE, which PostgreSQL runs atomically; concurrent creates of the
+   * entity are group-committed into one multi-row statement.
+   */
+  private async createInOneStatement(e: EntityDef, item: NewRecord): Promise<Record<string, any>> {
+    const { ctx, record } = item;
     const row = this.insertRow(ctx, e, record);
-    const changes = sealChanges(e, diffRecords(null, record, auditFields(e)));
-    const a = auditRow({
+    const audit = auditRow({
       actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: null, action: 'create',
-      changes, reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
+      changes: sealChanges(e, diffRecords(null, record, auditFields(e))), reason: item.reason, ip: ctx.ip, requestId: ctx.requestId,
     });
     const readable = this.readable(ctx, e);
-    const batcher = this.model.memo(
+    const returning = returningList(e, readable);
+    const gc = this.model.memo(
       `createBatch:${e.name}:${readable.join(',')}`,
-      () => new CreateBatcher(this.knex, e.table, returningList(e, readable), (p) => this.createStatement(e, readable, p.row, p.audit)),
+      () =>
+        new GroupCommit<{ row: Record<string, any>; audit: Record<string, any> }, Record<string, any>>(
+          (p) => this.createStatement(e, readable, p.row, p.audit),
+          async (batch) => {
+            const ids = await takeIds(this.knex, e.table, batch.length);
+            const rows = await insertWithAudit(this.knex, e.table, batch.map((p, i) => ({ ...p.row, id: ids[i] })), batch.map((p, i) => ({ ...p.audit, record_id: ids[i] })), returning);
+            const byId = new Map(rows.map((r) => [Number(r.id), r]));
+            return ids.map((id) => byId.get(id)!);
+          },
+        ),
     );
-    const saved = await mapDbErrors(e, () => batcher.submit({ row, audit: a }));
+    const saved = await mapDbErrors(e, () => gc.submit({ row, audit }));
     revealRows(this.auth(), ctx, e, [saved]);
     this.events.emitAfterCommit({ type: 'created', entity: e.name, id: saved.id, record: saved, actorId: ctx.actor.id });
     return saved;
@@ -393,15 +538,20 @@ export class RecordService {
     const version = (input as any)?.version;
     if (!Number.isInteger(version)) throw new AppError(400, 'VALIDATION_FAILED', 'error.versionRequired', {}, [{ path: '/version', messageKey: 'error.versionRequired' }]);
     if (e.schema['x-reason-required'] && !opts.reason?.trim()) throw new AppError(400, 'VALIDATION_FAILED', 'error.reasonRequired', {}, [{ path: '/reason', messageKey: 'error.reasonRequired' }]);
-    // The pipeline works on clear values; the caller sees them masked (and a masked value sent back means "unchanged").
-    const previous = await this.get(rawContext(rctx), e.name, id);
-    if (previous.version !== version) throw conflict(previous.version);
-    const patch = this.cleanInput(ctx, e, dropMaskedEcho(e, input, previous), previous, opts.system);
-    const merged = stripNulls({ ...pickFields(e, previous), ...patch });
-    validateUpdate(this.model, e, merged, previous);
-    // A system write's before-hooks see the elevated actor too: the access guards must not re-check the engine's decision.
-    await this.hooks.run('beforeUpdate', { ctx: rctx, entity: e, record: merged, previous, records: this });
+    const hooked = this.hooks.has(e, 'beforeUpdate');
     return this.inTrx(opts, async (trx, svc) => {
+      // The pipeline works on clear values; the caller sees them masked (and a masked value sent back means "unchanged").
+      const previous = await svc.get(rawContext(rctx), e.name, id);
+      if (previous.version !== version) throw conflict(previous.version);
+      const patch = { ...this.cleanInput(ctx, e, dropMaskedEcho(e, input, previous), previous, opts.system), ...this.pluginFields(e, opts.set) };
+      const merged = stripNulls({ ...pickFields(e, previous), ...patch });
+      if (hooked) {
+        validateUpdate(this.model, e, merged, previous, { early: true });
+        // A system write's before-hooks see the elevated actor too: the access guards must not re-check the engine's decision.
+        await this.hooks.run('beforeUpdate', { ctx: rctx, entity: e, record: merged, previous, trx, records: svc });
+        dropNulls(merged); // a hook clears a field with null, like a client
+      }
+      validateUpdate(this.model, e, merged, previous);
       // Fields a before-hook computed (e.g. a QC result) are written too, not only the client's patch.
       const written = new Set(Object.keys(patch));
       for (const f of e.columns) if (JSON.stringify(merged[f.name] ?? null) !== JSON.stringify(previous[f.name] ?? null)) written.add(f.name);
@@ -416,14 +566,14 @@ export class RecordService {
         if (!cur || cur.deleted_at) throw notFound(e.name, id);
         throw conflict(cur.version);
       }
-      await this.writeMulti(trx, e, id, patch);
+      await this.writeMulti(trx, e, id, Object.fromEntries([...written].map((k) => [k, merged[k]])));
       const saved = await svc.get(rawContext(rctx), e.name, id);
       await writeAudit(trx, {
         actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: id, action: 'update',
         changes: sealChanges(e, diffRecords(previous, saved, auditFields(e))), reason: opts.reason, ip: ctx.ip, requestId: ctx.requestId,
       });
       await this.hooks.run('afterUpdate', { ctx, entity: e, record: saved, previous, trx, records: svc });
-      const shown = presentRecord(this.auth(), ctx, e, saved);
+      const shown = presentRecord(this.auth(), ctx, e, this.visible(ctx, e, saved));
       this.afterCommit(trx, { type: 'updated', entity: e.name, id, record: shown, actorId: ctx.actor.id });
       return shown;
     });
@@ -433,10 +583,10 @@ export class RecordService {
     const e = this.entity(entityName);
     await this.auth().assert(ctx, e, 'delete');
     if (e.schema['x-reason-required'] && !opts.reason?.trim()) throw new AppError(400, 'VALIDATION_FAILED', 'error.reasonRequired', {}, [{ path: '/reason', messageKey: 'error.reasonRequired' }]);
-    const previous = await this.get(ctx, e.name, id);
-    if (version !== undefined && previous.version !== version) throw conflict(previous.version);
-    await this.hooks.run('beforeDelete', { ctx, entity: e, record: previous, previous, records: this });
     return this.inTrx(opts, async (trx, svc) => {
+      const previous = await svc.get(ctx, e.name, id);
+      if (version !== undefined && previous.version !== version) throw conflict(previous.version);
+      await this.hooks.run('beforeDelete', { ctx, entity: e, record: previous, previous, trx, records: svc });
       const n = await trx(e.table)
         .where({ id, version: previous.version })
         .whereNull('deleted_at')
@@ -451,7 +601,6 @@ export class RecordService {
       return { ...previous, version: previous.version + 1 };
     });
   }
-
   /** A named action (flow transition, plugin action) on one record, in one transaction with its audit row. */
   async action(ctx: CallContext, entityName: string, id: number, action: string, input: unknown, opts: WriteOptions = {}): Promise<Record<string, any>> {
     const e = this.entity(entityName);
@@ -528,6 +677,10 @@ function stripNulls(r: Record<string, any>): Record<string, any> {
   const o: Record<string, any> = {};
   for (const [k, v] of Object.entries(r)) if (v !== null && v !== undefined) o[k] = v;
   return o;
+}
+
+function dropNulls(r: Record<string, any>): void {
+  for (const k of Object.keys(r)) if (r[k] === null || r[k] === undefined) delete r[k];
 }
 
 function pickFields(e: EntityDef, r: Record<string, any>): Record<string, any> {

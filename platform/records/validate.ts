@@ -21,13 +21,22 @@ export function validatorFor(model: Model, e: EntityDef): ValidateFunction {
   return model.memo(`validator:${e.name}`, () => ajv.compile(inputSchema(e)));
 }
 
-export function validateRecord(model: Model, e: EntityDef, record: Record<string, unknown>): void {
+/** Keywords about what is missing: a before-hook may still fill those in, so the early check leaves them out. */
+const COMPLETENESS = new Set(['required', 'dependentRequired', 'if', 'then', 'else', 'allOf', 'anyOf', 'oneOf']);
+
+/**
+ * `early`: the check before the before-hooks run: wrong types and values fail at once with the client's own
+ * errors, while missing fields (which a hook may set) are left to the final check of the record as it will be written.
+ */
+export function validateRecord(model: Model, e: EntityDef, record: Record<string, unknown>, opts: { early?: boolean; basePath?: string } = {}): void {
   const v = validatorFor(model, e);
-  const problems: Record<Lang, ErrorDetail[]> = v(record) ? { 'zh-CN': [], en: [] } : localizeErrors(v.errors);
+  // Early: only wrong values stop the write here, but then with every error, missing fields included.
+  const errors = v(record) || (opts.early && (v.errors ?? []).every((x) => COMPLETENESS.has(x.keyword))) ? [] : (v.errors ?? []);
+  const problems: Record<Lang, ErrorDetail[]> = errors.length ? localizeErrors(errors, opts.basePath) : { 'zh-CN': [], en: [] };
   // Dictionary codes: only enabled entries for new values; a disabled entry stays valid on records that carry it.
   const dictProblems = checkDictionaries(model, e, record);
   for (const lang of ['zh-CN', 'en'] as Lang[]) {
-    for (const d of dictProblems) problems[lang].push({ path: d.path, message: t(lang, 'error.dictionaryCode', { dictionary: d.dictionary }) });
+    for (const d of dictProblems) problems[lang].push({ path: (opts.basePath ?? '') + d.path, message: t(lang, 'error.dictionaryCode', { dictionary: d.dictionary }) });
   }
   if (problems.en.length) throw new ValidationError(problems);
 }
@@ -45,9 +54,10 @@ function checkDictionaries(model: Model, e: EntityDef, record: Record<string, un
   return out;
 }
 
-export function validateUpdate(model: Model, e: EntityDef, merged: Record<string, unknown>, previous: Record<string, unknown>): void {
+export function validateUpdate(model: Model, e: EntityDef, merged: Record<string, unknown>, previous: Record<string, unknown>, opts: { early?: boolean } = {}): void {
   const v = validatorFor(model, e);
-  const problems: Record<Lang, ErrorDetail[]> = v(merged) ? { 'zh-CN': [], en: [] } : localizeErrors(v.errors);
+  const errors = v(merged) || (opts.early && (v.errors ?? []).every((x) => COMPLETENESS.has(x.keyword))) ? [] : (v.errors ?? []);
+  const problems: Record<Lang, ErrorDetail[]> = errors.length ? localizeErrors(errors) : { 'zh-CN': [], en: [] };
   for (const d of checkDictionaries(model, e, merged, previous))
     for (const lang of ['zh-CN', 'en'] as Lang[]) problems[lang].push({ path: d.path, message: t(lang, 'error.dictionaryCode', { dictionary: d.dictionary }) });
   if (problems.en.length) throw new ValidationError(problems);

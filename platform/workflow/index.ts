@@ -108,14 +108,18 @@ export function setupWorkflow(s: Services): WorkflowEngine {
   });
   s.meta.onChange(() => registerActions());
 
-  s.hooks.on('*', 'beforeCreate', ({ entity, record }) => {
-    const flow = engine.select(entity.name, record, { on: 'create' });
-    const sf = flow && stateFieldOf(flow, entity.schema);
-    if (flow && sf && entity.fields.has(sf)) record[sf] = flow.initial;
-  });
-  // Only entities with a flow or an assignee field need the engine after a create.
+  // Only entities with a flow or an assignee field need the engine around a create.
   const involved = (e: EntityDef) =>
-    Object.values<any>(s.meta.model.set.flow ?? {}).some((f) => f.entity === e.name) || !!engine.assigneeField(e);
+    s.meta.model.memo(`wfInvolved:${e.name}`, () => Object.values<any>(s.meta.model.set.flow ?? {}).some((f) => f.entity === e.name) || !!engine.assigneeField(e));
+  s.hooks.on(
+    '*', 'beforeCreate',
+    ({ entity, record }) => {
+      const flow = engine.select(entity.name, record, { on: 'create' });
+      const sf = flow && stateFieldOf(flow, entity.schema);
+      if (flow && sf && entity.fields.has(sf)) record[sf] = flow.initial;
+    },
+    { appliesTo: involved, pure: true },
+  );
   s.hooks.on(
     '*',
     'afterCreate',

@@ -1,5 +1,4 @@
-import { labelSchema } from '../../platform/metadata/meta-schemas';
-import type { MetaSet } from '../../platform/metadata/registry';
+import { labelSchema, type MetaSet } from '../../platform/plugins/sdk';
 
 const band = {
   type: 'object',
@@ -33,24 +32,49 @@ export const qcSpecSchema = {
   additionalProperties: false,
 };
 
-/** A QC gate: which write of which entity needs which passed QC of the record's batch. */
+/**
+ * A QC gate: which write (create / update / delete) of which entity needs which passed QC of which subject. The
+ * subject is the record the QC is about — a cell batch today, a material lot, a culture step or a room tomorrow —
+ * reached from the guarded record through `subject.field`; the QC records name it in `subject.qcField`. New
+ * modules add gates (and a reference field on the QC entity) as metadata, without code.
+ */
 export const qcGateSchema = {
   type: 'object',
-  required: ['$id', 'label', 'entity', 'on', 'batchField', 'qcType'],
+  required: ['$id', 'label', 'entity', 'on', 'subject', 'qcType'],
   properties: {
     $id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' },
     kind: { const: 'qcGate' },
     label: labelSchema,
     requirement: { type: 'string' },
+    'x-requirements': { type: 'array', items: { type: 'string', pattern: '^R-[0-9]+(\\.[0-9]+)*$' } },
     enabled: { type: 'boolean' },
+    /** The guarded entity and its writes. */
     entity: { type: 'string' },
-    on: { type: 'array', items: { enum: ['create', 'update'] }, minItems: 1, uniqueItems: true },
+    on: { type: 'array', items: { enum: ['create', 'update', 'delete'] }, minItems: 1, uniqueItems: true },
     /** JSON Logic over {event, record, previous}: the gate applies only when true. */
     when: { type: 'object' },
     /** JSON Logic over {event, record, previous}: the gate is waived when true (e.g. discarding). */
     unless: { type: 'object' },
-    batchField: { type: 'string' },
+    subject: {
+      type: 'object',
+      required: ['field', 'entity'],
+      properties: {
+        /** Reference field of the guarded entity that names the subject. */
+        field: { type: 'string' },
+        /** The subject's entity (cellBatch, materialLot…). */
+        entity: { type: 'string' },
+        /** Reference field of the QC entity that names the subject (default: `field`). */
+        qcField: { type: 'string' },
+        /** Field of the subject shown in messages (default: its x-title field, else its id). */
+        display: { type: 'string' },
+      },
+      additionalProperties: false,
+    },
+    /** Entity of the QC records (default qcRecord). */
+    qcEntity: { type: 'string' },
     qcType: { type: 'string' },
+    /** The QC must have been judged against this specification (default: any). */
+    spec: { type: 'string' },
     /** Result fields that must be filled in on the QC record. */
     fields: { type: 'array', items: { type: 'string' }, uniqueItems: true },
     /** Extra limits the gate applies on top of the QC record's own pass. */
@@ -76,12 +100,19 @@ export function checkSpec(def: any, all: MetaSet) {
 export function checkGate(def: any, all: MetaSet) {
   const out: { path: string; message: string }[] = [];
   const e = all.entity?.[def.entity];
+  const qcEntity = def.qcEntity ?? 'qcRecord';
+  const qcProps = all.entity?.[qcEntity]?.properties ?? {};
+  const sub = def.subject ?? {};
+  if (!all.entity?.[qcEntity]) out.push({ path: '/qcEntity', message: `unknown entity ${qcEntity}` });
   if (!e) out.push({ path: '/entity', message: `unknown entity ${def.entity}` });
-  else if (e.properties?.[def.batchField]?.['x-ref'] !== 'cellBatch') out.push({ path: '/batchField', message: `${def.entity}.${def.batchField} is not a reference to cellBatch` });
+  else if (e.properties?.[sub.field]?.['x-ref'] !== sub.entity) out.push({ path: '/subject/field', message: `${def.entity}.${sub.field} is not a reference to ${sub.entity}` });
+  if (qcProps[sub.qcField ?? sub.field]?.['x-ref'] !== sub.entity) out.push({ path: '/subject/qcField', message: `${qcEntity}.${sub.qcField ?? sub.field} is not a reference to ${sub.entity}` });
+  if (sub.display && !(sub.display in (all.entity?.[sub.entity]?.properties ?? {}))) out.push({ path: '/subject/display', message: `unknown ${sub.entity} field ${sub.display}` });
+  if (def.spec && !all.qcSpec?.[def.spec]) out.push({ path: '/spec', message: `unknown QC specification ${def.spec}` });
   if (!all.dictionary?.qcType?.items?.some((i: any) => i.code === def.qcType)) out.push({ path: '/qcType', message: `unknown QC type ${def.qcType}` });
   (def.fields ?? []).forEach((f: string, i: number) => {
-    if (!(f in qcFields(all))) out.push({ path: `/fields/${i}`, message: `unknown qcRecord field ${f}` });
+    if (!(f in qcProps)) out.push({ path: `/fields/${i}`, message: `unknown ${qcEntity} field ${f}` });
   });
-  for (const f of Object.keys(def.limits ?? {})) if (!(f in qcFields(all))) out.push({ path: `/limits/${f}`, message: `unknown qcRecord field ${f}` });
+  for (const f of Object.keys(def.limits ?? {})) if (!(f in qcProps)) out.push({ path: `/limits/${f}`, message: `unknown ${qcEntity} field ${f}` });
   return out;
 }

@@ -1,4 +1,4 @@
-import { definePlugin } from '../../platform/plugins/host';
+import { definePlugin } from '../../platform/plugins/sdk';
 import { systemContext } from '../../platform/context';
 import { t } from '../../platform/i18n';
 import type { Services } from '../../platform/services';
@@ -41,16 +41,17 @@ export async function checkVacancy(s: Services): Promise<{ raised: number; close
   return { raised, closed };
 }
 
+// TEMPORARY (until the SDK port of this plugin lands): legacySetup/legacyRoutes get the platform services.
 export default definePlugin({
   name: 'storage-slots',
   migrations: 'migrations',
   metaKinds: [{ kind: 'storageTemplate', folder: 'storageTemplates', schema: storageTemplateSchema }],
   messages: slotMessages,
   web: 'web/index.tsx',
-  async setup(s) {
+  async legacySetup(s: Services) {
     // A raised empty-slot warning reaches the cryostorage keepers and lab directors in their inbox (and any
     // notification channel: e-mail, webhooks), in the alert's own transaction.
-    s.hooks.on('storageAlert', 'afterCreate', async ({ record, trx }) => {
+    s.hooks.on('storageAlert', 'afterCreate', async ({ record, trx }: any) => {
       if (!trx || record.status !== 'open') return;
       const users = new Map<number, number>();
       for (const role of ['cryostorageKeeper', 'labDirector']) for (const u of await usersWithRole(trx, role)) users.set(u.id, u.id);
@@ -65,7 +66,7 @@ export default definePlugin({
     registerCellbank(s);
     if (s.jobs) {
       s.jobs.register('storage-slots.sweep', async () => {
-        await s.knex.transaction((trx) => sweepExpired(trx));
+        await s.knex.transaction((trx: any) => sweepExpired(trx));
       });
       s.jobs.register('storage-slots.vacancy', async () => {
         await checkVacancy(s);
@@ -74,7 +75,7 @@ export default definePlugin({
       await s.jobs.schedule('storage-slots.vacancy', '0 * * * *');
     }
   },
-  routes: slotRoutes,
-});
+  legacyRoutes: slotRoutes,
+} as any);
 
 export { withFields };

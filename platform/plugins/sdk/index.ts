@@ -1,0 +1,174 @@
+/**
+ * The plugin SDK: the ONLY platform module a plugin may import (eslint `no-restricted-imports` enforces it).
+ *
+ * A plugin reads and writes business data through `PluginApi.records` (the record pipeline: permissions, row
+ * scope, field rules, validation, numbering, audit, hooks, events), joins entities for its own reports through
+ * `scopedQuery` (that entity's row scope and field rules applied), and keeps its own state in its own tables
+ * (declared in `tables`, created by its own migrations, reached through `db`). It never writes an entity table
+ * directly. See docs/plugins.md for the contract and a worked example.
+ */
+import type { Knex } from 'knex';
+import type Router from '@koa/router';
+import type Koa from 'koa';
+import type { CallContext } from '../../context';
+import type { EntityDef, FieldDef, Model } from '../../metadata/model';
+import type { MetaKind, MetaSet } from '../../metadata/registry';
+import type { Messages, Lang } from '../../i18n';
+import type { ListOptions, ListResult, WriteOptions } from '../../records/service';
+import type { ActionDef, HookName } from '../../records/hooks';
+import type { RecordEvent } from '../../records/events';
+import type { AuditEntry } from '../../audit/audit';
+import type { Notification } from '../../workflow/notify';
+import type { UserRef } from '../../auth/directory';
+import type { EnqueueOptions, HandlerOptions, JobInfo, ScheduleOptions } from '../../jobs';
+
+export { VetoError } from '../../records/hooks';
+export { AppError, ValidationError, notFound, forbidden, badRequest } from '../../errors';
+export { t, label, LANGS } from '../../i18n';
+export { labelSchema } from '../../metadata/meta-schemas';
+export { systemContext, SYSTEM_ACTOR } from '../../context';
+export type { CallContext, Actor } from '../../context';
+export type { EntityDef, FieldDef, Model, MetaKind, MetaSet, Messages, Lang, ListOptions, ListResult, ActionDef, HookName, RecordEvent, Notification, UserRef, JobInfo };
+
+/** A write's options as a plugin passes them: `set` for plugin-maintained fields, `reason`, `trx` (usually implicit). */
+export type PluginWriteOptions = Pick<WriteOptions, 'reason' | 'set' | 'system' | 'owner'>;
+
+/**
+ * The record pipeline as a plugin sees it. Bound to a transaction when it comes from a hook, an action, a job's
+ * `transaction()` or `withTrx()`: every call joins that transaction. `ctx` is the caller (from a route or hook) or an
+ * explicit system actor (`api.system()`); the caller's permissions, row scope and field rules apply.
+ */
+export interface Records {
+  model: Model;
+  entity(name: string): EntityDef;
+  get(ctx: CallContext, entity: string, id: number, opts?: { fields?: string[]; expand?: string[] }): Promise<Record<string, any>>;
+  list(ctx: CallContext, entity: string, opts?: ListOptions, action?: string): Promise<ListResult>;
+  create(ctx: CallContext, entity: string, input: Record<string, unknown>, opts?: PluginWriteOptions): Promise<Record<string, any>>;
+  /** Many records of one entity through the same steps, in as few statements as possible; `set` may depend on the index. */
+  createMany(
+    ctx: CallContext, entity: string, inputs: Record<string, unknown>[],
+    opts?: Pick<WriteOptions, 'reason' | 'owner'> & { set?: Record<string, unknown> | ((index: number) => Record<string, unknown>) },
+  ): Promise<Record<string, any>[]>;
+  update(ctx: CallContext, entity: string, id: number, input: Record<string, unknown>, opts?: PluginWriteOptions): Promise<Record<string, any>>;
+  delete(ctx: CallContext, entity: string, id: number, version?: number, opts?: Pick<WriteOptions, 'reason'>): Promise<Record<string, any>>;
+  action(ctx: CallContext, entity: string, id: number, action: string, input?: Record<string, unknown>, opts?: Pick<WriteOptions, 'reason'>): Promise<Record<string, any>>;
+  /** Throws 403 unless the caller may do `action` on the entity (a check that touches no data). */
+  assertAllowed(ctx: CallContext, entity: string, action: string): Promise<EntityDef>;
+  /** Field names the caller may see. */
+  readable(ctx: CallContext, entity: string): string[];
+}
+
+export interface HookArgs {
+  ctx: CallContext;
+  entity: EntityDef;
+  /** The record as it will be (before-hooks may change it: the final record is validated after them) or as written. */
+  record: Record<string, any>;
+  previous?: Record<string, any> | null;
+  trx: Knex.Transaction;
+  /** The pipeline inside the write's transaction. */
+  records: Records;
+}
+export type Hook = (a: HookArgs) => Promise<void> | void;
+
+export interface ActionArgs {
+  ctx: CallContext;
+  entity: EntityDef;
+  record: Record<string, any>;
+  input: Record<string, any>;
+  signature?: { password?: unknown; meaning?: unknown };
+  trx: Knex.Transaction;
+  records: Records;
+}
+export interface PluginActionDef {
+  label?: { 'zh-CN': string; en: string };
+  input?: object;
+  handler: (a: ActionArgs) => Promise<Record<string, any> | void>;
+}
+
+/** A plugin's own tables (declared in `tables`); entity tables and platform tables are refused. */
+export interface PluginDb {
+  /** A query builder on one of the plugin's tables (`'storage_box as b'` allowed). */
+  table(name: string): Knex.QueryBuilder;
+  /** Raw SQL over the plugin's own tables (`scopedQuery` subqueries may be passed as bindings); naming an entity or platform table throws. */
+  raw(sql: string, bindings?: readonly unknown[]): Promise<{ rows: any[]; rowCount: number | null }>;
+  /** A SQL fragment for select lists and conditions (`sum(b.free_count)::int as free`); never executed on its own. */
+  fragment(sql: string, bindings?: readonly unknown[]): Knex.Raw;
+  trx?: Knex.Transaction;
+}
+
+export interface JobHandle<P> {
+  /** Queues a run (deduplicated by `opts.key` while queued or running). Inside `trx` it is queued only if that commits. */
+  enqueue(payload: P, opts?: EnqueueOptions & { trx?: Knex.Transaction }): Promise<number>;
+  /** Runs on a cron schedule; a run missed while down runs once after restart. */
+  schedule(cron: string, payload?: P, opts?: ScheduleOptions): Promise<void>;
+}
+
+export interface PluginSettings<S> {
+  get(): Promise<S>;
+  /** Validated against the plugin's settings schema; audited. */
+  set(ctx: CallContext, values: Partial<S>, reason?: string): Promise<S>;
+}
+
+export interface PluginApi {
+  readonly name: string;
+  readonly log: { info(o: unknown, m?: string): void; warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
+  /** The live metadata (admin overlays included); a new Model after every change. */
+  readonly model: Model;
+  /** All definitions of a metadata kind (entities, a plugin's own kinds like `storageTemplate`). */
+  defs<T = any>(kind: string): Record<string, T>;
+  readonly records: Records;
+  withTrx(trx: Knex.Transaction): Records;
+  /** One transaction for several pipeline calls (and the plugin's own tables): all or nothing. */
+  transaction<T>(fn: (trx: Knex.Transaction, records: Records) => Promise<T>): Promise<T>;
+  /** An explicit system actor: no row scope, every permission. Use it only where the plugin itself decides. */
+  system(lang?: Lang): CallContext;
+  /** The call context of an HTTP request (signed-in user, language, ip), for plugin routes. */
+  context(ctx: Koa.Context): CallContext;
+  /**
+   * An entity as a subquery aliased `alias`: live rows within the caller's row scope, only the columns the caller may
+   * see, under their API names (`"d"."vacancyThreshold"`); encrypted fields are left out. Join it, select from it.
+   */
+  scopedQuery(ctx: CallContext, entity: string, alias: string, opts?: { trx?: Knex.Transaction; fields?: string[] }): Knex.QueryBuilder;
+  db(trx?: Knex.Transaction): PluginDb;
+  hooks: {
+    on(entity: string, name: HookName, fn: Hook, opts?: { appliesTo?: (e: EntityDef) => boolean }): void;
+    action(entity: string, name: string, def: PluginActionDef): void;
+  };
+  onRecord(fn: (e: RecordEvent) => void): void;
+  /** An audit entry of the plugin's own (a template build's summary); the record pipeline audits records itself. */
+  audit(trx: Knex.Transaction, ctx: CallContext, entry: Omit<AuditEntry, 'actorId' | 'actorName' | 'ip' | 'requestId'>): Promise<void>;
+  /** In-app notifications (and channels: e-mail, webhooks) in the caller's transaction. */
+  notify(trx: Knex.Transaction, items: Omit<Notification, 'id'>[]): Promise<void>;
+  usersWithRole(role: string, opts?: { orgId?: number | null; labId?: number | null; trx?: Knex.Transaction }): Promise<UserRef[]>;
+  /** A typed job named `<plugin>.<name>`. */
+  job<P = Record<string, unknown>>(name: string, handler: (payload: P, job: JobInfo) => Promise<void>, opts?: HandlerOptions): JobHandle<P>;
+  /** A registry of this app instance (strategies, resolvers, gates…), shared by name between plugins. */
+  registry<T>(name: string): Map<string, T>;
+  settings<S extends Record<string, unknown>>(): PluginSettings<S>;
+  /** Runs when the server stops (after HTTP, before the database closes). */
+  onStop(fn: () => Promise<void> | void): void;
+}
+
+/** What a plugin (`plugins/<name>/index.ts`, default export) may contribute. */
+export interface PluginDefinition {
+  name: string;
+  /** Metadata folder (module folders inside, like `metadata/`), relative to the plugin folder. */
+  metadata?: string;
+  /** Knex migrations of the plugin's own tables, relative to the plugin folder; tracked in the plugin's own table. */
+  migrations?: string;
+  /** The plugin's own tables: the only ones `db()` reaches by name. */
+  tables?: string[];
+  /** Extra metadata kinds (container templates, QC gates…). */
+  metaKinds?: MetaKind[];
+  messages?: Partial<Messages>;
+  /** JSON Schema of the plugin's settings (with defaults); edited by administrators. */
+  settings?: { schema: Record<string, any>; defaults: Record<string, unknown> };
+  /** Hooks, actions, jobs and listeners; runs after metadata is loaded. */
+  setup?(api: PluginApi): void | Promise<void>;
+  /** API routes under /api/v1. */
+  routes?(router: Router, api: PluginApi): void;
+  /** Web entry (a module exporting widgets/pages), relative to the plugin folder. */
+  web?: string;
+}
+
+export const definePlugin = (p: PluginDefinition): PluginDefinition => p;
