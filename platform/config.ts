@@ -12,6 +12,8 @@ export interface Config {
   webDist: string;
   adminPassword?: string;
   loadDemoData: boolean;
+  /** Password of the demo users (created with the demo data only); generated and printed when unset. */
+  demoPassword?: string;
   bodyLimit: string;
   trustProxy: boolean;
   logLevel: string;
@@ -39,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     webDist: path.resolve(root, env.WEB_DIST ?? 'web/dist'),
     adminPassword: env.ADMIN_PASSWORD || undefined,
     loadDemoData: bool(env.DEMO_DATA, true),
+    demoPassword: env.DEMO_PASSWORD || undefined,
     bodyLimit: env.BODY_LIMIT ?? '2mb',
     trustProxy: bool(env.TRUST_PROXY, false),
     logLevel: env.LOG_LEVEL ?? 'info',

@@ -140,7 +140,8 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
       const done = await knex('ct_state').where({ key: 'demo-data' }).first();
       const empty = !done && !(await knex('ct_audit').whereNotIn('entity', ['auth']).first('id'));
       if (empty) {
-        const n = await loadDemoData(roots, records, systemContext());
+        const roles = new Set(Object.keys(meta.model.set.role ?? {}));
+        const n = await loadDemoData(roots, records, systemContext(), { knex, roles, password: config.demoPassword, print });
         await knex('ct_state').insert({ key: 'demo-data', value: JSON.stringify({ records: n, at: new Date().toISOString() }) }).onConflict('key').ignore();
         log.info({ records: n }, 'demo data loaded');
       }

@@ -1,4 +1,5 @@
 import type { MetaSet } from '../metadata/registry';
+import { requirementsSchema } from '../metadata/meta-schemas';
 
 /** Row scope of a grant: own records, own labs, own org subtree, everything, or a JSON Logic condition. */
 export type RowScope = 'own' | 'lab' | 'orgSubtree' | 'all' | { jsonLogic: Record<string, unknown> };
@@ -45,6 +46,7 @@ export const roleMetaSchema = {
     $id: { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9_]{0,63}$' },
     label: bilingual,
     description: bilingual,
+    'x-requirements': requirementsSchema,
     admin: { type: 'boolean' },
     system: { type: 'array', items: { enum: SYSTEM_PERMISSIONS }, uniqueItems: true },
     permissions: {

@@ -1,15 +1,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Knex } from 'knex';
 import type { RecordService } from '../records/service';
 import type { CallContext } from '../context';
+import { seedDemoDirectory, type DemoDirectory } from '../auth/demo-users';
+import { orgTree, type OrgTree } from '../auth/org';
+
+export interface DemoOptions {
+  knex: Knex;
+  /** Roles the demo users may hold (the role metadata). */
+  roles: Set<string>;
+  /** DEMO_PASSWORD, else one is generated and printed. */
+  password?: string;
+  print: (msg: string) => void;
+}
 
 /**
  * Demo data lives beside the metadata it fills: `<root>/<module>/demo/*.json`, each
- * `{ "entity": "customer", "records": [{ "@key": "c1", "name": "…" }, { "customer": {"@ref": "c1"}, … }] }`.
+ * `{ "entity": "customer", "lab": "SH-CB", "records": [{ "@key": "c1", "name": "…" }, { "@lab": "BJ-CB", "customer": {"@ref": "c1"}, … }] }`.
+ * A file `{ "orgUnits": [...], "users": [...] }` creates the demo org tree and demo users first (see auth/demo-users.ts).
+ * Every record of an entity that is not global belongs to a lab of that tree (`@lab`, or the file's `lab`: an org
+ * unit code) and may only reference records of the same lab; it is created as that lab (lab, org and codes of the
+ * lab for numbering), so a lab's users see their own demo data.
  * Records go through the record pipeline like any other write (numbering, validation, audit).
  * Files load in name order across modules, so prefix them (`10-customers.json`).
  */
-export async function loadDemoData(roots: string[], records: RecordService, ctx: CallContext): Promise<number> {
+export async function loadDemoData(roots: string[], records: RecordService, ctx: CallContext, opts: DemoOptions): Promise<number> {
   const files: string[] = [];
   for (const root of roots) {
     if (!fs.existsSync(root)) continue;
@@ -19,27 +35,58 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
     }
   }
   files.sort((a, b) => path.basename(a).localeCompare(path.basename(b)));
-  const keys = new Map<string, number>();
-  const resolve = (v: any): any => {
-    if (Array.isArray(v)) return v.map(resolve);
-    if (v && typeof v === 'object') {
-      if (typeof v['@ref'] === 'string') {
-        const id = keys.get(v['@ref']);
-        if (id === undefined) throw new Error(`demo data: unknown @ref ${v['@ref']}`);
-        return id;
-      }
-      if (typeof v['@daysAgo'] === 'number') return new Date(Date.now() - v['@daysAgo'] * 86400_000).toISOString().slice(0, 10);
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+  const keys = new Map<string, { id: number; lab: number | null }>();
+  let tree: OrgTree = await orgTree(opts.knex, true);
+  const labCtx = new Map<number, CallContext>();
+  /** The context a lab's demo records are created in: the system actor, acting as that lab. */
+  const asLab = (labId: number): CallContext => {
+    if (!labCtx.has(labId)) {
+      const centre = tree.ofKind(labId, 'centre') ?? tree.ofKind(labId, 'company');
+      labCtx.set(labId, {
+        ...ctx,
+        actor: {
+          ...ctx.actor, orgId: labId, labId, labIds: [labId], orgIds: [labId], orgSubtree: tree.subtree(labId),
+          labCode: tree.byId.get(labId)!.code, orgCode: centre?.code,
+        },
+      });
     }
-    return v;
+    return labCtx.get(labId)!;
   };
   let n = 0;
   for (const f of files) {
     const doc = JSON.parse(fs.readFileSync(f, 'utf8'));
-    for (const raw of doc.records ?? []) {
-      const { '@key': key, ...rest } = raw;
-      const rec = await records.create(ctx, doc.entity, resolve(rest), { reason: 'demo data' });
-      if (key) keys.set(key, rec.id);
+    const where = path.basename(f);
+    if (doc.orgUnits || doc.users) {
+      tree = await seedDemoDirectory(opts.knex, doc as DemoDirectory, opts);
+      labCtx.clear();
+      continue;
+    }
+    const scope = records.entity(doc.entity).scope;
+    for (const [i, raw] of (doc.records ?? []).entries()) {
+      const { '@key': key, '@lab': labCode = doc.lab, ...rest } = raw;
+      let lab: number | null = null;
+      if (scope !== 'global') {
+        if (!labCode) throw new Error(`demo data: ${where} record ${i} (${doc.entity}) names no lab ("@lab")`);
+        const unit = [...tree.byId.values()].find((u) => u.code === labCode);
+        if (unit?.kind !== 'lab') throw new Error(`demo data: ${where} record ${i} names ${labCode}, which is not a lab of the demo org tree`);
+        lab = unit.id;
+      }
+      const resolve = (v: any): any => {
+        if (Array.isArray(v)) return v.map(resolve);
+        if (v && typeof v === 'object') {
+          if (typeof v['@ref'] === 'string') {
+            const ref = keys.get(v['@ref']);
+            if (ref === undefined) throw new Error(`demo data: ${where} record ${i}: unknown @ref ${v['@ref']}`);
+            if (ref.lab !== null && ref.lab !== lab) throw new Error(`demo data: ${where} record ${i} references ${v['@ref']} of another lab`);
+            return ref.id;
+          }
+          if (typeof v['@daysAgo'] === 'number') return new Date(Date.now() - v['@daysAgo'] * 86400_000).toISOString().slice(0, 10);
+          return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+        }
+        return v;
+      };
+      const rec = await records.create(lab === null ? ctx : asLab(lab), doc.entity, resolve(rest), { reason: 'demo data' });
+      if (key) keys.set(key, { id: rec.id, lab });
       n++;
     }
   }

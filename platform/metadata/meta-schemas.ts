@@ -8,6 +8,8 @@ const label = {
 };
 export const labelSchema = label;
 const camelId = { type: 'string', pattern: '^(?!ct[A-Z_])[a-z][a-zA-Z0-9]{0,47}$' };
+/** IDs of the client's requirements (requirements.en.md, e.g.) a definition implements; see docs/requirements.md. */
+export const requirementsSchema = { type: 'array', items: { type: 'string', pattern: '^R-[0-9]+(\\.[0-9]+)+$' }, uniqueItems: true };
 
 const fieldSchema = {
   type: 'object',
@@ -43,7 +45,7 @@ export const entityMetaSchema = {
     type: { const: 'object' },
     'x-label': label,
     'x-module': { type: 'string' },
-    'x-requirements': { type: 'array', items: { type: 'string', pattern: '^R-[0-9.]+(–[0-9.]+)?$' } },
+    'x-requirements': requirementsSchema,
     'x-scope': { enum: ['lab', 'org', 'global'] },
     'x-title': { type: 'string' },
     'x-reason-required': { type: 'boolean' },
@@ -80,6 +82,7 @@ export const formMetaSchema = {
     kind: { const: 'form' },
     entity: camelId,
     label,
+    'x-requirements': requirementsSchema,
     discriminator: { type: 'string' },
     sections: { type: 'array', items: section },
     variants: {
@@ -105,6 +108,7 @@ export const listMetaSchema = {
     kind: { const: 'list' },
     entity: camelId,
     label,
+    'x-requirements': requirementsSchema,
     columns: fieldList,
     defaultSort: { type: 'array', items: { type: 'string', pattern: '^-?[a-zA-Z][a-zA-Z0-9.]*$' } },
     defaultFilter: { type: 'object' },
@@ -122,6 +126,7 @@ export const dictionaryMetaSchema = {
     $id: camelId,
     kind: { const: 'dictionary' },
     label,
+    'x-requirements': requirementsSchema,
     items: {
       type: 'array',
       items: {
@@ -147,6 +152,7 @@ const menuItem: Record<string, unknown> = {
   properties: {
     key: { type: 'string' },
     label,
+    'x-requirements': requirementsSchema,
     list: { type: 'string' },
     form: { type: 'string' },
     page: { type: 'string' },
@@ -164,6 +170,7 @@ export const menuMetaSchema = {
     $id: { type: 'string' },
     kind: { const: 'menu' },
     label,
+    'x-requirements': requirementsSchema,
     order: { type: 'integer' },
     icon: { type: 'string' },
     items: { type: 'array', items: { $ref: '#/$defs/item' } },

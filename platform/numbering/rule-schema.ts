@@ -1,5 +1,6 @@
 import type { Registry, SegmentPattern } from './registry';
 import { segmentRegistry } from './segments';
+import { requirementsSchema } from '../metadata/meta-schemas';
 
 const localizedText = {
   type: 'object',
@@ -31,6 +32,7 @@ export function buildNumberingRuleSchema(registry: Registry<SegmentPattern> = se
       kind: { const: 'numbering' },
       label: localizedText,
       description: localizedText,
+      'x-requirements': requirementsSchema,
       separator: { type: 'string', maxLength: 3 },
       segments: {
         type: 'array',

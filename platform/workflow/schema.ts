@@ -1,4 +1,5 @@
 import type { MetaSet } from '../metadata/registry';
+import { requirementsSchema } from '../metadata/meta-schemas';
 
 /** Bilingual label. */
 export interface Label {
@@ -118,6 +119,7 @@ export const flowMetaSchema = {
     kind: { const: 'flow' },
     label,
     description: label,
+    'x-requirements': requirementsSchema,
     entity: name,
     stateField: name,
     when: { type: 'object' },

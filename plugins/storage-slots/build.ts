@@ -20,6 +20,7 @@ export const storageTemplateSchema = {
     $id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' },
     kind: { const: 'storageTemplate' },
     label: { type: 'object', required: ['zh-CN', 'en'], properties: { 'zh-CN': { type: 'string' }, en: { type: 'string' } }, additionalProperties: false },
+    'x-requirements': { type: 'array', items: { type: 'string', pattern: '^R-[0-9]+(\\.[0-9]+)+$' }, uniqueItems: true },
     deviceType: { type: 'string' },
     levels: {
       type: 'array',

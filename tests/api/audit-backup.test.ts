@@ -23,7 +23,7 @@ async function fingerprint(url: string): Promise<Record<string, string>> {
   }
 }
 
-it('backup → drop database → restore gives the same rows and checksums; retention prunes old dumps', async () => {
+it('R-3.7.7 backup → drop database → restore gives the same rows and checksums; retention prunes old dumps', async () => {
   const db = await createDatabase('celltrace_backup');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-backup-'));
   try {

@@ -37,7 +37,7 @@ afterAll(async () => {
   await dropDatabase(db.name);
 });
 
-describe('history', () => {
+describe('R-3.7.9 history', () => {
   it('shows who, when, what, old and new values, reason and IP', async () => {
     const c = await t.api('POST', '/api/v1/data/customer', { token: admin, body: { name: 'Before', phone: '12345' }, headers: { 'X-Change-Reason': 'new customer' } });
     await t.api('PATCH', `/api/v1/data/customer/${c.body.data.id}`, { token: admin, body: { version: 1, name: 'After' }, headers: { 'X-Change-Reason': encodeURIComponent('typo fixed') } });

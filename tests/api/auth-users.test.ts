@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-describe('org tree and users', () => {
+describe('R-3.7.1 R-3.7.3 org tree and users', () => {
   it('refuses an org unit at the wrong level', async () => {
     const r = await t.api('POST', '/api/v1/admin/orgs', { token: admin, body: { kind: 'centre', code: `bad-${fx.sfx}`, name: 'x', parentId: fx.labA } });
     expect(r.status).toBe(400);
@@ -65,7 +65,7 @@ describe('org tree and users', () => {
   });
 });
 
-describe('login log, lockout, rate limit', () => {
+describe('R-3.7.8 login log, lockout, rate limit', () => {
   it('logs every success and failure with username, IP and user agent', async () => {
     await t.api('POST', '/api/v1/auth/login', { body: { username: `nobody-${fx.sfx}`, password: 'x' }, headers: { 'User-Agent': 'probe/1.0' } });
     const log = await t.api('GET', `/api/v1/admin/login-log?username=nobody-${fx.sfx}`, { token: admin });

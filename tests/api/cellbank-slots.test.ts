@@ -72,7 +72,7 @@ describe('box geometry', () => {
   });
 });
 
-describe('tank from a template', () => {
+describe('R-3.4.2 tank from a template', () => {
   it('builds 6 canisters × 10 layers × 10×10 boxes = 6,000 positions in one write', async () => {
     const t0 = Date.now();
     const dev = await create('storageDevice', { code: 'T-LN2-A', name: 'Tank A', deviceType: 'ln2Tank', site: 'SH', setTemperature: -190, template: 'ln2Tank6x10' });
@@ -92,7 +92,7 @@ describe('tank from a template', () => {
   });
 });
 
-describe('QC-gated stock-in and stock-out', () => {
+describe('R-3.3.4 R-3.3.5 QC-gated stock-in and stock-out', () => {
   let tank: any;
   let batch: any;
   beforeAll(async () => {

@@ -65,7 +65,7 @@ afterAll(async () => {
   if (db) await dropDatabase(db.name);
 });
 
-test('any-of with three approvers: the first approval decides, the others are closed (409)', async () => {
+test('R-3.7.5 any-of with three approvers: the first approval decides, the others are closed (409)', async () => {
   const doc = await create({ title: 'any-1', kind: 'any', amount: 10 });
   expect(doc.state).toBe('review');
   const tasks = await Promise.all(['a1', 'a2', 'a3'].map((k) => taskOn(u[k], doc.id)));

@@ -120,7 +120,7 @@ describe('ISO 7064 MOD 37-2 check character (ISBT 128)', () => {
   });
 });
 
-describe('segments', () => {
+describe('R-3.7.6 numbering segments', () => {
   it('literal', async () => {
     expect(await one([{ type: 'literal', value: 'CB' }, seq])).toBe('CB0001');
   });
