@@ -48,7 +48,6 @@ export const qcGateSchema = {
     label: labelSchema,
     'x-requirements': { type: 'array', items: { type: 'string', pattern: '^R-[0-9]+(\\.[0-9]+)+$' }, uniqueItems: true },
     requirement: { type: 'string' },
-    'x-requirements': { type: 'array', items: { type: 'string', pattern: '^R-[0-9]+(\\.[0-9]+)*$' } },
     enabled: { type: 'boolean' },
     /** The guarded entity and its writes. */
     entity: { type: 'string' },
