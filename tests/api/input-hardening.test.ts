@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { startTestServer, type TestServer } from '../support/app';
 
 /**
@@ -138,5 +139,44 @@ describe('paths', () => {
   it('an API path that does not decode is a 404', async () => {
     expect((await api('GET', '/api/v1/data/%E0%A4%A')).status).toBe(404);
     expect((await api('GET', '/api/v1/data/customer%00')).status).toBe(404);
+  });
+});
+
+describe('export neutralises formula cells (OWASP CSV injection)', () => {
+  const FORMULA = '=HYPERLINK("http://x","y")';
+  const download = async (p: string) => {
+    const r = await fetch(t.url + p, { headers: { Authorization: `Bearer ${token}`, 'Accept-Language': 'en' } });
+    expect(r.status).toBe(200);
+    return Buffer.from(await r.arrayBuffer());
+  };
+  const sheet = async (buf: Buffer) => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(buf as any);
+    const ws = wb.worksheets[0];
+    const header = (ws.getRow(1).values as unknown[]).slice(1);
+    return { header, rows: ws.getRows(2, ws.rowCount - 1)!.map((r) => Object.fromEntries(header.map((h, i) => [h, r.getCell(i + 1).value]))) };
+  };
+
+  it('a customer named =HYPERLINK(…) comes out with a leading quote in CSV and XLSX', async () => {
+    const c = await api('POST', '/api/v1/data/customer', { body: { name: FORMULA, address: '@SUM(A1)', remarks: '\tcmd' } });
+    expect(c.status).toBe(201);
+    const q = `filter=${encodeURIComponent(JSON.stringify({ id: c.body.data.id }))}&fields=id,name,address,remarks`;
+    const csv = (await download(`/api/v1/data/customer/export?format=csv&${q}`)).toString('utf8');
+    const line = csv.split('\r\n')[1];
+    expect(line).toBe(`${c.body.data.id},"'=HYPERLINK(""http://x"",""y"")",'@SUM(A1),'\tcmd`);
+    const { rows } = await sheet(await download(`/api/v1/data/customer/export?format=xlsx&${q}`));
+    expect(rows).toEqual([{ ID: c.body.data.id, Name: `'${FORMULA}`, Address: "'@SUM(A1)", Remarks: "'\tcmd" }]);
+    // The record itself is unchanged.
+    expect((await api('GET', `/api/v1/data/customer/${c.body.data.id}`)).body.data.name).toBe(FORMULA);
+  });
+
+  it('numbers stay numbers, text that looks like a negative number is text', async () => {
+    const ct = await api('POST', '/api/v1/data/containerType', { body: { code: 'INJ1', name: '+1', level: 'box', rows: 9, cols: 9, prefix: '-1' } });
+    expect(ct.status).toBe(201);
+    const q = `filter=${encodeURIComponent(JSON.stringify({ code: 'INJ1' }))}&fields=code,name,rows,prefix`;
+    const { rows } = await sheet(await download(`/api/v1/data/containerType/export?format=xlsx&${q}`));
+    expect(rows).toEqual([{ 'Type code': 'INJ1', Name: "'+1", Rows: 9, 'Code prefix': "'-1" }]);
+    const csv = (await download(`/api/v1/data/containerType/export?format=csv&${q}`)).toString('utf8');
+    expect(csv.split('\r\n')[1]).toBe("INJ1,'+1,9,'-1");
   });
 });
