@@ -180,3 +180,15 @@ describe('export neutralises formula cells (OWASP CSV injection)', () => {
     expect(csv.split('\r\n')[1]).toBe("INJ1,'+1,9,'-1");
   });
 });
+
+describe('metadata: an entity schema with an unknown keyword is refused at save', () => {
+  it('PUT of an entity overlay with "minimun" is a 400 naming the pointer; the entity keeps working', async () => {
+    const def = (await api('GET', '/api/v1/meta/entity/customer')).body.data;
+    def.properties.name.minimun = 1;
+    const r = await expectRefused('PUT', '/api/v1/meta/entity/customer', { body: { definition: def, reason: 'typo' } }, '/definition/properties/name/minimun');
+    expect(r.en.details[0].message).toBe('Unknown JSON Schema keyword: minimun');
+    expect(r.zh.details[0].message).toBe('未知的 JSON Schema 关键字：minimun');
+    expect((await api('GET', '/api/v1/meta/entity/customer')).body.data.properties.name.minimun).toBeUndefined();
+    expect((await api('POST', '/api/v1/data/customer', { body: { name: 'after typo' } })).status).toBe(201);
+  });
+});
