@@ -24,7 +24,8 @@ function newest(path) {
 const force = process.argv.includes('--force');
 // Plugin web entries are bundled too (web/src/plugins.ts globs plugins/*/web/index.tsx).
 const pluginWebs = existsSync(join(root, 'plugins')) ? readdirSync(join(root, 'plugins')).map((p) => join(root, 'plugins', p, 'web')) : [];
-const inputs = [web, join(root, 'package-lock.json'), ...pluginWebs].filter(existsSync);
+// The web bundle also imports the platform's shared JSON Schema dialect.
+const inputs = [web, join(root, 'package-lock.json'), join(root, 'platform/metadata/json-schema-dialect.ts'), ...pluginWebs].filter(existsSync);
 const sourceTime = Math.max(...inputs.map(newest));
 if (!force && existsSync(stamp) && statSync(stamp).mtimeMs >= sourceTime) {
   console.log('web: web/dist is up to date');

@@ -6,6 +6,7 @@ import { AppError, ValidationError, forbidden, notFound } from '../errors';
 import type { Services } from '../services';
 import { createAjv, localizeErrors } from '../metadata/ajv';
 import { callContext } from '../http/routes/auth';
+import { headerText, queryInt } from '../http/input';
 import { writeAudit, diffRecords } from '../audit/audit';
 import { verifyAuditChain } from '../audit/trail';
 import { hashPassword } from './passwords';
@@ -66,8 +67,8 @@ function intParam(v: string): number {
 }
 
 const reasonOf = (ctx: Koa.Context, body?: any) => {
-  const r = ctx.get('X-Change-Reason') || body?.reason;
-  return typeof r === 'string' && r ? decodeURIComponent(r).slice(0, 500) : null;
+  const r = headerText(ctx, 'X-Change-Reason') ?? body?.reason;
+  return typeof r === 'string' && r ? r.slice(0, 500) : null;
 };
 
 function publicAdminUser(u: any, roles: string[], orgIds: number[]) {
@@ -127,8 +128,8 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
   api.get('/admin/users', async (ctx) => {
     need(ctx, 'users:admin');
     const q = String(ctx.query.q ?? '').slice(0, 100);
-    const limit = Math.min(Math.max(Number(ctx.query.limit) || 50, 1), 500);
-    const offset = Math.max(Number(ctx.query.offset) || 0, 0);
+    const limit = Math.min(queryInt(ctx.query, 'limit', { min: 1 }) ?? 50, 500);
+    const offset = queryInt(ctx.query, 'offset') ?? 0;
     const qb = s.knex('ct_user').orderBy('id').limit(limit).offset(offset);
     if (q) qb.where((w) => w.whereILike('username', `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`).orWhereILike('display_name', `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
     const rows = await qb;

@@ -5,6 +5,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { errorMiddleware } from './errors';
+import { checkJson, decodePath, inputGuard } from './input';
 import { pickLang } from '../i18n';
 import { AppError } from '../errors';
 import type { Services } from '../services';
@@ -40,6 +41,8 @@ export function createApp(s: Services): Koa {
     }
   });
   app.use(errorMiddleware(s.log));
+  // Path and query parameters decode strictly before any route (plugin routes included) reads them.
+  app.use(inputGuard());
   // Other processes' metadata edits become visible within the poll interval (a database round trip only when due).
   app.use((_ctx, next) => (s.meta.pollDue() ? s.meta.refreshIfStale().then(next) : next()));
 
@@ -71,7 +74,13 @@ export function createApp(s: Services): Koa {
     },
   }) as unknown as Koa.Middleware;
   // GET and HEAD carry no body: no content-type sniffing for them.
-  api.use((ctx, next) => (ctx.method === 'GET' || ctx.method === 'HEAD' ? next() : parseBody(ctx as any, next)));
+  // A parsed body holds no NUL and no absurd nesting, whatever route reads it.
+  const checkedBody: Koa.Middleware = (ctx, next) =>
+    parseBody(ctx as any, () => {
+      checkJson(ctx.request.body);
+      return next();
+    });
+  api.use((ctx, next) => (ctx.method === 'GET' || ctx.method === 'HEAD' ? next() : checkedBody(ctx, next)));
   api.use(authMiddleware(s));
   authRoutes(api, s);
   metaRoutes(api, s);
@@ -95,7 +104,7 @@ function staticWeb(dist: string): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.path.startsWith('/api/') || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
     const root = path.resolve(dist);
-    let file = path.resolve(root, '.' + decodeURIComponent(ctx.path));
+    let file = path.resolve(root, '.' + decodePath(ctx.path));
     if (!file.startsWith(root)) return next();
     if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(root, 'index.html');
     if (!fs.existsSync(file)) {

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { createAjv, localizeErrors } from './ajv';
+import { createAjv, localizeErrors, schemaProblems } from './ajv';
 import { dictionaryMetaSchema, entityMetaSchema, formMetaSchema, listMetaSchema, menuMetaSchema } from './meta-schemas';
 import type { ErrorDetail } from '../errors';
 import type { Lang } from '../i18n';
@@ -13,6 +13,8 @@ export interface MetaKind {
   schema: object;
   /** Cross-definition checks (a form naming an unknown field…), after every kind is loaded. */
   check?: (def: any, all: MetaSet) => { path: string; message: string }[];
+  /** JSON Schemas embedded in a definition (an entity is one), compiled strictly at load and at save. */
+  schemas?: (def: any) => { path: string; schema: object }[];
 }
 
 export type MetaSet = Record<string, Record<string, any>>;
@@ -37,8 +39,14 @@ export function metaKind(kind: string) {
 export function validateDefinition(kind: string, def: unknown): Record<Lang, ErrorDetail[]> {
   const k = kinds.get(kind);
   if (!k) return { 'zh-CN': [{ path: '', message: `未知的元数据类型 ${kind}` }], en: [{ path: '', message: `unknown metadata kind ${kind}` }] };
-  if (k.validate(def)) return { 'zh-CN': [], en: [] };
-  return localizeErrors(k.validate.errors);
+  if (!k.validate(def)) return localizeErrors(k.validate.errors);
+  const out: Record<Lang, ErrorDetail[]> = { 'zh-CN': [], en: [] };
+  for (const { path, schema } of k.schemas?.(def) ?? []) {
+    const p = schemaProblems(schema, path);
+    out['zh-CN'].push(...p['zh-CN']);
+    out.en.push(...p.en);
+  }
+  return out;
 }
 
 function fieldsOf(all: MetaSet, entity: string): Record<string, any> | undefined {
@@ -65,6 +73,7 @@ export function registerCoreKinds(): void {
     kind: 'entity',
     folder: 'entities',
     schema: entityMetaSchema,
+    schemas: (def) => [{ path: '', schema: def }],
     check: (def, all) => {
       const out: { path: string; message: string }[] = [];
       for (const [name, f] of Object.entries<any>(def.properties ?? {})) {

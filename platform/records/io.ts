@@ -35,11 +35,23 @@ function displayValue(records: RecordService, c: Column, v: unknown, lang: CallC
   return v;
 }
 
+/**
+ * A text cell that a spreadsheet would read as a formula (`=HYPERLINK(…)`, `+`, `-`, `@`, tab, CR) gets a leading
+ * `'` (OWASP CSV injection); numbers, and numeric fields' values, stay as they are.
+ */
+const NUMERIC = new Set(['integer', 'number', 'decimal']);
+export function neutralise(v: unknown, c?: Column): unknown {
+  if (typeof v !== 'string' || !/^[=+\-@\t\r]/.test(v)) return v;
+  if (c?.f && NUMERIC.has(c.f.kind) && v.trim() !== '' && Number.isFinite(Number(v))) return v;
+  return `'${v}`;
+}
+
 const csvCell = (v: unknown) => {
   if (v === null || v === undefined) return '';
   const s = String(v);
-  return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
+const exportValue = (records: RecordService, c: Column, v: unknown, lang: CallContext['lang']) => neutralise(displayValue(records, c, v, lang), c);
 
 /** Pages through the list with keyset cursors, so memory stays flat whatever the row count. */
 async function* pages(records: RecordService, ctx: CallContext, entity: string, opts: ListOptions) {
@@ -64,10 +76,10 @@ export async function exportRecords(records: RecordService, ctx: CallContext, en
     kctx.type = 'text/csv; charset=utf-8';
     kctx.body = Readable.from(
       (async function* () {
-        yield '\uFEFF' + cols.map((c) => csvCell(c.header)).join(',') + '\r\n';
+        yield '\uFEFF' + cols.map((c) => csvCell(neutralise(c.header))).join(',') + '\r\n';
         let rows = first.done ? [] : first.value;
         for (;;) {
-          yield rows.map((r) => cols.map((c) => csvCell(displayValue(records, c, r[c.name], ctx.lang))).join(',') + '\r\n').join('');
+          yield rows.map((r) => cols.map((c) => csvCell(exportValue(records, c, r[c.name], ctx.lang))).join(',') + '\r\n').join('');
           const n = await it.next();
           if (n.done) break;
           rows = n.value;
@@ -81,11 +93,11 @@ export async function exportRecords(records: RecordService, ctx: CallContext, en
   kctx.body = out;
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
   const ws = wb.addWorksheet(label(e.schema['x-label'], ctx.lang).slice(0, 31) || e.name);
-  ws.columns = cols.map((c) => ({ header: c.header, key: c.name, width: 18 }));
+  ws.columns = cols.map((c) => ({ header: neutralise(c.header) as string, key: c.name, width: 18 }));
   (async () => {
     let rows = first.done ? [] : first.value;
     for (;;) {
-      for (const r of rows) ws.addRow(cols.map((c) => displayValue(records, c, r[c.name], ctx.lang))).commit();
+      for (const r of rows) ws.addRow(cols.map((c) => exportValue(records, c, r[c.name], ctx.lang))).commit();
       const n = await it.next();
       if (n.done) break;
       rows = n.value;

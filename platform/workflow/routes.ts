@@ -4,6 +4,7 @@ import { AppError, forbidden, notFound } from '../errors';
 import type { CallContext } from '../context';
 import type { Services } from '../services';
 import { callContext } from '../http/routes/auth';
+import { queryInt } from '../http/input';
 import { label as pick, type Lang } from '../i18n';
 import type { WorkflowEngine } from './engine';
 import type { FlowDef } from './schema';
@@ -17,11 +18,7 @@ function id(v: string, what: string): number {
 }
 
 function paging(q: Record<string, unknown>) {
-  const limit = q.limit === undefined ? 50 : Number(q.limit);
-  const offset = q.offset === undefined ? 0 : Number(q.offset);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200 || !Number.isInteger(offset) || offset < 0)
-    throw new AppError(400, 'BAD_REQUEST', 'error.badLimit', { max: 200 }, [{ path: '/limit', messageKey: 'error.badLimit', params: { max: 200 } }]);
-  return { limit, offset };
+  return { limit: queryInt(q, 'limit', { min: 1, max: 200 }) ?? 50, offset: queryInt(q, 'offset') ?? 0 };
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 2000) : undefined);

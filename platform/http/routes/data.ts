@@ -4,31 +4,21 @@ import type { Services } from '../../services';
 import type { ListOptions } from '../../records/service';
 import { callContext } from './auth';
 import { exportRecords, importRecords } from '../../records/io';
+import { headerText, queryInt, queryJson } from '../input';
 
 const list = (v: unknown) => (typeof v === 'string' && v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
-function int(v: unknown, path: string): number | undefined {
-  if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string' || !/^\d{1,9}$/.test(v)) throw new AppError(400, 'BAD_REQUEST', 'error.badFilterShape', {}, [{ path, messageKey: 'error.badFilterShape' }]);
-  return Number(v);
-}
-
 export function listOptions(q: Record<string, unknown>): ListOptions {
   let filter: unknown;
-  if (typeof q.filter === 'string' && q.filter) {
-    try {
-      filter = JSON.parse(q.filter);
-    } catch {
-      throw new AppError(400, 'BAD_FILTER', 'error.badFilterJson', {}, [{ path: '/filter', messageKey: 'error.badFilterJson' }]);
-    }
-  } else if (q.filter !== undefined && typeof q.filter !== 'string') {
+  if (typeof q.filter === 'string' && q.filter) filter = queryJson(q.filter, 'filter', 'error.badFilterJson', 'BAD_FILTER');
+  else if (q.filter !== undefined && typeof q.filter !== 'string') {
     throw new AppError(400, 'BAD_FILTER', 'error.badFilterShape', {}, [{ path: '/filter', messageKey: 'error.badFilterShape' }]);
   }
   return {
     filter,
     sort: list(q.sort),
-    limit: int(q.limit, '/limit'),
-    offset: int(q.offset, '/offset'),
+    limit: queryInt(q, 'limit'),
+    offset: queryInt(q, 'offset'),
     after: typeof q.after === 'string' && q.after ? q.after : undefined,
     fields: list(q.fields),
     expand: list(q.expand),
@@ -41,14 +31,10 @@ function recordId(v: string, entity: string): number {
   return Number(v);
 }
 
+/** The change reason: the percent-encoded `X-Change-Reason` header, else the body's `reason`. */
 const reasonOf = (ctx: any) => {
-  const r = ctx.get('X-Change-Reason') || (ctx.request.body as any)?.reason;
-  if (typeof r !== 'string') return undefined;
-  try {
-    return decodeURIComponent(r).slice(0, 500);
-  } catch {
-    return r.slice(0, 500); // not percent-encoded after all (a literal '%')
-  }
+  const r = headerText(ctx, 'X-Change-Reason') ?? (ctx.request.body as any)?.reason;
+  return typeof r === 'string' && r ? r.slice(0, 500) : undefined;
 };
 
 export function dataRoutes(api: Router, s: Services): void {

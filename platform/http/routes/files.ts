@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type Router from '@koa/router';
 import { AppError } from '../../errors';
 import type { Services } from '../../services';
+import { headerText } from '../input';
 
 const MAX = 20 * 1024 * 1024;
 const SAFE_INLINE = /^(image\/(png|jpeg|gif|webp)|application\/pdf|text\/plain)$/;
@@ -17,7 +18,7 @@ export function fileRoutes(api: Router, s: Services): void {
       chunks.push(c as Buffer);
     }
     const content = Buffer.concat(chunks);
-    const name = decodeURIComponent(ctx.get('X-File-Name') || 'file').replace(/[\\/\0]/g, '_').slice(0, 255);
+    const name = (headerText(ctx, 'X-File-Name', 255) || 'file').replace(/[\\/]/g, '_');
     const mime = (ctx.get('Content-Type') || 'application/octet-stream').split(';')[0].slice(0, 100);
     const [row] = await s.knex('ct_file')
       .insert({ name, mime, size: content.length, sha256: crypto.createHash('sha256').update(content).digest('hex'), content, created_by: ctx.state.actor.id })
