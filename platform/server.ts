@@ -19,6 +19,7 @@ import { bootstrapAdmin } from './auth/users';
 import { installSecurity, registerSecurityKinds } from './auth';
 import { setupWorkflow } from './workflow';
 import { createApp } from './http/app';
+import { platformRouteDocs, pluginRouteDocs } from './http/route-docs';
 import { createPluginApi, discoverPlugins, type LoadedPlugin } from './plugins/host';
 import { registerMessages } from './i18n';
 import { numberingRuleSchema, numberingRuleIssues } from './numbering';
@@ -120,6 +121,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
         authorizer = a;
       },
       routeExtensions: [],
+      routeDocs: platformRouteDocs(),
       onStop: [],
       webEntries: plugins.filter((p) => p.web).map((p) => ({ plugin: p.name, entry: path.relative(ROOT, path.join(p.dir, p.web!)) })),
     };
@@ -133,6 +135,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
       const legacy = p as any;
       await legacy.legacySetup?.(services);
       if (legacy.legacyRoutes) services.routeExtensions.push(legacy.legacyRoutes);
+      services.routeDocs.push(...pluginRouteDocs(p.dir));
     }
 
     await bootstrapAdmin(knex, config.adminPassword, print);

@@ -8,6 +8,7 @@ import type { HookRegistry } from './records/hooks';
 import type { RecordEvents } from './records/events';
 import type { SessionStore } from './auth/sessions';
 import type { Authorizer } from './records/access';
+import type { RouteDoc } from './http/route-docs';
 
 /** Everything the composition root wires together; routes, plugins and jobs receive this. */
 export interface Services {
@@ -25,6 +26,8 @@ export interface Services {
   setAuthorizer(a: Authorizer): void;
   /** Extra API routes (plugins, later platform modules) mounted under /api/v1. */
   routeExtensions: ((api: Router, s: Services) => void)[];
+  /** OpenAPI descriptions of every mounted route (platform tables, plugins' routes.docs.ts). */
+  routeDocs: RouteDoc[];
   /** Web entries contributed by plugins (served to the shell). */
   webEntries: { plugin: string; entry: string }[];
   jobs?: any;

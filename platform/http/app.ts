@@ -16,6 +16,15 @@ import { fileRoutes } from './routes/files';
 import { numberingRoutes } from './routes/numbering';
 import { openapiDocument, apiReferencePage, apiReferenceScript } from './openapi';
 
+const mountedRouters = new WeakMap<Services, Router[]>();
+
+/** Every route mounted on the app of these services as `method path` pairs (HEAD left out): what route-docs must describe. */
+export function mountedRoutes(s: Services): { method: string; path: string }[] {
+  return (mountedRouters.get(s) ?? []).flatMap((r) =>
+    r.stack.flatMap((l) => l.methods.filter((m) => m !== 'HEAD').map((m) => ({ method: m.toLowerCase(), path: String(l.path) }))),
+  );
+}
+
 export function createApp(s: Services): Koa {
   const app = new Koa({ proxy: s.config.trustProxy });
   app.silent = true;
@@ -52,7 +61,7 @@ export function createApp(s: Services): Koa {
     ctx.body = { status: 'ok', database: s.dbKind, version: s.version };
   });
   router.get('/api/openapi.json', (ctx) => {
-    ctx.body = s.meta.model.memo('openapi', () => openapiDocument(s.meta.model, s.version, s.hooks));
+    ctx.body = s.meta.model.memo('openapi', () => openapiDocument(s.meta.model, s.version, s.hooks, s.routeDocs));
   });
   router.get('/api/docs.js', (ctx) => {
     ctx.type = 'application/javascript';
@@ -95,6 +104,7 @@ export function createApp(s: Services): Koa {
   app.use((ctx, next) => (ctx.path.startsWith('/api/v1/') ? next() : topRoutes(ctx as any, () => topAllowed(ctx as any, next))));
   app.use(api.routes()).use(api.allowedMethods());
   app.use(staticWeb(s.config.webDist));
+  mountedRouters.set(s, [router, api]);
   return app;
 }
 

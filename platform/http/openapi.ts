@@ -1,7 +1,7 @@
 import type { Model } from '../metadata/model';
 import { inputSchema } from '../records/validate';
-import { OPERATORS } from '../records/filter';
 import type { HookRegistry } from '../records/hooks';
+import { openapiPath, type RouteDoc, type SchemaOrToken } from './route-docs';
 
 const SYSTEM_PROPS = {
   id: { type: 'integer', readOnly: true },
@@ -19,107 +19,104 @@ function clean(s: any): any {
   return JSON.parse(JSON.stringify(s));
 }
 
-/** OpenAPI 3.1 from the effective metadata: regenerated once per metadata version, so it is always current. */
-export function openapiDocument(model: Model, version: string, hooks: HookRegistry): object {
-  const paths: Record<string, any> = {};
-  const schemas: Record<string, any> = {
-    Error: {
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
       type: 'object',
-      required: ['error'],
+      required: ['code', 'message', 'details'],
       properties: {
-        error: {
-          type: 'object',
-          required: ['code', 'message', 'details'],
-          properties: {
-            code: { type: 'string' },
-            message: { type: 'string' },
-            requestId: { type: 'string' },
-            details: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
-          },
-        },
+        code: { type: 'string' },
+        message: { type: 'string' },
+        requestId: { type: 'string' },
+        details: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
       },
     },
-  };
-  const err = (d: string) => ({ description: d, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-  const listParams = [
-    { name: 'filter', in: 'query', schema: { type: 'string' }, description: `JSON filter; operators: ${OPERATORS.join(', ')}; and/or/not; ref.field one level deep` },
-    { name: 'sort', in: 'query', schema: { type: 'string' }, description: 'comma list, "-" for descending' },
-    { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
-    { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
-    { name: 'after', in: 'query', schema: { type: 'string' }, description: 'keyset cursor from page.nextCursor' },
-    { name: 'fields', in: 'query', schema: { type: 'string' } },
-    { name: 'expand', in: 'query', schema: { type: 'string' } },
-    { name: 'count', in: 'query', schema: { type: 'boolean' } },
-  ];
-  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer' } };
+  },
+};
+const err = (d: string) => ({ description: d, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const ERRORS: Record<string, Record<number, string>> = {
+  get: { 400: 'Bad parameter', 401: 'Not logged in', 403: 'Forbidden', 404: 'Not found' },
+  post: { 400: 'Validation failed', 401: 'Not logged in', 403: 'Forbidden', 404: 'Not found', 409: 'Conflict', 422: 'Refused by a rule' },
+  put: { 400: 'Validation failed', 401: 'Not logged in', 403: 'Forbidden', 404: 'Not found' },
+  patch: { 400: 'Validation failed', 401: 'Not logged in', 403: 'Forbidden', 404: 'Not found', 409: 'Version conflict', 422: 'Refused by a rule' },
+  delete: { 401: 'Not logged in', 403: 'Forbidden', 404: 'Not found', 409: 'Version conflict' },
+};
+
+const cap = (n: string) => n[0].toUpperCase() + n.slice(1);
+
+/**
+ * OpenAPI 3.1 from the effective metadata and the route descriptions (route-docs.ts): regenerated once per
+ * metadata version, so it is always current. A route with `:entity` becomes one path per entity (and `:action`
+ * one per action of it). Each operation carries `x-route` (the mounted path), `x-scope` and `x-permission`.
+ */
+export function openapiDocument(model: Model, version: string, hooks: HookRegistry, docs: RouteDoc[]): object {
+  const paths: Record<string, any> = {};
+  const schemas: Record<string, any> = { Error: ERROR_SCHEMA };
+  const entityIds = new Map<string, { input: any; name: string; label: string }>();
   for (const e of model.entities.values()) {
     const input = clean(inputSchema(e));
-    const name = e.name[0].toUpperCase() + e.name.slice(1);
+    const name = cap(e.name);
     schemas[`${name}Input`] = input;
     schemas[name] = { type: 'object', properties: { ...SYSTEM_PROPS, ...clean(e.schema.properties) } };
-    const ref = { $ref: `#/components/schemas/${name}` };
-    const one = { description: 'OK', content: { 'application/json': { schema: { type: 'object', properties: { data: ref } } } } };
-    const tag = [e.name];
-    paths[`/api/v1/data/${e.name}`] = {
-      get: {
-        tags: tag, summary: `List ${e.schema['x-label']?.en ?? e.name}`, operationId: `list${name}`, parameters: listParams,
-        responses: {
-          200: { description: 'A page', content: { 'application/json': { schema: { type: 'object', properties: { data: { type: 'array', items: ref }, page: { type: 'object' } } } } } },
-          400: err('Bad filter, sort or page'), 401: err('Not logged in'), 403: err('Forbidden'),
-        },
-      },
-      post: {
-        tags: tag, summary: `Create ${e.schema['x-label']?.en ?? e.name}`, operationId: `create${name}`,
-        requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}Input` } } } },
-        responses: { 201: one, 400: err('Validation failed'), 401: err('Not logged in'), 403: err('Forbidden'), 422: err('Refused by a rule') },
-      },
-    };
-    paths[`/api/v1/data/${e.name}/{id}`] = {
-      get: { tags: tag, operationId: `get${name}`, parameters: [idParam], responses: { 200: one, 404: err('Not found') } },
-      patch: {
-        tags: tag, operationId: `update${name}`, parameters: [idParam],
-        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['version'], properties: { version: { type: 'integer' }, ...input.properties } } } } },
-        responses: { 200: one, 400: err('Validation failed'), 404: err('Not found'), 409: err('Version conflict') },
-      },
-      delete: {
-        tags: tag, operationId: `delete${name}`, parameters: [idParam, { name: 'version', in: 'query', schema: { type: 'integer' } }],
-        responses: { 200: one, 404: err('Not found'), 409: err('Version conflict') },
-      },
-    };
-    paths[`/api/v1/data/${e.name}/{id}/history`] = {
-      get: { tags: tag, operationId: `history${name}`, parameters: [idParam], responses: { 200: { description: 'Audit entries of the record' } } },
-    };
-    paths[`/api/v1/data/${e.name}/export`] = {
-      get: { tags: tag, operationId: `export${name}`, parameters: [...listParams, { name: 'format', in: 'query', schema: { enum: ['xlsx', 'csv'] } }], responses: { 200: { description: 'Streamed file' } } },
-    };
-    paths[`/api/v1/data/${e.name}/import`] = {
-      post: {
-        tags: tag, operationId: `import${name}`,
-        parameters: [{ name: 'format', in: 'query', schema: { enum: ['xlsx', 'csv'] } }, { name: 'mode', in: 'query', schema: { enum: ['all', 'partial'] } }],
-        requestBody: { content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
-        responses: { 200: { description: 'Imported count and per-row errors' } },
-      },
-    };
-    for (const a of hooks.actionsOf(e.name)) {
-      const def = hooks.getAction(e.name, a)!;
-      paths[`/api/v1/data/${e.name}/{id}/actions/${a}`] = {
-        post: {
-          tags: tag, operationId: `${a}${name}`, summary: def.label?.en ?? a, parameters: [idParam],
-          requestBody: { content: { 'application/json': { schema: def.input ?? { type: 'object' } } } },
-          responses: { 200: one, 403: err('Forbidden'), 422: err('Refused') },
-        },
-      };
-    }
+    entityIds.set(e.name, { input, name, label: e.schema['x-label']?.en ?? e.name });
   }
-  paths['/api/health'] = { get: { operationId: 'health', security: [], responses: { 200: { description: 'Health' } } } };
-  paths['/api/v1/auth/login'] = {
-    post: {
-      operationId: 'login', security: [],
-      requestBody: { content: { 'application/json': { schema: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string' } } } } } },
-      responses: { 200: { description: 'Token and user' }, 401: err('Wrong username or password') },
-    },
+  const resolve = (s: SchemaOrToken | undefined, entity?: string, action?: string): any => {
+    if (s === undefined || typeof s === 'object') return s;
+    const en = entityIds.get(entity!)!;
+    const ref = { $ref: `#/components/schemas/${en.name}` };
+    switch (s) {
+      case '$entity':
+        return { type: 'object', properties: { data: ref } };
+      case '$entityPage':
+        return { type: 'object', properties: { data: { type: 'array', items: ref }, page: { type: 'object' } } };
+      case '$entityInput':
+        return { $ref: `#/components/schemas/${en.name}Input` };
+      case '$entityPatch':
+        return { type: 'object', required: ['version'], properties: { version: { type: 'integer' }, ...en.input.properties } };
+      case '$actionInput':
+        return clean(hooks.getAction(entity!, action!)?.input ?? { type: 'object' });
+    }
   };
-  paths['/api/v1/meta'] = { get: { operationId: 'meta', responses: { 200: { description: 'Effective metadata' } } } };
+  const emit = (d: RouteDoc, entity?: string, action?: string) => {
+    const { path, params } = openapiPath(d.path);
+    const concrete = path.replace('{entity}', entity ?? '{entity}').replace('{action}', action ?? '{action}');
+    const en = entity ? entityIds.get(entity) : undefined;
+    const fill = (t: string) => t.replace('$entity', entity ?? '').replace('$action', action ?? '');
+    const label = action ? (hooks.getAction(entity!, action)?.label?.en ?? action) : undefined;
+    const parameters = [
+      ...params.filter((p) => !(p === 'entity' && entity) && !(p === 'action' && action)).map((p) => ({ name: p, in: 'path', required: true, schema: d.params?.[p] ?? { type: 'string' } })),
+      ...(d.query ?? []).map((q) => ({ name: q.name, in: 'query', ...(q.required ? { required: true } : {}), ...(q.description ? { description: q.description } : {}), schema: q.schema ?? { type: 'string' } })),
+    ];
+    const body = resolve(d.body, entity, action);
+    const response = resolve(d.response, entity, action);
+    const ok = {
+      description: 'OK',
+      ...(response ? { content: { 'application/json': { schema: response } } } : d.responseType ? { content: { [d.responseType]: { schema: { type: 'string' } } } } : {}),
+    };
+    const op: Record<string, unknown> = {
+      tags: [d.tag === '$entity' ? entity : d.tag],
+      summary: d.summary === '$action' ? label : en ? `${d.summary}: ${en.label}` : d.summary,
+      operationId: d.id === '$action' ? `${action}${en!.name}` : en ? `${d.id}${en.name}` : d.id,
+      ...(parameters.length ? { parameters } : {}),
+      ...(body ? { requestBody: { required: d.method !== 'delete', content: { 'application/json': { schema: body } } } } : d.bodyType ? { requestBody: { content: { [d.bodyType]: { schema: { type: 'string', contentMediaType: d.bodyType } } } } } : {}),
+      responses: { [d.status ?? 200]: ok, ...Object.fromEntries(Object.entries(ERRORS[d.method]).filter(([c]) => !(d.public && c === '401')).map(([c, t]) => [c, err(t)])) },
+      ...(d.public ? { security: [] } : {}),
+      'x-route': d.path,
+      'x-scope': d.scope,
+      'x-permission': fill(d.permission.replace('<entity>', entity ?? '<entity>').replace('<action>', action ?? '<action>')),
+    };
+    (paths[concrete] ??= {})[d.method] = op;
+  };
+  for (const d of docs) {
+    if (!d.path.includes(':entity')) emit(d);
+    else
+      for (const e of model.entities.values()) {
+        if (d.path.includes(':action')) for (const a of hooks.actionsOf(e.name)) emit(d, e.name, a);
+        else emit(d, e.name);
+      }
+  }
   return {
     openapi: '3.1.0',
     info: { title: 'CellTrace API', version, description: `Generated from metadata version ${model.version}` },

@@ -7,6 +7,7 @@ import { createDatabase, dropDatabase } from '../support/pg';
 import { verifyAuditChain, installAuditTrail } from '../../platform/audit/trail';
 import { setAuditWriter } from '../../platform/audit/audit';
 import { chainHash } from '../../platform/audit/chain';
+import { waitFor } from '../support/wait';
 import { orgFixture, PASSWORD } from './auth-fixtures';
 
 // Tampering breaks the chain: this file has its own database.
@@ -196,8 +197,7 @@ describe('electronic signatures', () => {
     expect(wrong.body.error.code).toBe('SIGNATURE_FAILED');
     expect((await knex('customer').where({ id: c.body.data.id }).first()).remarks).toBeNull();
     // The failed attempt counts towards lockout even though the action rolled back.
-    await new Promise((r) => setTimeout(r, 100));
-    expect((await knex('ct_user').where({ id: u.id }).first()).failed_count).toBe(1);
+    await waitFor(async () => (await knex('ct_user').where({ id: u.id }).first()).failed_count === 1, { message: 'failed_count = 1' });
     const ok = await t.api('POST', url, { token: u.token, body: { comment: 'ok', signature: { password: PASSWORD } } });
     expect(ok.status).toBe(200);
     expect(ok.body.data.remarks).toBe('approved');

@@ -1,6 +1,7 @@
 import { startTestServer, type TestServer } from '../support/app';
 import { createDatabase, dropDatabase } from '../support/pg';
 import { sweepExpired } from '../../plugins/storage-slots/slots';
+import { waitFor } from '../support/wait';
 import { ordinalOf, positionOf, positionLabel, type BoxLayout } from '../../plugins/storage-slots/layout';
 
 /** Storage slots and QC gating end to end, on a database of its own (plugin tables + 200 parallel writers). */
@@ -252,9 +253,11 @@ describe('concurrency and reservations', () => {
     expect(clash.status).toBe(409);
     const next = await api('POST', '/api/v1/storage/recommend', { n: 3, container: b3.id, reserve: false });
     expect(next.body.data.positions[0].label).toBe('T-PAR/B3 A4'); // reserved ones are skipped
-    await new Promise((r) => setTimeout(r, 3300));
-    const after = await api('POST', '/api/v1/storage/reservations', { positions: [cell] });
-    expect(after.status).toBe(201);
+    // Refused (409, nothing written) until the short reservation expires, then granted.
+    const after = await waitFor(async () => {
+      const r = await api('POST', '/api/v1/storage/reservations', { positions: [cell] });
+      return r.status === 201 && r;
+    }, { timeout: 10_000, interval: 200, message: 'reservation expired' });
     const late = await api('POST', '/api/v1/data/stockIn', { batch: batch.id, vialCount: 3, reservationToken: rec.body.data.token });
     expect(late.status).toBe(409); // the first reservation expired
     const si = await api('POST', '/api/v1/data/stockIn', { batch: batch.id, vialCount: 1, reservationToken: after.body.data.token });
