@@ -358,7 +358,7 @@ export class RecordService {
         new GroupCommit<NewRecord, Record<string, any>>(
           async (it) => (await this.knex.transaction((trx) => this.withTrx(trx).writeNew(trx, e, [it])))[0],
           (items) => this.knex.transaction((trx) => this.withTrx(trx).writeNew(trx, e, items)),
-          1,
+          2,
         ),
       );
       return gc.submit(item);
@@ -429,20 +429,33 @@ export class RecordService {
       todo.forEach((it, i) => (it.record[f.name] = numbers[i]));
     }
     const all = model.memo(`allNames:${e.name}`, () => [...SYSTEM_NAMES, ...e.columns.map((f) => f.name)]);
+    const returning = model.memo(`allReturning:${e.name}`, () => returningList(e, all));
+    const multi = model.memo(`multiFields:${e.name}`, () => [...e.fields.values()].filter((f) => f.kind === 'multiReference'));
     const rows = items.map((it) => this.insertRow(it.ctx, e, it.record, it.owner));
-    let saved: Record<string, any>[];
-    if (rows.length === 1) saved = await mapDbErrors(e, () => trx(e.table).insert(rows[0]).returning(returningList(e, all)));
-    else {
-      const ids = await takeIds(trx, e.table, rows.length);
-      rows.forEach((r, i) => (r.id = ids[i]));
-      saved = [];
-      const per = Math.max(1, Math.floor(30000 / (Object.keys(rows[0]).length + 1)));
-      for (let i = 0; i < rows.length; i += per) saved.push(...(await mapDbErrors(e, () => trx(e.table).insert(rows.slice(i, i + per)).returning(returningList(e, all)))));
+    const audit = (it: NewRecord, id: number, r: Record<string, any>): AuditEntry => ({
+      actorId: it.ctx.actor.id, actorName: it.ctx.actor.displayName, entity: e.name, recordId: id, action: 'create',
+      changes: sealChanges(e, diffRecords(null, r, auditFields(e))), reason: it.reason, ip: it.ctx.ip, requestId: it.ctx.requestId,
+    });
+    // Ids first, so that rows and their audit rows go in one statement (plain audit) and each audit row names its record.
+    const ids = await takeIds(trx, e.table, rows.length);
+    rows.forEach((r, i) => (r.id = ids[i]));
+    const fused = auditIsPlainInsert() && !multi.length;
+    let saved: Record<string, any>[] = [];
+    const per = Math.max(1, Math.floor(30000 / (Object.keys(rows[0]).length + 10)));
+    for (let i = 0; i < rows.length; i += per) {
+      const chunk = rows.slice(i, i + per);
+      saved.push(
+        ...(await mapDbErrors(e, () =>
+          fused
+            ? insertWithAudit(trx, e.table, chunk, items.slice(i, i + per).map((it, j) => auditRow(audit(it, ids[i + j], it.record))), returning)
+            : trx(e.table).insert(chunk).returning(returning),
+        )),
+      );
+    }
+    if (saved.length > 1) {
       const byId = new Map(saved.map((r) => [Number(r.id), r]));
       saved = ids.map((id) => byId.get(id)!);
     }
-    const multi = [...e.fields.values()].filter((f) => f.kind === 'multiReference');
-    const audits: AuditEntry[] = [];
     for (const [i, it] of items.entries()) {
       const r = saved[i];
       r.id = Number(r.id);
@@ -451,15 +464,8 @@ export class RecordService {
         await this.writeMulti(trx, e, r.id, it.record);
         for (const f of multi) r[f.name] = it.record[f.name] ?? [];
       }
-      audits.push({
-        actorId: it.ctx.actor.id, actorName: it.ctx.actor.displayName, entity: e.name, recordId: r.id, action: 'create',
-        changes: sealChanges(e, diffRecords(null, r, auditFields(e))), reason: it.reason, ip: it.ctx.ip, requestId: it.ctx.requestId,
-      });
+      if (!fused) await writeAudit(trx, audit(it, r.id, r));
     }
-    if (auditIsPlainInsert() && audits.length > 1) {
-      const per = 3000;
-      for (let i = 0; i < audits.length; i += per) await trx('ct_audit').insert(audits.slice(i, i + per).map(auditRow));
-    } else for (const a of audits) await writeAudit(trx, a);
     const out: Record<string, any>[] = [];
     for (const [i, it] of items.entries()) {
       await this.hooks.run('afterCreate', { ctx: it.ctx, entity: e, record: saved[i], trx, records: this });
