@@ -4,7 +4,7 @@ import type { Actor, CallContext } from '../context';
 import type { EntityDef, Model } from '../metadata/model';
 import type { MetadataStore } from '../metadata/store';
 import type { Authorizer, RecordAction } from '../records/access';
-import { compileFilter } from '../records/filter';
+import { compileFilter, SYSTEM_FILTER_ACCESS } from '../records/filter';
 import { jsonLogicToFilter, type Permission, type RoleDef, type RowScope } from './roles';
 
 /** What a set of roles may do on one entity, compiled once per metadata version and role set. */
@@ -104,7 +104,7 @@ function scopePredicate(model: Model, e: EntityDef, alias: string, scope: RowSco
     default: {
       try {
         const filter = jsonLogicToFilter(scope.jsonLogic, actor);
-        return compileFilter(model, e, alias, filter, () => null);
+        return compileFilter(model, e, alias, filter, SYSTEM_FILTER_ACCESS);
       } catch {
         return (qb) => qb.whereRaw('false');
       }

@@ -24,6 +24,7 @@ const messages = {
     'audit.restoreVersion': '恢复到历史版本',
     'error.noSuchVersion': '找不到该历史版本',
     'error.encryptedFilter': '加密字段只支持精确匹配',
+    'error.encryptedFilterMasked': '您无权查看该加密字段的明文，不能按它筛选：{field}',
   },
   en: {
     'auth.locked': 'The account is locked; try again in {minutes} minutes or ask an administrator',
@@ -49,6 +50,7 @@ const messages = {
     'audit.restoreVersion': 'Restore an earlier version',
     'error.noSuchVersion': 'No such earlier version',
     'error.encryptedFilter': 'Encrypted fields support exact matches only',
+    'error.encryptedFilterMasked': 'You may not see this encrypted field in clear, so you cannot filter by it: {field}',
   },
 };
 export default messages;

@@ -8,7 +8,7 @@ import { auditIsPlainInsert, auditRow, diffRecords, writeAudit } from '../audit/
 import { requireSignature, signatureFor } from '../auth/signature';
 import { dropMaskedEcho, presentRecord, rawContext, revealChanges, revealRows, sealChanges, sealColumns } from '../auth/crypto';
 import { allocateNumber } from '../numbering';
-import { compileFilter, resolveOwn, badFilter } from './filter';
+import { compileFilter, filterAccess, resolveOwn, badFilter } from './filter';
 import { validateRecord, validateUpdate } from './validate';
 import { CreateBatcher } from './create-batch';
 import type { Authorizer } from './access';
@@ -136,8 +136,7 @@ export class RecordService {
     const offset = opts.offset ?? 0;
     if (!Number.isInteger(offset) || offset < 0) throw badFilter('error.badFilterShape', {}, '/offset');
 
-    const scopeFn = (t: EntityDef, a: string) => this.auth().scope(ctx, t, a);
-    const where = compileFilter(model, e, 't', opts.filter, scopeFn);
+    const where = compileFilter(model, e, 't', opts.filter, filterAccess(this.auth(), ctx));
     // A hidden field must not be usable to infer values either: refuse it in filters and sorts.
     assertNoHiddenFields(opts.filter, hidden);
 

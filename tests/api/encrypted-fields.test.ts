@@ -68,15 +68,18 @@ describe('encrypted fields (R-1.7)', () => {
     expect(exp.body.data.customer$expanded.phone).toBe('138****5678');
   });
 
-  it('filters by exact match only (eq / in, also through a reference); no sort', async () => {
-    const eq = await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: PHONE })}&count=true`, { token: fx.techA.token });
+  it('filters by exact match only (eq / in, also through a reference), for roles that may unmask; no sort', async () => {
+    const dirA = await fx.user('dirEnc', fx.labA, ['labDirector']);
+    // The technician sees the phone masked: matching it is refused (see isolation-access.test.ts).
+    expect((await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: PHONE })}`, { token: fx.techA.token })).status).toBe(400);
+    const eq = await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: PHONE })}&count=true`, { token: dirA.token });
     expect(eq.status).toBe(200);
-    expect(eq.body.data.map((r: any) => r.id)).toEqual([cust.id]); // the admin's twin is in no lab of techA
+    expect(eq.body.data.map((r: any) => r.id)).toEqual([cust.id]); // the admin's twin is in no lab of dirA
     const inn = await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: { in: ['000', PHONE] } })}`, { token: admin });
     expect(inn.body.data.map((r: any) => r.id)).toContain(cust.id);
     const none = await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: '13812345679' })}`, { token: admin });
     expect(none.body.data.map((r: any) => r.id)).not.toContain(cust.id);
-    const byRef = await t.api('GET', `/api/v1/data/cultureRecord?filter=${q({ 'customer.phone': PHONE })}`, { token: fx.techA.token });
+    const byRef = await t.api('GET', `/api/v1/data/cultureRecord?filter=${q({ 'customer.phone': PHONE })}`, { token: dirA.token });
     expect(byRef.status).toBe(200);
     expect(byRef.body.data.length).toBe(1);
     const nul = await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: { isNull: false }, id: cust.id })}`, { token: admin });
