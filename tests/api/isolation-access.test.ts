@@ -1,5 +1,5 @@
 import { startTestServer, type TestServer } from '../support/app';
-import { orgFixture } from './auth-fixtures';
+import { orgFixture, PASSWORD } from './auth-fixtures';
 
 /*
  * Issue 10, isolation on every path: access-control defects, each test fails without its fix. Users of two labs
@@ -123,5 +123,107 @@ describe('hidden and masked fields on reference paths', () => {
     expect([ref.status, ids(ref)]).toEqual([200, [cultA.id]]);
     // Any other operator stays refused, even for who may unmask.
     for (const f of [{ phone: { startsWith: '138' } }, { phone: { ne: PHONE } }, { phone: { nin: [PHONE] } }]) expect((await list(salesA.token, 'customer', f)).status).toBe(400);
+  });
+});
+
+describe('metadata permissions per kind', () => {
+  const role = (id: string, extra: Record<string, unknown>) => ({ $id: id, label: { 'zh-CN': id, en: id }, ...extra });
+  const putRole = (tok: string, id: string, def: unknown) => t.api('PUT', `/api/v1/meta/role/${id}`, { token: tok, body: { reason: 'test', definition: def } });
+
+  it('a meta:write role cannot edit roles (its own into an administrator) or flows; only administrators can', async () => {
+    const id = `designer${fx.sfx}`;
+    expect((await putRole(admin, id, role(id, { system: ['meta:write'], permissions: [{ entity: '*', actions: ['read'], scope: 'lab' }] }))).status).toBe(200);
+    const d = await fx.user('designer', fx.labA, [id]);
+    const self = await putRole(d.token, id, role(id, { admin: true, system: ['meta:write', 'users:admin'] }));
+    expect([self.status, self.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    const en = await t.api('PUT', `/api/v1/meta/role/${id}`, { token: d.token, lang: 'en', body: { reason: 'x', definition: role(id, {}) } });
+    expect(en.body.error.message).toMatch(/administrator/);
+    expect((await putRole(d.token, `other${fx.sfx}`, role(`other${fx.sfx}`, {}))).status).toBe(403);
+    expect((await t.api('DELETE', `/api/v1/meta/role/${id}`, { token: d.token, body: { reason: 'x' } })).status).toBe(403);
+    const flow = (await t.api('GET', '/api/v1/meta/flow/stockOutApproval', { token: admin })).body.data;
+    expect((await t.api('PUT', '/api/v1/meta/flow/stockOutApproval', { token: d.token, body: { reason: 'x', definition: flow } })).status).toBe(403);
+    // The row scope of an entity is a security setting too.
+    const cust = (await t.api('GET', '/api/v1/meta/entity/customer', { token: admin })).body.data;
+    const widened = await t.api('PUT', '/api/v1/meta/entity/customer', { token: d.token, body: { reason: 'x', definition: { ...cust, 'x-scope': 'global' } } });
+    expect([widened.status, widened.body.error.details[0].path]).toEqual([403, '/definition/x-scope']);
+    // The role is unchanged: still no administrator.
+    expect((await t.api('GET', `/api/v1/meta/role/${id}`, { token: admin })).body.data.admin).toBeUndefined();
+    expect((await t.api('GET', '/api/v1/admin/users', { token: d.token })).status).toBe(403);
+  });
+
+  it('nobody grants more than they hold: a user administrator cannot hand out roles or take over accounts beyond its own', async () => {
+    const id = `userAdm${fx.sfx}`;
+    expect((await putRole(admin, id, role(id, { system: ['users:admin'], permissions: [{ entity: 'customer', actions: ['read'], scope: 'lab', fields: { idNumber: 'hidden' } }] }))).status).toBe(200);
+    const ua = await fx.user('userAdm', fx.labA, [id]);
+    const grant = (roles: string[]) => t.api('PATCH', `/api/v1/admin/users/${ua.id}`, { token: ua.token, body: { roles: [id, ...roles] } });
+    const toAdmin = await grant(['systemAdmin']);
+    expect([toAdmin.status, toAdmin.body.error.details[0].path]).toEqual([403, '/roles/1']);
+    const toDir = await t.api('PATCH', `/api/v1/admin/users/${ua.id}`, { token: ua.token, lang: 'en', body: { roles: [id, 'labDirector'] } });
+    expect(toDir.status).toBe(403);
+    expect(toDir.body.error.message).toMatch(/labDirector/);
+    expect(toDir.body.error.message).toMatch(/it gives \S+, which you do not hold/);
+    const created = await t.api('POST', '/api/v1/admin/users', { token: ua.token, body: { username: `tech2-${fx.sfx}`, displayName: 'x', password: PASSWORD, roles: ['technician'] } });
+    expect(created.status).toBe(403);
+    // Taking over a more powerful account by resetting its password is granting too.
+    expect((await t.api('POST', `/api/v1/admin/users/${fx.techA.id}/reset-password`, { token: ua.token, body: {} })).status).toBe(403);
+    const adminId = (await t.api('GET', '/api/v1/auth/me', { token: admin })).body.user.id;
+    expect((await t.api('POST', `/api/v1/admin/users/${adminId}/reset-password`, { token: ua.token, body: {} })).status).toBe(403);
+    // Within its own powers it still works: a user with the same role.
+    const peer = await t.api('POST', '/api/v1/admin/users', { token: ua.token, body: { username: `peer-${fx.sfx}`, displayName: 'peer', password: PASSWORD, roles: [id] } });
+    expect(peer.status).toBe(201);
+    // Security settings are an administrator's.
+    expect((await t.api('PUT', '/api/v1/admin/security-policy', { token: ua.token, body: { minLength: 4 } })).status).toBe(403);
+    expect((await t.api('GET', `/api/v1/admin/users/${ua.id}`, { token: admin })).body.data.roles).toEqual([id]);
+  });
+});
+
+describe('the meta API answers per role', () => {
+  it('entities the caller may not read are 404; hidden fields are left out of entities, forms and lists', async () => {
+    // Sales reads orders only (customers), no production records.
+    expect((await t.api('GET', '/api/v1/meta/entity/cultureRecord', { token: fx.salesX.token })).status).toBe(404);
+    expect((await t.api('GET', '/api/v1/meta/form/cultureRecord', { token: fx.salesX.token })).status).toBe(404);
+    expect((await t.api('GET', '/api/v1/meta/list/cultureRecord', { token: fx.salesX.token })).status).toBe(404);
+    const all = await t.api('GET', '/api/v1/meta', { token: fx.salesX.token });
+    expect(Object.keys(all.body.entities)).not.toContain('cultureRecord');
+    // The QC inspector reads customers without ID number, phone and address.
+    const one = await t.api('GET', '/api/v1/meta/entity/customer', { token: qcA.token });
+    expect(one.status).toBe(200);
+    expect(Object.keys(one.body.data.properties)).toEqual(expect.arrayContaining(['name', 'customerCode']));
+    for (const h of ['idNumber', 'phone', 'address']) {
+      expect(one.body.data.properties).not.toHaveProperty(h);
+      expect(one.body.file?.properties ?? {}).not.toHaveProperty(h);
+    }
+    const list = (await t.api('GET', '/api/v1/meta/list/customer', { token: qcA.token })).body.data;
+    expect(list.columns).toContain('name');
+    expect(list.columns).not.toContain('phone');
+    expect(list.quickSearch).not.toContain('phone');
+    const meta = (await t.api('GET', '/api/v1/meta', { token: qcA.token })).body;
+    expect(meta.entities.customer.properties).not.toHaveProperty('phone');
+    expect(meta.lists.customer.columns).not.toContain('phone');
+    // Administrators (and metadata writers, who edit them) get the stored definitions.
+    expect((await t.api('GET', '/api/v1/meta/list/customer', { token: admin })).body.data.columns).toContain('phone');
+  });
+});
+
+describe('records:restore', () => {
+  it('restoring a version needs records:restore, then update permission and row scope', async () => {
+    const c = await mk(fx.techA.token, 'customer', { name: `Restore ${fx.sfx}` });
+    const u = await t.api('PATCH', `/api/v1/data/customer/${c.id}`, { token: fx.techA.token, body: { version: c.version, name: 'Oops' } });
+    expect(u.status).toBe(200);
+    const first = (await t.api('GET', `/api/v1/data/customer/${c.id}/history`, { token: fx.techA.token })).body.data[0].id;
+    const body = { auditId: first, reason: 'undo' };
+    // The technician may update the customer but holds no records:restore.
+    const tech = await t.api('POST', `/api/v1/data/customer/${c.id}/restore`, { token: fx.techA.token, body, lang: 'en' });
+    expect([tech.status, tech.body.error.message]).toEqual([403, expect.stringContaining('records:restore')]);
+    // records:restore without update permission on the entity is not enough either.
+    const id = `restorer${fx.sfx}`;
+    await t.api('PUT', `/api/v1/meta/role/${id}`, { token: admin, body: { reason: 't', definition: { $id: id, label: { 'zh-CN': id, en: id }, system: ['records:restore'], permissions: [{ entity: 'customer', actions: ['read'], scope: 'lab' }] } } });
+    const ro = await fx.user('restorer', fx.labA, [id]);
+    expect((await t.api('POST', `/api/v1/data/customer/${c.id}/restore`, { token: ro.token, body })).status).toBe(403);
+    const dirB = await fx.user('dirB', fx.labB, ['labDirector']);
+    expect((await t.api('POST', `/api/v1/data/customer/${c.id}/restore`, { token: dirB.token, body })).status).toBe(404);
+    const dirA = await fx.user('dirA2', fx.labA, ['labDirector']);
+    const ok = await t.api('POST', `/api/v1/data/customer/${c.id}/restore`, { token: dirA.token, body });
+    expect([ok.status, ok.body.data?.name]).toEqual([200, `Restore ${fx.sfx}`]);
   });
 });
