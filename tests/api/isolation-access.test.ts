@@ -1,4 +1,5 @@
 import { startTestServer, type TestServer } from '../support/app';
+import { createDatabase, dropDatabase } from '../support/pg';
 import { orgFixture, PASSWORD } from './auth-fixtures';
 
 /*
@@ -225,5 +226,86 @@ describe('records:restore', () => {
     const dirA = await fx.user('dirA2', fx.labA, ['labDirector']);
     const ok = await t.api('POST', `/api/v1/data/customer/${c.id}/restore`, { token: dirA.token, body });
     expect([ok.status, ok.body.data?.name]).toEqual([200, `Restore ${fx.sfx}`]);
+  });
+});
+
+describe('segregation of duties in approval flows (fixture flows, own database)', () => {
+  let w: TestServer;
+  let db: { name: string; url: string };
+  let wAdmin: string;
+  const wu: Record<string, U> = {};
+  const ok = (r: { status: number; body: any }, status = 200) => {
+    if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const taskOn = async (who: U, recordId: number) => (ok(await w.api('GET', '/api/v1/inbox/tasks', { token: who.token })).data as any[]).find((x) => x.recordId === recordId);
+  const create = async (who: U, body: Record<string, unknown>) => ok(await w.api('POST', '/api/v1/data/wfDoc', { token: who.token, body }), 201).data;
+  const act = (who: U, taskId: number, body: Record<string, unknown>, lang?: string) => w.api('POST', `/api/v1/inbox/tasks/${taskId}/act`, { token: who.token, body, lang });
+
+  beforeAll(async () => {
+    db = await createDatabase('ct_sod');
+    w = await startTestServer({ databaseUrl: db.url, plugins: [], env: { METADATA_DIRS: 'tests/fixtures/workflow' } });
+    wAdmin = await w.login();
+    const org = async (kind: string, code: string, parentId: number | null) => ok(await w.api('POST', '/api/v1/admin/orgs', { token: wAdmin, body: { kind, code, name: code, parentId } }), 201).data.id as number;
+    const lab = await org('lab', 'SODL', await org('centre', 'SODC', await org('company', 'SODCO', null)));
+    const user = async (key: string, roles: string[]) => {
+      const username = `sod-${key}`;
+      const r = ok(await w.api('POST', '/api/v1/admin/users', { token: wAdmin, body: { username, displayName: key, password: PASSWORD, mustChangePassword: false, orgId: lab, roles } }), 201);
+      wu[key] = { id: r.data.id, username, token: await w.login(username, PASSWORD) };
+    };
+    // The initiator also holds the approver and director roles: it would be a candidate of its own request.
+    await user('self', ['wfRequester', 'wfApprover', 'wfDirector']);
+    await user('a1', ['wfApprover']);
+    await user('a2', ['wfApprover']);
+    await user('dir', ['wfDirector']);
+    await user('outsider', []);
+  }, 120_000);
+  afterAll(async () => {
+    await w?.stop();
+    if (db) await dropDatabase(db.name);
+  });
+
+  it('the initiator is no candidate of its own request, cannot route the task to itself, nor act on it however it got there', async () => {
+    const doc = await create(wu.self, { title: 'sod-1', kind: 'any', amount: 1 });
+    expect(await taskOn(wu.self, doc.id)).toBeUndefined();
+    const task = await taskOn(wu.a1, doc.id);
+    expect(task).toBeDefined();
+    // Reassigning its approval task to itself (the initiator may reassign) is refused, naming /to.
+    const toSelf = await w.api('POST', `/api/v1/inbox/tasks/${task.id}/reassign`, { token: wu.self.token, body: { to: wu.self.username }, lang: 'en' });
+    expect([toSelf.status, toSelf.body.error.details[0].path]).toEqual([400, '/to']);
+    expect(toSelf.body.error.details[0].message).toMatch(/initiator/);
+    // Delegation and reassignment go to candidates of the step only.
+    const out = await w.api('POST', `/api/v1/inbox/tasks/${task.id}/delegate`, { token: wu.a1.token, body: { to: wu.outsider.id } });
+    expect([out.status, out.body.error.details[0].path]).toEqual([400, '/to']);
+    const adm = await w.api('POST', `/api/v1/inbox/tasks/${task.id}/reassign`, { token: wAdmin, body: { to: wu.outsider.id } });
+    expect(adm.status).toBe(400);
+    // However the task reaches the initiator (data fix, old assignment), acting on it is refused.
+    await w.server.services.knex('ct_wf_task').where({ id: task.id }).update({ assignee_id: wu.self.id });
+    const self = await act(wu.self, task.id, { action: 'approve' }, 'en');
+    expect(self.status).toBe(403);
+    expect(self.body.error.message).toMatch(/you started yourself/);
+    expect((await act(wu.self, task.id, { action: 'reject', comment: 'no' })).status).toBe(403);
+    expect((await w.api('POST', `/api/v1/data/wfDoc/${doc.id}/actions/approve`, { token: wu.self.token, body: {} })).status).toBe(403);
+    await w.server.services.knex('ct_wf_task').where({ id: task.id }).update({ assignee_id: wu.a1.id });
+    // The other approvers decide as before.
+    expect(ok(await act(wu.a2, (await taskOn(wu.a2, doc.id)).id, { action: 'approve' })).data.record.state).toBe('approved');
+  });
+
+  it('the initiator cannot sign the director step of its own request; a resubmission step that names the initiator is its to act on', async () => {
+    const doc = await create(wu.self, { title: 'sod-2', kind: 'two' });
+    ok(await act(wu.a1, (await taskOn(wu.a1, doc.id)).id, { action: 'approve' }));
+    expect(await taskOn(wu.self, doc.id)).toBeUndefined();
+    expect(await taskOn(wu.dir, doc.id)).toBeDefined();
+    const sign = await w.api('POST', `/api/v1/data/wfDoc/${doc.id}/actions/approve`, { token: wu.self.token, body: { signature: { password: PASSWORD } } });
+    expect(sign.status).toBe(403);
+    expect(await w.server.services.knex('ct_signature').where({ entity: 'wfDoc', record_id: doc.id })).toHaveLength(0);
+
+    const back = await create(wu.self, { title: 'sod-3', kind: 'resubmit' });
+    ok(await act(wu.a1, (await taskOn(wu.a1, back.id)).id, { action: 'sendBack' }));
+    const mine = await taskOn(wu.self, back.id);
+    expect(mine).toBeDefined();
+    expect(ok(await act(wu.self, mine.id, { action: 'resubmit' })).data.record.state).toBe('review');
+    // Back in review, the initiator is again no candidate.
+    expect(await taskOn(wu.self, back.id)).toBeUndefined();
   });
 });
