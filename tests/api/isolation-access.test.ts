@@ -229,6 +229,38 @@ describe('records:restore', () => {
   });
 });
 
+describe('numbering previews', () => {
+  const preview = (tok: string, body: unknown) => t.api('POST', '/api/v1/numbering/preview', { token: tok, body });
+  const label = { 'zh-CN': '测试', en: 'Test' };
+
+  it("a preview shows the caller's own lab's next number, nothing derived from another lab's counter", async () => {
+    const knex = t.server.services.knex;
+    // A lab-bound rule (the caller's lab code keys the counter) and a shared one keyed by a record value.
+    const labRule = `isoLab${fx.sfx}`;
+    const fieldRule = `isoField${fx.sfx}`;
+    for (const [id, segments] of [
+      [labRule, [{ type: 'labCode' }, { type: 'sequence', width: 3 }]],
+      [fieldRule, [{ type: 'field', field: 'batchCode' }, { type: 'sequence', width: 3 }]],
+    ] as const)
+      expect((await t.api('PUT', `/api/v1/meta/numbering/${id}`, { token: admin, body: { reason: 't', definition: { $id: id, kind: 'numbering', label, separator: '-', segments } } })).status).toBe(200);
+    await knex('ct_numbering_counter').insert([
+      { rule_id: labRule, prefix: `LA-${fx.sfx}`, value: 41 },
+      { rule_id: labRule, prefix: `LB-${fx.sfx}`, value: 7 },
+      { rule_id: fieldRule, prefix: `LB-BATCH-${fx.sfx}`, value: 17 },
+    ]);
+    const a = await preview(fx.techA.token, { ruleId: labRule });
+    expect([a.status, a.body.data?.number]).toEqual([200, `LA-${fx.sfx}-042`]);
+    expect((await preview(fx.techB.token, { ruleId: labRule })).body.data.number).toBe(`LB-${fx.sfx}-008`);
+    // Naming another lab's batch in the record used to answer how many vials that batch has.
+    const probe = await preview(fx.techA.token, { ruleId: fieldRule, record: { batchCode: `LB-BATCH-${fx.sfx}` } });
+    expect([probe.status, probe.body.data?.number]).toEqual([200, `LB-BATCH-${fx.sfx}-001`]);
+    // A draft rule (metadata writers) may spell any counter key: drafts never read counters.
+    const draft = await preview(admin, { rule: { $id: labRule, kind: 'numbering', label, separator: '-', segments: [{ type: 'literal', value: `LB-${fx.sfx}` }, { type: 'sequence', width: 3 }] } });
+    expect([draft.status, draft.body.data?.number]).toEqual([200, `LB-${fx.sfx}-001`]);
+    for (const id of [labRule, fieldRule]) await t.api('DELETE', `/api/v1/meta/numbering/${id}`, { token: admin, body: { reason: 'cleanup' } });
+  });
+});
+
 describe('segregation of duties in approval flows (fixture flows, own database)', () => {
   let w: TestServer;
   let db: { name: string; url: string };
