@@ -4,7 +4,7 @@ import type { Actor, CallContext } from '../context';
 import type { EntityDef, Model } from '../metadata/model';
 import type { MetadataStore } from '../metadata/store';
 import type { Authorizer, RecordAction } from '../records/access';
-import { compileFilter } from '../records/filter';
+import { compileFilter, SYSTEM_FILTER_ACCESS } from '../records/filter';
 import { jsonLogicToFilter, type Permission, type RoleDef, type RowScope } from './roles';
 
 /** What a set of roles may do on one entity, compiled once per metadata version and role set. */
@@ -38,15 +38,18 @@ function permsFor(role: RoleDef, e: EntityDef): Permission[] {
 
 export function compileAcl(model: Model, roles: string[], e: EntityDef): EntityAcl {
   const defs = rolesOf(model);
+  return compileAclOf(roles.map((name) => defs[name]).filter(Boolean), e);
+}
+
+/** The ACL of role definitions (also of one not saved yet: a role being granted). */
+export function compileAclOf(roles: RoleDef[], e: EntityDef): EntityAcl {
   const defaultScope: RowScope = e.scope === 'global' ? 'all' : e.scope === 'org' ? 'orgSubtree' : 'lab';
   const actions = new Map<string, RowScope[]>();
   const wildcard: RowScope[] = [];
   const hiddenPerRole: Set<string>[] = [];
   const lockedPerRole: Set<string>[] = [];
   const unmask = new Set<string>();
-  for (const name of roles) {
-    const role = defs[name];
-    if (!role) continue;
+  for (const role of roles) {
     const perms = permsFor(role, e);
     if (!perms.length) continue;
     const hidden = new Set<string>();
@@ -104,7 +107,7 @@ function scopePredicate(model: Model, e: EntityDef, alias: string, scope: RowSco
     default: {
       try {
         const filter = jsonLogicToFilter(scope.jsonLogic, actor);
-        return compileFilter(model, e, alias, filter, () => null);
+        return compileFilter(model, e, alias, filter, SYSTEM_FILTER_ACCESS);
       } catch {
         return (qb) => qb.whereRaw('false');
       }
@@ -187,6 +190,38 @@ export class RoleAuthorizer implements Authorizer {
     const defs = rolesOf(this.meta.model);
     return ((actor.roles ?? []) as string[]).some((r) => defs[r]?.system?.includes(perm));
   }
+}
+
+const SCOPE_RANK: Record<string, number> = { own: 1, lab: 2, orgSubtree: 3, all: 4 };
+
+/** Does one of the holder's scopes cover `s`? A JSON Logic scope is covered only by itself or by 'all'. */
+function covered(s: RowScope, held: RowScope[]): boolean {
+  if (held.includes('all')) return true;
+  if (typeof s === 'object') return held.some((h) => typeof h === 'object' && JSON.stringify(h) === JSON.stringify(s));
+  return held.some((h) => typeof h === 'string' && SCOPE_RANK[h] >= SCOPE_RANK[s]);
+}
+
+/**
+ * The first thing a role grants that `actor` does not hold itself, or null: administrator, a system permission,
+ * an action on an entity (or a wider row scope for it), a field the actor may not see or write, an encrypted
+ * field the actor may not unmask. Used wherever a role is given to someone: nobody grants more than they hold.
+ */
+export function grantExcess(authz: RoleAuthorizer, model: Model, actor: Actor, role: RoleDef): string | null {
+  if (actor.isAdmin) return null;
+  if (role.admin) return 'admin';
+  for (const p of role.system ?? []) if (!authz.hasSystem(actor, p)) return p;
+  for (const e of model.entities.values()) {
+    const mine = authz.acl(actor, e);
+    const given = compileAclOf([role], e);
+    for (const s of given.wildcard) if (!covered(s, mine.wildcard)) return `${e.name}:*`;
+    for (const [a, scopes] of given.actions) for (const s of scopes) if (!covered(s, scopesFor(mine, a))) return `${e.name}:${a}`;
+    const reads = scopesFor(given, 'read').length > 0;
+    const writes = ['create', 'update'].some((a) => scopesFor(given, a).length > 0);
+    if (reads) for (const f of mine.hidden) if (!given.hidden.has(f)) return `${e.name}.${f}`;
+    if (writes) for (const f of mine.readOnly) if (!given.readOnly.has(f)) return `${e.name}.${f}`;
+    for (const f of given.unmask) if (!mine.unmask.has(f)) return `${e.name}.${f}`;
+  }
+  return null;
 }
 
 export function actorHasRole(actor: Actor, role: string): boolean {

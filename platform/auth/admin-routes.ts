@@ -14,7 +14,7 @@ import { getPolicy, forgetPolicy, passwordProblems, policySchema } from './polic
 import { orgTree, invalidateOrgTree, ORG_LEVEL, type OrgKind } from './org';
 import { signaturesOf } from './signature';
 import type { RoleAuthorizer } from './access';
-import { rolesOf } from './access';
+import { grantExcess, rolesOf } from './access';
 import { isEncrypted, openAuditValue } from './crypto';
 
 const ajv = createAjv();
@@ -107,6 +107,24 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
       if (!known[r]) throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: `/roles/${i}`, messageKey: 'auth.unknownRole', params: { role: r } }]);
     });
   };
+  /** Nobody grants more than they hold: every role given (or held by a user being managed) within the actor's own. */
+  const checkGrants = (ctx: Koa.Context, roles: string[] | undefined, already: string[] = [], pointer = '/roles') => {
+    const defs = rolesOf(s.meta.model);
+    (roles ?? []).forEach((r, i) => {
+      if (already.includes(r) || !defs[r]) return;
+      const excess = grantExcess(authz, s.meta.model, ctx.state.actor, defs[r]);
+      if (excess) {
+        const params = { role: r, permission: excess };
+        throw new AppError(403, 'FORBIDDEN', 'auth.grantExceeds', params, [{ path: roles!.length > 1 || pointer === '/roles' ? `${pointer}/${i}` : pointer, messageKey: 'auth.grantExceeds', params }]);
+      }
+    });
+  };
+  /** Managing a user (password, lock, roles) is taking over their powers: only for users with no more than the actor's. */
+  const checkManage = (ctx: Koa.Context, user: { isAdmin: boolean; roles: string[] }) => {
+    if (ctx.state.actor.isAdmin) return;
+    if (user.isAdmin) throw forbidden('auth.grantExceeds', { role: 'admin', permission: 'admin' });
+    checkGrants(ctx, user.roles);
+  };
   const checkOrgIds = async (orgId: number | null | undefined, orgIds: number[] | undefined) => {
     const tree = await orgTree(s.knex, true);
     for (const [i, id] of [...(orgIds ?? []), ...(orgId ? [orgId] : [])].entries())
@@ -155,6 +173,7 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
     const body = checkCreateUser(ctx.request.body);
     if (body.isAdmin && !ctx.state.actor.isAdmin) throw forbidden();
     checkRoles(body.roles);
+    checkGrants(ctx, body.roles);
     const tree = await checkOrgIds(body.orgId, body.orgIds);
     const policy = await getPolicy(s.knex);
     const generated = !body.password;
@@ -188,8 +207,10 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
     const body = checkPatchUser(ctx.request.body);
     if (body.isAdmin !== undefined && !ctx.state.actor.isAdmin) throw forbidden();
     checkRoles(body.roles);
-    const tree = await checkOrgIds(body.orgId, body.orgIds);
     const before = await loadUser(s.knex, id);
+    checkManage(ctx, before);
+    checkGrants(ctx, body.roles, before.roles);
+    const tree = await checkOrgIds(body.orgId, body.orgIds);
     const after = await s.knex.transaction(async (trx) => {
       const row: Record<string, unknown> = { updated_at: new Date() };
       if (body.displayName !== undefined) row.display_name = body.displayName;
@@ -213,7 +234,7 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
     api.post(`/admin/users/:id/${name}`, async (ctx) => {
       need(ctx, 'users:admin');
       const id = intParam(ctx.params.id);
-      await loadUser(s.knex, id);
+      checkManage(ctx, await loadUser(s.knex, id));
       const extra = await s.knex.transaction(async (trx) => {
         const out = await fn(trx, id, ctx);
         await audit(trx, ctx, 'ct_user', id, `user.${name}`, {}, reasonOf(ctx, ctx.request.body));
@@ -328,6 +349,9 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
     if (u.disabled) throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: '/userId', messageKey: 'auth.userDisabled' }]);
     if (!u.roles.includes(body.role) && !u.isAdmin)
       throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: '/role', messageKey: 'auth.roleNotHeld' }]);
+    // The token's holder acts with the role: minting it is granting it.
+    if (u.isAdmin && !ctx.state.actor.isAdmin) throw forbidden('auth.grantExceeds', { role: 'admin', permission: 'admin' });
+    checkGrants(ctx, [body.role], [], '/role');
     const expiresAt = new Date(Date.now() + (body.expiresInDays ?? 365) * 86400_000);
     const out = await s.knex.transaction(async (trx) => {
       const t = await s.sessions.create(body.userId, 'api', { name: body.name, role: body.role, expiresAt, createdBy: ctx.state.actor.id, ip: ctx.ip }, trx);
@@ -393,7 +417,8 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
     ctx.body = { data: await getPolicy(s.knex) };
   });
   api.put('/admin/security-policy', async (ctx) => {
-    need(ctx, 'users:admin');
+    // Security settings are an administrator's (a user administrator could otherwise weaken the rules that bind it).
+    if (!ctx.state.actor.isAdmin) throw forbidden('auth.adminOnly');
     const body = { ...((ctx.request.body ?? {}) as any) };
     const reason = reasonOf(ctx, body);
     delete body.reason;
@@ -410,6 +435,8 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
 
   // ---- undo of a mistaken operation (R-5.3): bring a record back to its state after one audit entry, as an audited update.
   api.post('/data/:entity/:id/restore', async (ctx) => {
+    // records:restore, then the pipeline's own checks: read scope (get) and update permission and scope (update).
+    if (!authz.hasSystem(ctx.state.actor, 'records:restore')) throw forbidden('auth.restoreForbidden');
     const id = intParam(ctx.params.id);
     const body = (ctx.request.body ?? {}) as any;
     const reason = reasonOf(ctx, body);

@@ -15,6 +15,9 @@ const messages = {
     'auth.orgLevel': '组织层级不正确（公司 → 中心 → 实验室 → 部门）',
     'auth.userDisabled': '用户已停用',
     'auth.roleNotHeld': '该用户没有此角色',
+    'auth.grantExceeds': '不能授予超出自己权限的角色 {role}：您没有 {permission}',
+    'auth.adminOnly': '只有系统管理员可以执行此操作',
+    'auth.restoreForbidden': '没有恢复历史版本的权限（records:restore）',
     'auth.cannotDisableSelf': '不能停用自己的账户',
     'auth.signatureRequired': '此操作需要电子签名（{meaning}）：请输入密码',
     'auth.signatureFailed': '电子签名失败：密码不正确',
@@ -24,6 +27,7 @@ const messages = {
     'audit.restoreVersion': '恢复到历史版本',
     'error.noSuchVersion': '找不到该历史版本',
     'error.encryptedFilter': '加密字段只支持精确匹配',
+    'error.encryptedFilterMasked': '您无权查看该加密字段的明文，不能按它筛选：{field}',
   },
   en: {
     'auth.locked': 'The account is locked; try again in {minutes} minutes or ask an administrator',
@@ -40,6 +44,9 @@ const messages = {
     'auth.orgLevel': 'Wrong organisation level (company → centre → lab → department)',
     'auth.userDisabled': 'The user is disabled',
     'auth.roleNotHeld': 'The user does not hold this role',
+    'auth.grantExceeds': 'You cannot grant the role {role}: it gives {permission}, which you do not hold',
+    'auth.adminOnly': 'Only a system administrator may do this',
+    'auth.restoreForbidden': 'You may not restore earlier versions (records:restore)',
     'auth.cannotDisableSelf': 'You cannot disable your own account',
     'auth.signatureRequired': 'This action needs an electronic signature ({meaning}): enter your password',
     'auth.signatureFailed': 'Electronic signature failed: wrong password',
@@ -49,6 +56,7 @@ const messages = {
     'audit.restoreVersion': 'Restore an earlier version',
     'error.noSuchVersion': 'No such earlier version',
     'error.encryptedFilter': 'Encrypted fields support exact matches only',
+    'error.encryptedFilterMasked': 'You may not see this encrypted field in clear, so you cannot filter by it: {field}',
   },
 };
 export default messages;

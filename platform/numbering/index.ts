@@ -106,7 +106,17 @@ export async function allocateNumbers(trx: Knex.Transaction | Knex, rule: Number
   return out;
 }
 
-/** The number the next allocation would produce now, without consuming it (for forms and the rule designer). */
-export async function previewNumber(knex: Knex | Knex.Transaction, rule: NumberingRule, ctx: NumberingContext): Promise<string> {
+/**
+ * The number the next allocation would produce now, without consuming it (for forms and the rule designer).
+ * `stored: false` shows the sequence's start instead of reading the counter (a preview that must not reveal it).
+ */
+export async function previewNumber(knex: Knex | Knex.Transaction, rule: NumberingRule, ctx: NumberingContext, opts: { stored?: boolean } = {}): Promise<string> {
+  if (opts.stored === false) return buildNumber(rule, ctx, async (_id, _prefix, start) => start);
   return buildNumber(rule, ctx, (ruleId, prefix, start) => peekCounterValue(knex, ruleId, prefix, start));
+}
+
+/** Is the rule's counter kept per lab (the caller's lab code is part of the counter key, before the sequence)? */
+export function labBoundCounter(rule: NumberingRule): boolean {
+  const seq = rule.segments.findIndex((s) => s.type === 'sequence');
+  return rule.segments.slice(0, seq).some((s) => s.type === 'labCode');
 }

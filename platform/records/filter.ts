@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import { AppError } from '../errors';
-import { SYSTEM_COLUMNS, type EntityDef, type FieldKind, type Model } from '../metadata/model';
+import { SYSTEM_COLUMNS, type EntityDef, type FieldDef, type FieldKind, type Model } from '../metadata/model';
 import { biColumn, blindIndexes, domainOf, isEncrypted } from '../auth/crypto';
+import type { CallContext } from '../context';
+import type { Authorizer } from './access';
 
 export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'contains', 'startsWith', 'between', 'isNull'] as const;
 export type Operator = (typeof OPERATORS)[number];
@@ -60,10 +62,66 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export type ScopeFn = (e: EntityDef, alias: string) => ((qb: Knex.QueryBuilder) => void) | null;
 
 /**
+ * What the caller may see, as a filter needs it: the row scope of a joined entity, its hidden fields, and which
+ * encrypted fields it may match (only those it may unmask). Every entity a filter touches (the own one and each
+ * target of a reference path) is checked with the same rules.
+ */
+export interface FilterAccess {
+  scope: ScopeFn;
+  hidden(e: EntityDef): Set<string>;
+  mayUnmask(e: EntityDef, field: string): boolean;
+}
+
+/** The caller's access through the pipeline's Authorizer. */
+export function filterAccess(auth: Authorizer, ctx: CallContext): FilterAccess {
+  return {
+    scope: (e, alias) => auth.scope(ctx, e, alias),
+    hidden: (e) => auth.fieldAccess(ctx, e).hidden,
+    mayUnmask: (e, f) => (auth.mayUnmask ? auth.mayUnmask(ctx, e, f) : !!ctx.actor.isAdmin),
+  };
+}
+
+const NOTHING_HIDDEN = new Set<string>();
+/** Metadata-defined predicates (role scopes in JSON Logic): trusted, no scope or field rules of their own. */
+export const SYSTEM_FILTER_ACCESS: FilterAccess = { scope: () => null, hidden: () => NOTHING_HIDDEN, mayUnmask: () => true };
+
+/**
+ * Resolves a field name or one-level reference path (`customer.name`) for a filter or sort, refusing what the
+ * caller may not see: a hidden field of the entity, a hidden reference, or a field hidden on the reference's
+ * target entity (400 `key`, default error.unknownField, at `pointer`). Returns the field and, for a path, the
+ * reference and its target; `encrypted` fields come back with `unmask` telling whether the caller may match them.
+ */
+export function assertReadablePath(
+  access: FilterAccess,
+  model: Model,
+  e: EntityDef,
+  path: string,
+  pointer: string,
+  key = 'error.unknownField',
+): { field: ResolvedField; unmask: boolean; ref?: { field: FieldDef; target: EntityDef } } {
+  const refuse = () => badFilter(key, { field: path }, pointer);
+  const dot = path.indexOf('.');
+  if (dot < 0) {
+    const f = resolveOwn(e, path);
+    if (!f || access.hidden(e).has(path)) throw refuse();
+    return { field: f, unmask: !f.encrypted || access.mayUnmask(e, path) };
+  }
+  const head = path.slice(0, dot);
+  const tail = path.slice(dot + 1);
+  const rf = e.fields.get(head);
+  const target = rf?.kind === 'reference' || rf?.kind === 'multiReference' ? model.entity(rf.ref!) : undefined;
+  const tf = target && !tail.includes('.') ? resolveOwn(target, tail) : undefined;
+  if (!rf || !target || !tf || tf.kind === 'multiReference') throw refuse();
+  // The target's own field rules apply: a field hidden there is unknown here too.
+  if (access.hidden(e).has(head) || access.hidden(target).has(tail)) throw refuse();
+  return { field: tf, unmask: !tf.encrypted || access.mayUnmask(target, tail), ref: { field: rf, target } };
+}
+
+/**
  * Compiles the JSON filter language (docs/api.md) into a knex where-callback. Every value is a bound parameter;
  * field names are resolved against metadata, so nothing from the request is ever spliced into SQL.
  */
-export function compileFilter(model: Model, e: EntityDef, alias: string, filter: unknown, scope: ScopeFn, path = '/filter'): (qb: Knex.QueryBuilder) => void {
+export function compileFilter(model: Model, e: EntityDef, alias: string, filter: unknown, access: FilterAccess, path = '/filter'): (qb: Knex.QueryBuilder) => void {
   if (filter === undefined || filter === null) return () => {};
   if (typeof filter !== 'object' || Array.isArray(filter)) throw badFilter('error.badFilterShape', {}, path);
   const parts: ((qb: Knex.QueryBuilder) => void)[] = [];
@@ -100,21 +158,16 @@ export function compileFilter(model: Model, e: EntityDef, alias: string, filter:
   };
 
   const condition = (key: string, val: unknown, p: string): ((qb: Knex.QueryBuilder) => void) => {
-    const dot = key.indexOf('.');
     const ops: Record<string, unknown> =
       val !== null && typeof val === 'object' && !Array.isArray(val) ? (val as Record<string, unknown>) : { eq: val };
     if (Object.keys(ops).length === 0) throw badFilter('error.badFilterShape', {}, p);
-    if (dot >= 0) {
+    const { field: tf, unmask, ref } = assertReadablePath(access, model, e, key, p);
+    if (ref) {
       // One level through a reference: EXISTS over the target, with the target's own row scope applied.
-      const head = key.slice(0, dot);
-      const tail = key.slice(dot + 1);
-      const rf = e.fields.get(head);
-      const target = rf?.kind === 'reference' || rf?.kind === 'multiReference' ? model.entity(rf.ref!) : undefined;
-      const tf = target && !tail.includes('.') ? resolveOwn(target, tail) : undefined;
-      if (!rf || !target || !tf || tf.kind === 'multiReference') throw badFilter('error.unknownField', { field: key }, p);
-      const ra = `r_${head}`.slice(0, 40);
-      const preds = Object.entries(ops).map(([op, v]) => predicate(ra, tf, op, v, `${p}/${op}`));
-      const targetScope = scope(target, ra);
+      const { field: rf, target } = ref;
+      const ra = `r_${rf.name}`.slice(0, 40);
+      const preds = Object.entries(ops).map(([op, v]) => predicate(ra, tf, unmask, op, v, `${p}/${op}`));
+      const targetScope = access.scope(target, ra);
       return (qb) =>
         qb.whereExists(function (this: Knex.QueryBuilder) {
           const sub = this.select(this.client.raw('1')).from({ [ra]: target.table }).whereNull(`${ra}.deleted_at`);
@@ -124,15 +177,13 @@ export function compileFilter(model: Model, e: EntityDef, alias: string, filter:
           for (const pr of preds) sub.andWhere((w) => pr(w));
         });
     }
-    const f = resolveOwn(e, key);
-    if (!f) throw badFilter('error.unknownField', { field: key }, p);
-    const preds = Object.entries(ops).map(([op, v]) => predicate(alias, f, op, v, `${p}/${op}`));
+    const preds = Object.entries(ops).map(([op, v]) => predicate(alias, tf, unmask, op, v, `${p}/${op}`));
     return (qb) => {
       for (const pr of preds) qb.andWhere((w) => pr(w));
     };
   };
 
-  const predicate = (a: string, f: ResolvedField, op: string, v: unknown, p: string): ((qb: Knex.QueryBuilder) => void) => {
+  const predicate = (a: string, f: ResolvedField, unmask: boolean, op: string, v: unknown, p: string): ((qb: Knex.QueryBuilder) => void) => {
     if (!(OPERATORS as readonly string[]).includes(op)) throw badFilter('error.unknownOperator', { op }, p);
     const bad = () => badFilter('error.badFilterValue', { field: f.name, op }, p);
     const col = `${a}.${f.column}`;
@@ -151,6 +202,8 @@ export function compileFilter(model: Model, e: EntityDef, alias: string, filter:
       // Ciphertext only compares through its blind index: eq / in, exactly.
       const vals = op === 'eq' ? [v] : op === 'in' ? v : undefined;
       if (!vals) throw badFilter('error.encryptedFilter', { field: f.name, op }, p);
+      // A match would reveal the clear value (a few `in` lists recover a masked phone): only for who may unmask it.
+      if (!unmask) throw badFilter('error.encryptedFilterMasked', { field: f.name, op }, p);
       if (!Array.isArray(vals) || vals.length === 0 || vals.length > 1000 || !vals.every((x) => scalarOk(f.kind, x))) throw bad();
       const bis = vals.flatMap((x) => blindIndexes(f.encrypted!, x as string));
       return (qb) => qb.whereIn(`${a}.${biColumn(f.column)}`, bis);

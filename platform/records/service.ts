@@ -8,7 +8,7 @@ import { auditIsPlainInsert, auditRow, diffRecords, writeAudit, type AuditEntry 
 import { requireSignature, signatureFor } from '../auth/signature';
 import { dropMaskedEcho, presentRecord, rawContext, revealChanges, revealRows, sealChanges, sealColumns } from '../auth/crypto';
 import { allocateNumbers } from '../numbering';
-import { compileFilter, resolveOwn, badFilter } from './filter';
+import { assertReadablePath, compileFilter, filterAccess, resolveOwn, badFilter } from './filter';
 import { validateRecord, validateUpdate } from './validate';
 import { GroupCommit, insertWithAudit, takeIds } from './create-batch';
 import type { Authorizer } from './access';
@@ -172,8 +172,7 @@ export class RecordService {
     const offset = opts.offset ?? 0;
     if (!Number.isInteger(offset) || offset < 0) throw badFilter('error.badFilterShape', {}, '/offset');
 
-    const scopeFn = (t: EntityDef, a: string) => this.auth().scope(ctx, t, a);
-    const where = compileFilter(model, e, 't', opts.filter, scopeFn);
+    const where = compileFilter(model, e, 't', opts.filter, filterAccess(this.auth(), ctx));
     // A hidden field must not be usable to infer values either: refuse it in filters and sorts.
     assertNoHiddenFields(opts.filter, hidden);
 
@@ -192,13 +191,11 @@ export class RecordService {
       const name = desc ? s.slice(1) : s;
       if (hidden.has(name.split('.')[0])) throw badFilter('error.badSort', { field: name }, `/sort/${i}`);
       if (name.includes('.')) {
-        const [h, tl] = name.split('.');
-        const rf = e.fields.get(h);
-        const target = rf?.kind === 'reference' ? model.entity(rf.ref!) : undefined;
-        const tf = target && resolveOwn(target, tl);
-        if (!rf || !target || !tf || tf.kind === 'multiReference' || tf.kind === 'json' || tf.kind === 'attachment' || tf.encrypted)
+        // The referenced entity's field rules apply: a field hidden there is no sort key here either.
+        const { field: tf, ref } = assertReadablePath(filterAccess(this.auth(), ctx), model, e, name, `/sort/${i}`, 'error.badSort');
+        if (!ref || ref.field.kind !== 'reference' || tf.kind === 'multiReference' || tf.kind === 'json' || tf.kind === 'attachment' || tf.encrypted)
           throw badFilter('error.badSort', { field: name }, `/sort/${i}`);
-        keys.push({ name, desc, column: tf.column, ref: { table: target.table, column: tf.column, fk: rf.column, entity: target } });
+        keys.push({ name, desc, column: tf.column, ref: { table: ref.target.table, column: tf.column, fk: ref.field.column, entity: ref.target } });
         return;
       }
       const f = resolveOwn(e, name);

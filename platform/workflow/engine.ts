@@ -57,6 +57,9 @@ export interface InstanceRow {
   record_title: string | null;
 }
 
+/** Does the step name the initiator as an assignee (a resubmission after a return)? Only then may the initiator act on it. */
+export const namesInitiator = (st: StateDef | undefined): boolean => !!st?.assignees?.some((a) => a.type === 'initiator');
+
 const taskClosed = (status: string) => new AppError(409, 'TASK_CLOSED', 'workflow.taskClosed', { status });
 const ms = (iso: string) => dayjs.duration(iso).asMilliseconds();
 
@@ -145,10 +148,14 @@ export class WorkflowEngine {
         await notify(trx, [{ userId: inst.initiator_id, kind: 'outcome', instanceId: inst.id, entity: e.name, recordId: inst.record_id, recordTitle: this.titleOf(e, rec), data: { state, status, flow: def.$id } }]);
       return;
     }
-    let users = await resolveCandidates(st.assignees ?? [], { trx, entity: e.name, record: rec, initiatorId: inst.initiator_id });
+    // Segregation of duties: the initiator is no candidate of its own request, unless the step names it.
+    const notSelf = (ids: number[]) => (namesInitiator(st) ? ids : ids.filter((u) => u !== inst.initiator_id));
+    let users = notSelf(await resolveCandidates(st.assignees ?? [], { trx, entity: e.name, record: rec, initiatorId: inst.initiator_id }));
     if (!users.length) {
       if (def.onNoCandidates === 'fail') throw new AppError(422, 'NO_CANDIDATES', 'workflow.noCandidates', { state: pick(st.label, ctx.lang) });
-      users = await adminUsers(trx);
+      const admins = await adminUsers(trx);
+      // An administrator who started it keeps the task in view (to hand it on), but may not act on it (act refuses).
+      users = notSelf(admins).length ? notSelf(admins) : admins;
     }
     const mode = st.mode ?? 'any';
     const dueAt = st.due ? new Date(Date.now() + ms(st.due.after)) : null;
@@ -219,6 +226,9 @@ export class WorkflowEngine {
     if (task.status !== 'pending') throw taskClosed(task.status);
     if (inst.status !== 'running') throw new AppError(409, 'NO_RUNNING_FLOW', 'workflow.noRunningFlow');
     const def = inst.definition;
+    // Segregation of duties: nobody approves, rejects or signs a step of a request they started (however the
+    // task reached them), unless the step names the initiator.
+    if (inst.initiator_id != null && inst.initiator_id === ctx.actor.id && !namesInitiator(def.states[inst.state])) throw forbidden('workflow.selfApproval');
     const t = def.transitions.find((x) => x.action === action && fromList(x).includes(inst.state));
     if (!t)
       throw new AppError(400, 'UNKNOWN_TRANSITION', 'workflow.unknownTransition', { action, allowed: this.transitionsFor(def, inst.state).map((x) => x.action).join(', ') });
@@ -303,6 +313,7 @@ export class WorkflowEngine {
     const [target] = await usersByRef(trx, [to]);
     if (target == null) throw new AppError(400, 'VALIDATION_FAILED', 'workflow.unknownUser', { user: String(to) }, [{ path: '/to', messageKey: 'workflow.unknownUser', params: { user: String(to) } }]);
     if (target === Number(task.assignee_id)) return task;
+    if (inst && task.kind !== 'assign') await this.assertStepCandidate(trx, inst, task.state_key, target, String(to));
     if (inst && (await trx('ct_wf_task').where({ instance_id: inst.id, round: inst.round, assignee_id: target }).whereIn('status', ['pending', 'waiting']).first('id')))
       throw new AppError(409, 'ALREADY_ASSIGNED', 'workflow.alreadyAssigned', { user: String(to) });
     if (task.kind === 'assign' && task.field) {
@@ -316,6 +327,19 @@ export class WorkflowEngine {
     await this.audit(trx, ctx, { entity: task.entity, record_id: Number(task.record_id) }, `flow:${how}`, { task: taskId, from: Number(task.assignee_id), to: target }, comment);
     if (task.status === 'pending') await notify(trx, [{ userId: target, kind: 'delegated', taskId, instanceId: inst?.id ?? null, entity: task.entity, recordId: Number(task.record_id), recordTitle: task.record_title, data: { from: Number(task.assignee_id), how } }]);
     return moved;
+  }
+
+  /**
+   * A delegated or reassigned task goes only to a candidate of its step (its assignees or `delegates`), never to
+   * the initiator unless the step names it: otherwise a request's author could route its approval to itself.
+   */
+  private async assertStepCandidate(trx: Knex.Transaction, inst: InstanceRow, stateKey: string, target: number, to: string) {
+    const st = inst.definition.states[stateKey];
+    const bad = (key: string) => new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: '/to', messageKey: key, params: { user: to } }]);
+    if (target === inst.initiator_id && !namesInitiator(st)) throw bad('workflow.targetIsInitiator');
+    const rec = await this.readRecord(systemContext(), this.s.records.withTrx(trx), inst.entity, inst.record_id);
+    const candidates = await resolveCandidates([...(st?.assignees ?? []), ...(st?.delegates ?? [])], { trx, entity: inst.entity, record: rec, initiatorId: inst.initiator_id });
+    if (!candidates.includes(target)) throw bad('workflow.targetNotCandidate');
   }
 
   // ---- plain assignment (R-3.2.1) ----

@@ -3,6 +3,9 @@ export default {
   'zh-CN': {
     'workflow.taskClosed': '该待办已处理或已取消（{status}），请刷新',
     'workflow.notCandidate': '您不是该审批步骤的处理人',
+    'workflow.selfApproval': '不能审批、驳回或签署自己发起的申请',
+    'workflow.targetIsInitiator': '不能把待办转交给申请的发起人：{user}',
+    'workflow.targetNotCandidate': '{user} 不是该审批步骤的处理人，不能转交或委托给他',
     'workflow.notInitiator': '只有发起人可以撤回',
     'workflow.reassignForbidden': '只有管理员或发起人可以转交他人的待办',
     'workflow.unknownTransition': '当前步骤没有操作 {action}（可用：{allowed}）',
@@ -27,6 +30,9 @@ export default {
   en: {
     'workflow.taskClosed': 'This task has already been handled or cancelled ({status}); please refresh',
     'workflow.notCandidate': 'You are not an approver of this step',
+    'workflow.selfApproval': 'You cannot approve, reject or sign a request you started yourself',
+    'workflow.targetIsInitiator': 'A task cannot be handed to the initiator of the request: {user}',
+    'workflow.targetNotCandidate': '{user} is not an approver of this step; the task cannot be handed to them',
     'workflow.notInitiator': 'Only the initiator may withdraw',
     'workflow.reassignForbidden': "Only an administrator or the initiator may move someone else's task",
     'workflow.unknownTransition': 'The current step has no action {action} (available: {allowed})',

@@ -34,6 +34,8 @@ export interface StateDef {
   label: Label;
   final?: boolean;
   assignees?: AssigneeSpec[];
+  /** Who else may take a task of this step by delegation or reassignment (deputies); assignees may too. */
+  delegates?: AssigneeSpec[];
   mode?: 'any' | 'all' | 'sequential';
   due?: DueDef;
 }
@@ -143,6 +145,7 @@ export const flowMetaSchema = {
           label,
           final: { type: 'boolean' },
           assignees,
+          delegates: assignees,
           mode: { enum: ['any', 'all', 'sequential'] },
           due: {
             type: 'object',
@@ -211,8 +214,9 @@ export function flowIssues(def: FlowDef, all: MetaSet): { path: string; message:
   else if (states[def.initial].final) out.push({ path: '/initial', message: 'the initial state is final' });
   for (const [k, s] of Object.entries(states)) {
     if (!s.final && !s.assignees) out.push({ path: `/states/${k}/assignees`, message: 'a state that is not final needs assignees' });
-    for (const [i, a] of (s.assignees ?? []).entries())
-      if (a.type === 'field' && !ent.properties?.[a.field!]) out.push({ path: `/states/${k}/assignees/${i}/field`, message: `unknown field ${a.field}` });
+    for (const key of ['assignees', 'delegates'] as const)
+      for (const [i, a] of (s[key] ?? []).entries())
+        if (a.type === 'field' && !ent.properties?.[a.field!]) out.push({ path: `/states/${k}/${key}/${i}/field`, message: `unknown field ${a.field}` });
   }
   const seen = new Set<string>();
   def.transitions.forEach((t, i) => {

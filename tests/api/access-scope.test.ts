@@ -220,18 +220,22 @@ describe('undo of a mistaken operation', () => {
     expect(u1.status).toBe(200);
     const hist = await t.api('GET', `/api/v1/data/customer/${c.body.data.id}/history`, { token: fx.techA.token });
     const createEntry = hist.body.data[0].id;
-    const noReason = await t.api('POST', `/api/v1/data/customer/${c.body.data.id}/restore`, { token: fx.techA.token, body: { auditId: createEntry } });
+    // Restoring needs records:restore (the lab director holds it, the technician does not).
+    const dirA = await fx.user('dirUndo', fx.labA, ['labDirector']);
+    expect((await t.api('POST', `/api/v1/data/customer/${c.body.data.id}/restore`, { token: fx.techA.token, body: { auditId: createEntry, reason: 'x' } })).status).toBe(403);
+    const noReason = await t.api('POST', `/api/v1/data/customer/${c.body.data.id}/restore`, { token: dirA.token, body: { auditId: createEntry } });
     expect(noReason.status).toBe(400);
-    const r = await t.api('POST', `/api/v1/data/customer/${c.body.data.id}/restore`, { token: fx.techA.token, body: { auditId: createEntry, reason: 'wrong customer edited' } });
+    const r = await t.api('POST', `/api/v1/data/customer/${c.body.data.id}/restore`, { token: dirA.token, body: { auditId: createEntry, reason: 'wrong customer edited' } });
     expect(r.status).toBe(200);
-    // The phone is encrypted: a technician sees it masked, the administrator sees the restored value.
-    expect(r.body.data).toMatchObject({ name: `Undo ${fx.sfx}`, phone: '1***1', version: 3 });
+    // The phone is encrypted: the director sees it in clear, as does the administrator.
+    expect(r.body.data).toMatchObject({ name: `Undo ${fx.sfx}`, phone: '11111', version: 3 });
     expect((await t.api('GET', `/api/v1/data/customer/${c.body.data.id}`, { token: admin })).body.data.phone).toBe('11111');
     expect(r.body.data.address ?? null).toBeNull();
     const h2 = await t.api('GET', `/api/v1/data/customer/${c.body.data.id}/history`, { token: fx.techA.token });
     expect(h2.body.data[2].reason).toContain('wrong customer edited');
-    // Another lab cannot restore it.
-    expect((await t.api('POST', `/api/v1/data/customer/${c.body.data.id}/restore`, { token: fx.techB.token, body: { auditId: createEntry, reason: 'x' } })).status).toBe(404);
+    // Another lab cannot restore it, not even its director.
+    const dirB = await fx.user('dirUndoB', fx.labB, ['labDirector']);
+    expect((await t.api('POST', `/api/v1/data/customer/${c.body.data.id}/restore`, { token: dirB.token, body: { auditId: createEntry, reason: 'x' } })).status).toBe(404);
   });
 });
 

@@ -151,6 +151,10 @@ describe('R-3.3.4 R-3.3.5 QC-gated stock-in and stock-out', () => {
     expect(stale.status).toBe(422);
     expect(stale.body.error.message).toContain('30');
     await passQc(batch.id, 'releaseQc');
+    // Segregation of duties: the initiator may not approve its own stock-out; a second administrator does.
+    const second = await api('POST', '/api/v1/admin/users', { username: 'approver2', displayName: 'Approver', password: 'Approver#12345', mustChangePassword: false, isAdmin: true });
+    expect(second.status).toBe(201);
+    const approver = await ts.login('approver2', 'Approver#12345');
     const so = await create('stockOut', { batch: batch.id, vials: two, purpose: 'clinicalUse' });
     expect(so.state).toBe('requested');
     // The approval flow started with the record, in its transaction (R-3.4.5 through the flow engine).
@@ -158,7 +162,9 @@ describe('R-3.3.4 R-3.3.5 QC-gated stock-in and stock-out', () => {
     expect(inst).toMatchObject({ flow_id: 'stockOutApproval' });
     const early = await api('POST', `/api/v1/data/stockOut/${so.id}/actions/execute`, {});
     expect(early.status).toBe(422);
-    const ap = await api('POST', `/api/v1/data/stockOut/${so.id}/actions/approve`, { comment: 'ok', signature: { password: 'Admin#12345' } });
+    const self = await api('POST', `/api/v1/data/stockOut/${so.id}/actions/approve`, { comment: 'ok', signature: { password: 'Admin#12345' } });
+    expect(self.status).toBe(403);
+    const ap = await ts.api('POST', `/api/v1/data/stockOut/${so.id}/actions/approve`, { token: approver, body: { comment: 'ok', signature: { password: 'Approver#12345' } } });
     if (ap.status !== 200) throw new Error(JSON.stringify(ap.body));
     expect(ap.body.data.state).toBe('approved');
     const before = await knex()('storage_position').whereIn('vial_id', two);

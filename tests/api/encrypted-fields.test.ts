@@ -68,15 +68,18 @@ describe('encrypted fields (R-1.7)', () => {
     expect(exp.body.data.customer$expanded.phone).toBe('138****5678');
   });
 
-  it('filters by exact match only (eq / in, also through a reference); no sort', async () => {
-    const eq = await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: PHONE })}&count=true`, { token: fx.techA.token });
+  it('filters by exact match only (eq / in, also through a reference), for roles that may unmask; no sort', async () => {
+    const dirA = await fx.user('dirEnc', fx.labA, ['labDirector']);
+    // The technician sees the phone masked: matching it is refused (see isolation-access.test.ts).
+    expect((await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: PHONE })}`, { token: fx.techA.token })).status).toBe(400);
+    const eq = await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: PHONE })}&count=true`, { token: dirA.token });
     expect(eq.status).toBe(200);
-    expect(eq.body.data.map((r: any) => r.id)).toEqual([cust.id]); // the admin's twin is in no lab of techA
+    expect(eq.body.data.map((r: any) => r.id)).toEqual([cust.id]); // the admin's twin is in no lab of dirA
     const inn = await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: { in: ['000', PHONE] } })}`, { token: admin });
     expect(inn.body.data.map((r: any) => r.id)).toContain(cust.id);
     const none = await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: '13812345679' })}`, { token: admin });
     expect(none.body.data.map((r: any) => r.id)).not.toContain(cust.id);
-    const byRef = await t.api('GET', `/api/v1/data/cultureRecord?filter=${q({ 'customer.phone': PHONE })}`, { token: fx.techA.token });
+    const byRef = await t.api('GET', `/api/v1/data/cultureRecord?filter=${q({ 'customer.phone': PHONE })}`, { token: dirA.token });
     expect(byRef.status).toBe(200);
     expect(byRef.body.data.length).toBe(1);
     const nul = await t.api('GET', `/api/v1/data/customer?filter=${q({ phone: { isNull: false }, id: cust.id })}`, { token: admin });
@@ -120,9 +123,10 @@ describe('encrypted fields (R-1.7)', () => {
     const h2 = await t.api('GET', `/api/v1/data/customer/${cust.id}/history`, { token: sales.token });
     expect(h2.body.data.at(-1).changes).toEqual([{ field: 'phone', from: PHONE, to: '13900001111' }]);
     // Undo brings the old value back.
-    const back = await t.api('POST', `/api/v1/data/customer/${cust.id}/restore`, { token: fx.techA.token, body: { auditId: h1.body.data.at(-2).id, reason: 'typo' } });
+    const dir = await fx.user('dirRestore', fx.labA, ['labDirector']);
+    const back = await t.api('POST', `/api/v1/data/customer/${cust.id}/restore`, { token: dir.token, body: { auditId: h1.body.data.at(-2).id, reason: 'typo' } });
     expect(back.status).toBe(200);
-    expect(back.body.data.phone).toBe('138****5678');
+    expect(back.body.data.phone).toBe(PHONE);
     expect((await t.api('GET', `/api/v1/data/customer/${cust.id}`, { token: sales.token })).body.data.phone).toBe(PHONE);
   });
 

@@ -1,12 +1,13 @@
 import type Router from '@koa/router';
 import { AppError, forbidden } from '../../errors';
 import type { Services } from '../../services';
-import { numberingRuleIssues, previewNumber, type NumberingRule } from '../../numbering';
+import { labBoundCounter, numberingRuleIssues, previewNumber, type NumberingRule } from '../../numbering';
 import { callContext } from './auth';
 
 /**
  * `POST /numbering/preview` {rule? | ruleId?, record?} → {data: {number}}: the number the next allocation
  * would give now, without taking it. The rule designer sends its unsaved draft; forms may send a rule id.
+ * Nothing in a preview derives from another lab's counter.
  */
 export function numberingRoutes(api: Router, s: Services): void {
   api.post('/numbering/preview', async (ctx) => {
@@ -27,12 +28,16 @@ export function numberingRoutes(api: Router, s: Services): void {
       throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: '/rule', messageKey: 'auth.required' }]);
     }
     const record = body.record && typeof body.record === 'object' ? body.record : {};
+    // A preview reads the stored counter only when it is the caller's own lab's (the lab code, taken from the
+    // caller, keys it). A shared counter counts every lab's records, and a draft rule or a record value (a field
+    // segment) could name another lab's counter key: those previews show the sequence's start.
+    const stored = !body.rule && labBoundCounter(rule);
     const number = await previewNumber(s.knex, rule, {
       record,
       orgCode: (c.actor.orgCode as string) ?? undefined,
       labCode: (c.actor.labCode as string) ?? undefined,
       dictionaries: (name) => s.meta.model.set.dictionary?.[name]?.items,
-    });
+    }, { stored });
     ctx.body = { data: { number } };
   });
 }
