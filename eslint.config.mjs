@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'metadata/types.d.ts', 'web/dist/**', 'data/**', 'coverage/**', '**/*.cjs', 'web/**', 'plugins/*/web/**'] },
+  { ignores: ['node_modules/**', 'metadata/types.d.ts', 'web/dist/**', 'data/**', 'coverage/**', '**/*.cjs', 'web/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +13,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-require-imports': 'off',
     },
+  },
+  {
+    // Plugin web code runs in the browser.
+    files: ['plugins/*/web/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // One door for domain code: a plugin imports the platform only through its SDK (docs/plugins.md).

@@ -306,13 +306,7 @@ test(`no endpoint answers 5xx or writes partially (${RUNS} runs over every entit
  * Failures that other engineers are fixing (issue 10 item 4): `mutation` on `route` (an OpenAPI `METHOD path`, or
  * with `*` matching any part of it). Each entry is asserted to still fail, so the test says when to delete it.
  */
-const KNOWN_OPEN: { mutation: string; route: string; why: string }[] = [
-  { mutation: 'brokenPercentHeader', route: 'POST /api/v1/data/*/restore', why: 'X-Change-Reason decodeURIComponent throws (admin-routes reasonOf)' },
-  { mutation: 'brokenPercentHeader', route: 'POST /api/v1/files', why: 'X-File-Name decodeURIComponent throws' },
-  { mutation: 'nulBody', route: 'POST /api/v1/auth/login', why: 'NUL in the login name reaches PostgreSQL (22021)' },
-  { mutation: 'nulQuery', route: 'GET /api/v1/storage/empty', why: 'NUL in a query value reaches PostgreSQL (22021)' },
-  { mutation: 'nulQuery', route: 'GET /api/v1/storage/defrag-plan', why: 'NUL in a query value reaches PostgreSQL (22021)' },
-];
+const KNOWN_OPEN: { mutation: string; route: string; why: string }[] = [];
 
 const ROLES = fs.readdirSync(path.join(__dirname, '../../metadata/system/roles')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
 const BAD_IDS = ['0', '-1', 'abc', '9'.repeat(30), '%00', '1.5', '%E0%A4%A', '1%20or%201=1'];

@@ -100,6 +100,16 @@ describe('hidden and masked fields on reference paths', () => {
     expect(ids(ok)).toContain(cultA.id);
   });
 
+  it('a field hidden on the target entity is no sort key either (400 naming /sort/0); a visible one sorts', async () => {
+    const bad = await t.api('GET', '/api/v1/data/cultureRecord?sort=customer.address', { token: qcA.token });
+    expect([bad.status, bad.body.error?.details?.[0]?.path]).toEqual([400, '/sort/0']);
+    const idSort = await t.api('GET', '/api/v1/data/cultureRecord?sort=-customer.idNumber', { token: fx.techA.token });
+    expect([idSort.status, idSort.body.error?.details?.[0]?.path]).toEqual([400, '/sort/0']);
+    const ok = await t.api('GET', '/api/v1/data/cultureRecord?sort=customer.name', { token: qcA.token });
+    expect(ok.status).toBe(200);
+    expect(ids(ok)).toContain(cultA.id);
+  });
+
   it('encrypted fields: eq / in only for roles that may unmask them, own or through a reference', async () => {
     // The technician sees the phone masked: no exact match either (a few `in` lists would recover it).
     for (const [entity, f] of [

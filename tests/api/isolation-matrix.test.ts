@@ -21,15 +21,6 @@ import { build, operations, type Operation, type RefValue } from '../support/mat
  */
 const MAP_OWN_BOX = 'GET /api/v1/storage/containers/{id}/map (lab B box holding a lab A vial)';
 const KNOWN_OPEN: { case: Case; route: string; why: string }[] = [
-  // Attachments by id: any signed-in user downloads lab A's file (200 with its content).
-  { case: 'techB', route: 'GET /api/v1/files/{id}', why: 'attachment readable by id' },
-  { case: 'noPermission', route: 'GET /api/v1/files/{id}', why: 'attachment readable by id' },
-  // Meta API per role: /meta carries every role definition (field rules naming idNumber) and forms/lists with hidden fields;
-  // /meta/entity/customer returns the full schema, hidden fields included, even to a role that cannot read customers.
-  { case: 'techB', route: 'GET /api/v1/meta', why: 'meta answers hidden fields and role definitions' },
-  { case: 'noPermission', route: 'GET /api/v1/meta', why: 'meta answers role definitions to a role without permissions' },
-  { case: 'techB', route: 'GET /api/v1/meta/{kind}/{id}', why: 'meta definition shows hidden fields' },
-  { case: 'noPermission', route: 'GET /api/v1/meta/{kind}/{id}', why: 'meta definition of an unreadable entity' },
   // Storage slots: the empty-slot list is not lab-scoped (lab A's box path), recommend reserves in lab A's box,
   // a reservation on the map answers 409 naming lab A's box, any stockIn creator releases another's reservation token.
   { case: 'techB', route: 'GET /api/v1/storage/empty', why: 'empty-slot list shows other labs boxes' },

@@ -82,6 +82,9 @@ export function metaRoutes(api: Router, s: Services): void {
         .filter((k) => !['entity', 'form', 'list', 'dictionary', 'numbering', 'menu'].includes(k.kind))
         .map((k) => [k.kind, m.set[k.kind] ?? {}]),
     );
+    // Who may do what is the editors' business: others get role names only (labels for pickers and profiles).
+    if (!mayWriteMeta(ctx) && extra.role)
+      extra.role = Object.fromEntries(Object.entries<any>(extra.role).map(([k, r]) => [k, { $id: r.$id, label: r.label, description: r.description }]));
     ctx.body = {
       version: m.version,
       entities,
