@@ -131,6 +131,7 @@ export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
     hooks: {
       on: (entity, name, fn, o) => s.hooks.on(entity, name, (a) => fn({ ...a, trx: a.trx!, records: recordsApi(a.records) }), o),
       action: (entity, name, def) => s.hooks.action(entity, name, { ...def, handler: (a) => def.handler({ ...a, records: recordsApi(a.records) }) }),
+      hasAction: (entity, name) => !!s.hooks.getAction(entity, name),
     },
     onRecord: (fn) => void s.events.on('record', fn),
     audit: (trx, ctx, entry) => writeAudit(trx, { ...entry, actorId: ctx.actor.id, actorName: ctx.actor.displayName, ip: ctx.ip ?? null, requestId: ctx.requestId ?? null }),
