@@ -34,15 +34,18 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
     const r = new Set(api.records.readable(c, entity));
     return fields.filter((f) => r.has(f));
   };
-  /** A scoped subquery, or null when the caller may not read the entity at all. */
-  const scopedOrNull = async (c: CallContext, entity: string, alias: string, fields: string[]): Promise<Knex.QueryBuilder | null> => {
+  /**
+   * A scoped subquery's factory, or null when the caller may not read the entity at all. (A factory: a query builder
+   * is thenable, so returning one from an async function would run it.)
+   */
+  const scopedOrNull = async (c: CallContext, entity: string, alias: string, fields: string[]): Promise<(() => Knex.QueryBuilder) | null> => {
     try {
       await api.records.assertAllowed(c, entity, 'read');
     } catch (e) {
       if (e instanceof AppError && e.status === 403) return null;
       throw e;
     }
-    return api.scopedQuery(c, entity, alias, { fields: readable(c, entity, fields) });
+    return () => api.scopedQuery(c, entity, alias, { fields: readable(c, entity, fields) });
   };
   /** The lab a caller places vials in: its own, else (a caller without a lab) the batch's; undefined = any it may read. */
   const placementLab = async (c: CallContext, batchId: number | null | undefined): Promise<number | null | undefined> => {
@@ -133,8 +136,8 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
     const vials = await scopedOrNull(c, 'cryovial', 'v', ['id', 'vialCode']);
     const batches = vials && (await scopedOrNull(c, 'cellBatch', 'cb', ['id', 'batchCode', 'cellType', 'freezeDate', 'customerName']));
     const bf = batches ? readable(c, 'cellBatch', ['batchCode', 'cellType', 'freezeDate', 'customerName']) : [];
-    if (vials) q.leftJoin(vials, 'v.id', 'p.vial_id').select('v.id as vialId', ...readable(c, 'cryovial', ['vialCode']).map((f) => `v.${f}`));
-    if (batches) q.leftJoin(batches, (j) => j.on('cb.id', 'p.batch_id').andOnNotNull('v.id')).select(bf.map((f) => `cb.${f}`));
+    if (vials) q.leftJoin(vials(), 'v.id', 'p.vial_id').select('v.id as vialId', ...readable(c, 'cryovial', ['vialCode']).map((f) => `v.${f}`));
+    if (batches) q.leftJoin(batches(), (j) => j.on('cb.id', 'p.batch_id').andOnNotNull('v.id')).select(bf.map((f) => `cb.${f}`));
     const rows = await q;
     const now = Date.now();
     const l = layoutOf(box);
@@ -235,7 +238,7 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
   router.get('/storage/defrag-plan', async (ctx) => {
     const c = api.context(ctx);
     await api.records.assertAllowed(c, 'container', 'read');
-    const vials = (await scopedOrNull(c, 'cryovial', 'v', ['id'])) ? () => api.scopedQuery(c, 'cryovial', 'v', { fields: ['id'] }) : null;
+    const vials = await scopedOrNull(c, 'cryovial', 'v', ['id']);
     ctx.body = { data: await defragPlan(api.db(), boxScope(api, c), vials, { deviceId: int(ctx.query.device), site: str(ctx.query.site) }, Math.min(int(ctx.query.maxMoves) ?? 500, 5000)) };
   });
 
@@ -264,7 +267,7 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
       cu: { entity: 'customer', fields: ['id', 'name'] },
       d: { entity: 'storageDevice', fields: ['id', 'code', 'site'] },
     };
-    const subs: Record<string, Knex.QueryBuilder | null> = {};
+    const subs: Record<string, (() => Knex.QueryBuilder) | null> = {};
     const has: Record<string, Set<string>> = {};
     for (const [alias, f] of Object.entries(fields)) {
       subs[alias] = await scopedOrNull(c, f.entity, alias, f.fields);
@@ -291,16 +294,16 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
     cond(str(f.from, 10), `${col('b', 'freezeDate')} >= ?`, f.from);
     cond(str(f.to, 10), `${col('b', 'freezeDate')} <= ?`, f.to);
     const exprs = groups.map((g) => GROUPS[g](col));
-    const joins: unknown[] = [subs.v, subs.b];
+    const joins: unknown[] = [subs.v!(), subs.b!()];
     let sql = `select ${exprs.map((e) => `${e} as ??`).join(', ')}, count(*)::int as vials, count(distinct v.batch)::int as batches from ? join ? on b.id = v.batch`;
     const heads: unknown[] = groups;
     if (byCustomer) {
       sql += ' left join ? on cu.id = ??';
-      joins.push(subs.cu, 'b.customer');
+      joins.push(subs.cu!(), 'b.customer');
     }
     if (subs.d) {
       sql += ` left join ? on d.id = ${col('v', 'device')}`;
-      joins.push(subs.d);
+      joins.push(subs.d());
     }
     sql += ` where ${where.join(' and ')} group by ${exprs.join(', ')} order by vials desc limit 5000`;
     const rows = (await api.db().raw(sql, [...heads, ...joins, ...binds])).rows;
