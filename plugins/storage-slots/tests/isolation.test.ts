@@ -165,7 +165,7 @@ describe('reports and maps show only what the caller may read', () => {
     }
   });
 
-  it('R-3.4.2 the empty-slot warning belongs to the device\'s lab and reaches only that lab\'s keepers', async () => {
+  it('R-3.4.2 the empty-slot warning belongs to the lab of the device and reaches only the keepers of that lab', async () => {
     const keeperA = await fx.user('keeperA', fx.labA, ['cryostorageKeeper']);
     const keeperB = await fx.user('keeperB', fx.labB, ['cryostorageKeeper']);
     const dev = (await t.api('GET', `/api/v1/data/storageDevice/${tankA.id}`, { token: fx.techA.token })).body.data;
