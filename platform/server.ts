@@ -131,10 +131,6 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
       const api = createPluginApi(services, p);
       await p.setup?.(api);
       if (p.routes) services.routeExtensions.push((router) => p.routes!(router, api));
-      // TEMPORARY: storage-slots until its SDK port lands.
-      const legacy = p as any;
-      await legacy.legacySetup?.(services);
-      if (legacy.legacyRoutes) services.routeExtensions.push(legacy.legacyRoutes);
       services.routeDocs.push(...pluginRouteDocs(p.dir));
     }
 

@@ -58,9 +58,14 @@ export function compileAclOf(roles: RoleDef[], e: EntityDef): EntityAcl {
     let writes = false;
     for (const p of perms) {
       const scope = p.scope ?? defaultScope;
+      // A global entity holds shared definitions (container types): whoever may read it reads all of it; a lab or
+      // org scope of the grant still bounds its writes.
+      const readScope: RowScope = e.scope === 'global' && (scope === 'lab' || scope === 'orgSubtree') ? 'all' : scope;
       for (const a of p.actions) {
-        if (a === '*') wildcard.push(scope);
-        else actions.set(a, [...(actions.get(a) ?? []), scope]);
+        if (a === '*') {
+          wildcard.push(scope);
+          if (readScope !== scope) actions.set('read', [...(actions.get('read') ?? []), readScope]);
+        } else actions.set(a, [...(actions.get(a) ?? []), a === 'read' ? readScope : scope]);
       }
       const r = p.actions.includes('read') || p.actions.includes('*');
       const w = p.actions.some((a) => a === 'create' || a === 'update' || a === '*');

@@ -58,7 +58,8 @@ export function recordsApi(r: RecordService): Records {
 
 /** Identifiers raw plugin SQL may not name: entity tables and the platform's own (ct_*). Scoped subqueries are exempt. */
 function forbiddenTable(sql: string, entityTables: Set<string>): string | undefined {
-  const cleaned = sql.replace(/"[a-z0-9_]+" as "__scoped_[A-Za-z0-9_]*"/g, ' ');
+  // A scoped subquery's own table and its columns (`"__scoped_v"."container" as "container"`) are not the plugin naming a table.
+  const cleaned = sql.replace(/"[a-z0-9_]+" as "__scoped_[A-Za-z0-9_]*"/g, ' ').replace(/"__scoped_[A-Za-z0-9_]*"\."[a-z0-9_]+" as "[A-Za-z0-9_]+"/g, ' ');
   return cleaned.match(/[A-Za-z_][A-Za-z0-9_]*/g)?.find((t) => entityTables.has(t) || t.startsWith('ct_'));
 }
 
@@ -131,6 +132,7 @@ export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
     hooks: {
       on: (entity, name, fn, o) => s.hooks.on(entity, name, (a) => fn({ ...a, trx: a.trx!, records: recordsApi(a.records) }), o),
       action: (entity, name, def) => s.hooks.action(entity, name, { ...def, handler: (a) => def.handler({ ...a, records: recordsApi(a.records) }) }),
+      hasAction: (entity, name) => !!s.hooks.getAction(entity, name),
     },
     onRecord: (fn) => void s.events.on('record', fn),
     audit: (trx, ctx, entry) => writeAudit(trx, { ...entry, actorId: ctx.actor.id, actorName: ctx.actor.displayName, ip: ctx.ip ?? null, requestId: ctx.requestId ?? null }),

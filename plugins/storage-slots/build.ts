@@ -1,9 +1,4 @@
-import type { Knex } from 'knex';
-import { VetoError } from '../../platform/records/hooks';
-import { writeAudit } from '../../platform/audit/audit';
-import type { CallContext } from '../../platform/context';
-import type { RecordService } from '../../platform/records/service';
-import type { Services } from '../../platform/services';
+import { VetoError, type CallContext, type PluginApi, type PluginDb, type Records } from '../../platform/plugins/sdk';
 import { ORDINAL_SQL } from './layout';
 import { CONTAINER_TYPE_PRESETS } from './presets';
 
@@ -37,83 +32,87 @@ export const storageTemplateSchema = {
   additionalProperties: false,
 };
 
-/** The container type with this code; a shipped preset is created (through the pipeline) the first time it is needed. */
-export async function ensureContainerType(records: RecordService, ctx: CallContext, code: string): Promise<Record<string, any>> {
-  const found = (await records.list(ctx, 'containerType', { filter: { code }, limit: 1 })).data[0];
+/**
+ * The container type with this code; a shipped preset is created (through the pipeline) the first time it is needed.
+ * Container types are shared definitions: looked up and created as the system, whatever lab the builder works in.
+ */
+export async function ensureContainerType(api: PluginApi, records: Records, code: string): Promise<Record<string, any>> {
+  const sys = api.system();
+  const found = (await records.list(sys, 'containerType', { filter: { code }, limit: 1 })).data[0];
   if (found) return found;
   const preset = CONTAINER_TYPE_PRESETS[code];
   if (!preset) throw new VetoError('slots.unknownContainerType', { code }, '/template');
-  return records.create(ctx, 'containerType', { code, ...preset }, { reason: 'preset' });
+  return records.create(sys, 'containerType', { code, ...preset }, { reason: 'preset' });
+}
+
+/** What a vial-holding container needs to become a box: its record and its type. */
+export interface NewBox {
+  container: Record<string, any>;
+  type: Record<string, any>;
 }
 
 /**
- * Builds a device's whole hierarchy in a handful of set-based statements (one INSERT … SELECT generate_series per
- * level, one for the boxes, one for the positions): a 6,000-position tank is 5 statements, not 6,000 round trips.
- * Each created container gets its own audit row.
+ * Builds a device's whole hierarchy: one `createMany` per level (every container through the pipeline: validation,
+ * system columns, the device's lab, an audit row each; parents from the level above), then one INSERT for the boxes
+ * and one set-based INSERT … SELECT generate_series for the positions. `ctx` is marked by the caller so the
+ * per-container hooks leave boxes and capacity to this build.
  */
 export async function buildFromTemplate(
-  s: Services, trx: Knex.Transaction, records: RecordService, ctx: CallContext, device: Record<string, any>, templateId: string,
+  api: PluginApi, db: PluginDb, records: Records, ctx: CallContext, device: Record<string, any>, templateId: string,
 ): Promise<{ containers: number; boxes: number; positions: number }> {
-  const tpl = s.meta.model.set.storageTemplate?.[templateId];
+  const tpl = api.defs('storageTemplate')[templateId];
   if (!tpl) throw new VetoError('slots.unknownTemplate', { template: templateId }, '/template');
-  if (await trx('storage_box').where({ device_id: device.id }).first('container_id')) throw new VetoError('slots.alreadyBuilt');
+  if (await db.table('storage_box').where({ device_id: device.id }).first('container_id')) throw new VetoError('slots.alreadyBuilt');
   const levels: TemplateLevel[] = tpl.levels;
   const types: Record<string, any>[] = [];
-  for (const l of levels) types.push(await ensureContainerType(records, ctx, l.containerType));
+  for (const l of levels) types.push(await ensureContainerType(api, records, l.containerType));
   if (!types[types.length - 1].holdsVials || types.slice(0, -1).some((t) => t.holdsVials)) throw new VetoError('slots.leafMustHoldVials');
-  const table = records.entity('container').table;
-  const sys = [ctx.actor.id, ctx.actor.id, ctx.actor.orgId ?? null, ctx.actor.labId ?? null];
+  // The containers belong to the device's lab, also when someone of another unit (or the system) builds them.
+  const owner = { labId: device.labId ?? null, orgId: device.orgId ?? device.labId ?? null };
+  let parents: { id: number | null; code: string; path: string }[] = [{ id: null, code: device.code, path: device.code }];
   let containers = 0;
   for (const [i, l] of levels.entries()) {
     const t = types[i];
     const prefix = l.prefix ?? t.prefix ?? String(t.level ?? 'X').charAt(0).toUpperCase();
-    const cols = `(code, name, container_type, device, parent, depth, ordinal, path, rows, cols, holds_vials, created_by, updated_by, org_id, lab_id)`;
-    const ids: { id: number; code: string }[] =
-      i === 0
-        ? (
-            await trx.raw(
-              `insert into ?? ${cols} select ? || '-' || ? || n, ? || n, ?, ?, null, 1, n, ? || '/' || ? || n, ?, ?, ?, ?, ?, ?, ?
-                 from generate_series(1, ?) n order by n returning id, code`,
-              [table, device.code, prefix, prefix, t.id, device.id, device.code, prefix, t.rows, t.cols, !!t.holdsVials, ...sys, l.count],
-            )
-          ).rows
-        : (
-            await trx.raw(
-              `insert into ?? ${cols} select p.code || '-' || ? || n, ? || n, ?, p.device, p.id, ?, n, p.path || '/' || ? || n, ?, ?, ?, ?, ?, ?, ?
-                 from ?? p cross join generate_series(1, ?) n where p.device = ? and p.depth = ? and p.deleted_at is null order by p.id, n returning id, code`,
-              [table, prefix, prefix, t.id, i + 1, prefix, t.rows, t.cols, !!t.holdsVials, ...sys, table, l.count, device.id, i],
-            )
-          ).rows;
-    for (const r of ids)
-      await writeAudit(trx, {
-        actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: 'container', recordId: Number(r.id), action: 'create',
-        changes: [{ field: 'code', from: null, to: r.code }, { field: 'template', from: null, to: templateId }], reason: `template ${templateId}`, ip: ctx.ip, requestId: ctx.requestId,
-      });
-    containers += ids.length;
+    const items = parents.flatMap((p) =>
+      Array.from({ length: l.count }, (_, k) => ({ parent: p.id, code: `${p.code}-${prefix}${k + 1}`, path: `${p.path}/${prefix}${k + 1}`, n: k + 1 })),
+    );
+    const created = await records.createMany(
+      ctx, 'container',
+      items.map((it) => ({ code: it.code, name: `${prefix}${it.n}`, containerType: t.id, device: device.id, ...(it.parent ? { parent: it.parent } : {}) })),
+      {
+        set: (k) => ({ depth: i + 1, ordinal: items[k].n, path: items[k].path, rows: t.rows, cols: t.cols, holdsVials: !!t.holdsVials }),
+        owner, reason: `template ${templateId}`,
+      },
+    );
+    containers += created.length;
+    parents = items.map((it, k) => ({ id: Number(created[k].id), code: it.code, path: it.path }));
+    if (i === levels.length - 1) {
+      const boxes = await createBoxes(db, device, parents.map((c) => ({ container: c, type: t })));
+      const positions = await createPositions(db, { deviceId: device.id });
+      return { containers, boxes, positions };
+    }
   }
-  const boxes = await createBoxes(trx, table, device, { depth: levels.length });
-  const positions = await createPositions(trx, { deviceId: device.id });
-  return { containers, boxes, positions };
+  throw new Error('unreachable: a template has at least one level');
 }
 
 const active = (d: Record<string, any>) => !d.status || d.status === 'active';
 
-/** storage_box rows for vial-holding containers (of a device at a depth, or one container). */
-export async function createBoxes(trx: Knex.Transaction, table: string, device: Record<string, any>, where: { depth?: number; containerId?: number }): Promise<number> {
-  const r = await trx.raw(
-    `insert into storage_box (container_id, device_id, site, device_type, temperature, active, path, rows, cols, fill_order, origin, row_labels, col_labels, capacity, free_count)
-     select c.id, c.device, ?, ?, ?, ?, coalesce(c.path, c.code), t.rows, t.cols, coalesce(t.fill_order, 'rowMajor'), coalesce(t.origin, 'topLeft'),
-            coalesce(t.row_labels, 'letters'), coalesce(t.col_labels, 'numbers'), t.rows * t.cols, t.rows * t.cols
-       from ?? c join container_type t on t.id = c.container_type
-      where c.device = ? and c.deleted_at is null and t.holds_vials and ${where.containerId ? 'c.id = ?' : 'c.depth = ?'}
-      on conflict (container_id) do nothing`,
-    [device.site ?? null, device.deviceType ?? null, device.setTemperature ?? device.tempMax ?? null, active(device), table, device.id, where.containerId ?? where.depth],
-  );
-  return r.rowCount ?? 0;
+/** storage_box rows for vial-holding containers (one multi-row INSERT). */
+export async function createBoxes(db: PluginDb, device: Record<string, any>, boxes: NewBox[]): Promise<number> {
+  if (!boxes.length) return 0;
+  const rows = boxes.map(({ container: c, type: t }) => ({
+    container_id: c.id, device_id: device.id, site: device.site ?? null, device_type: device.deviceType ?? null,
+    temperature: device.setTemperature ?? device.tempMax ?? null, active: active(device), path: c.path ?? c.code, rows: t.rows, cols: t.cols,
+    fill_order: t.fillOrder ?? 'rowMajor', origin: t.origin ?? 'topLeft', row_labels: t.rowLabels ?? 'letters', col_labels: t.colLabels ?? 'numbers',
+    capacity: t.rows * t.cols, free_count: t.rows * t.cols,
+  }));
+  const out = await db.table('storage_box').insert(rows).onConflict('container_id').ignore().returning('container_id');
+  return out.length;
 }
 
-export async function createPositions(trx: Knex.Transaction, where: { deviceId?: number; containerId?: number }): Promise<number> {
-  const r = await trx.raw(
+export async function createPositions(db: PluginDb, where: { deviceId?: number; containerId?: number }): Promise<number> {
+  const r = await db.raw(
     `insert into storage_position (container_id, device_id, row, col, ordinal)
      select b.container_id, b.device_id, r.r, c.c, ${ORDINAL_SQL}
        from storage_box b cross join lateral generate_series(1, b.rows) r(r) cross join lateral generate_series(1, b.cols) c(c)

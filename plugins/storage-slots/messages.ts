@@ -1,4 +1,4 @@
-import type { Messages } from '../../platform/i18n';
+import type { Messages } from '../../platform/plugins/sdk';
 
 export const slotMessages: Messages = {
   'zh-CN': {

@@ -1,5 +1,7 @@
 import { startTestServer, type TestServer } from '../support/app';
 import { createDatabase, dropDatabase } from '../support/pg';
+import { createPluginApi } from '../../platform/plugins/host';
+import slotsPlugin, { checkVacancy } from '../../plugins/storage-slots';
 import { sweepExpired } from '../../plugins/storage-slots/slots';
 import { waitFor } from '../support/wait';
 import { ordinalOf, positionOf, positionLabel, type BoxLayout } from '../../plugins/storage-slots/layout';
@@ -10,6 +12,8 @@ let db: { name: string; url: string };
 let token: string;
 const api = (m: string, p: string, body?: unknown, lang = 'zh-CN') => ts.api(m, p, { token, body, lang });
 const knex = () => ts.server.services.knex;
+/** The plugin's SDK in this app instance, for calling what its jobs run. */
+const slotsApi = () => createPluginApi(ts.server.services, slotsPlugin);
 
 async function create(entity: string, body: Record<string, unknown>) {
   const r = await api('POST', `/api/v1/data/${entity}`, body);
@@ -269,7 +273,7 @@ describe('concurrency and reservations', () => {
     const si = await api('POST', '/api/v1/data/stockIn', { batch: batch.id, vialCount: 1, reservationToken: after.body.data.token });
     expect(si.status).toBe(201);
     // Expired reservations are swept by the minute job (and before every recommendation).
-    await knex().transaction((trx) => sweepExpired(trx));
+    await slotsApi().transaction((trx) => sweepExpired(slotsApi().db(trx)));
     const b = await knex()('storage_box').where({ container_id: b3.id }).first();
     expect([b.reserved_count, b.occupied_count]).toEqual([0, 1]);
   });
@@ -303,14 +307,13 @@ describe('reports', () => {
 
     const dev = (await api('GET', `/api/v1/data/storageDevice?filter=${encodeURIComponent(JSON.stringify({ code: 'T-PAR' }))}`)).body.data[0];
     await api('PATCH', `/api/v1/data/storageDevice/${dev.id}`, { version: dev.version, vacancyThreshold: 1000 });
-    const { checkVacancy } = require('../../plugins/storage-slots');
     const [keeper] = await knex()('ct_user').insert({ username: `keeper${Date.now()}`, display_name: '液氮库管员', password_hash: 'x', must_change_password: false }).returning('id');
     await knex()('ct_user_role').insert({ user_id: keeper.id, role: 'cryostorageKeeper' });
-    expect(await checkVacancy(ts.server.services)).toMatchObject({ raised: 1 });
+    expect(await checkVacancy(slotsApi())).toMatchObject({ raised: 1 });
     // R-3.4.2: the warning reaches the cryostorage keeper's inbox.
     const note = await knex()('ct_wf_notification').where({ user_id: keeper.id, kind: 'storageAlert' }).first();
     expect(note).toMatchObject({ entity: 'storageAlert' });
-    expect(await checkVacancy(ts.server.services)).toMatchObject({ raised: 0 });
+    expect(await checkVacancy(slotsApi())).toMatchObject({ raised: 0 });
     const alerts = await api('GET', `/api/v1/data/storageAlert?filter=${encodeURIComponent(JSON.stringify({ device: dev.id }))}`);
     expect(alerts.body.data[0]).toMatchObject({ status: 'open', threshold: 1000 });
   });

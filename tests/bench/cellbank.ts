@@ -8,7 +8,10 @@ import { loadConfig } from '../../platform/config';
 import { createServer } from '../../platform/server';
 import { systemContext } from '../../platform/context';
 import { createDatabase, dropDatabase } from '../support/pg';
-import { recommend, reserve, releaseToken } from '../../plugins/storage-slots/slots';
+import { createPluginApi } from '../../platform/plugins/host';
+import slotsPlugin, { STRATEGIES } from '../../plugins/storage-slots';
+import { recommend, reserve, releaseToken, sweepExpired, type StrategyEntry } from '../../plugins/storage-slots/slots';
+import { boxScope } from '../../plugins/storage-slots/cellbank';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TANKS = Number(process.env.BENCH_TANKS ?? 100);
@@ -28,6 +31,9 @@ async function main() {
   const url = await server.listen(0, '127.0.0.1');
   const s = server.services;
   const ctx = systemContext('en');
+  const slots = createPluginApi(s, slotsPlugin);
+  const strategies = slots.registry<StrategyEntry>(STRATEGIES);
+  const scope = boxScope(slots, ctx);
   try {
     // ---- build the bank through the pipeline (one template action per tank)
     let t0 = Date.now();
@@ -57,15 +63,15 @@ async function main() {
       const tokens: string[] = [];
       for (let i = 0; i < ITER; i++) {
         const a = performance.now();
-        const tok = await s.knex.transaction(async (trx) => {
-          const got = await recommend(trx, strategy, { n, actorId: 1, batchId: 7, ...extra });
-          return (await reserve(trx, got, 1, 5)).token;
+        const tok = await slots.transaction(async (trx) => {
+          const got = await recommend(slots.db(trx), strategies, strategy, { n, actorId: 1, batchId: 7, ...extra }, scope);
+          return (await reserve(slots.db(trx), got, 1, 5)).token;
         });
         lat.push(performance.now() - a);
         tokens.push(tok);
       }
       console.log(`recommend+reserve ${strategy} n=${n}${Object.keys(extra).length ? ' ' + JSON.stringify(extra) : ''}: ${fmt(lat)}`);
-      for (const tok of tokens) await s.knex.transaction((trx) => releaseToken(trx, tok));
+      for (const tok of tokens) await slots.transaction((trx) => releaseToken(slots.db(trx), tok, scope));
     }
 
     // ---- the same over HTTP (auth, JSON, Koa included)
@@ -83,8 +89,8 @@ async function main() {
     }
     console.log(`HTTP POST /storage/recommend (keep-together n=3, reserved): ${fmt(http)}`);
     await s.knex.raw(`update storage_position set reserved_until = now() - interval '1 second' where state = 'reserved'`);
-    await s.knex.transaction(async (trx) => {
-      while ((await (await import('../../plugins/storage-slots/slots')).sweepExpired(trx, 10000)) > 0);
+    await slots.transaction(async (trx) => {
+      while ((await sweepExpired(slots.db(trx), 10000)) > 0);
     });
 
     // ---- 200 parallel stock-ins (HTTP, QC gate, numbering, vial records, audit), into one box and across the bank

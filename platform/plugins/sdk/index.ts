@@ -133,6 +133,8 @@ export interface PluginApi {
   hooks: {
     on(entity: string, name: HookName, fn: Hook, opts?: { appliesTo?: (e: EntityDef) => boolean }): void;
     action(entity: string, name: string, def: PluginActionDef): void;
+    /** Whether an action of this name exists already (a flow's transition), so a plugin can offer a fallback only. */
+    hasAction(entity: string, name: string): boolean;
   };
   onRecord(fn: (e: RecordEvent) => void): void;
   /** An audit entry of the plugin's own (a template build's summary); the record pipeline audits records itself. */
