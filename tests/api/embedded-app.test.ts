@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { promisify } from 'node:util';
+import { waitFor } from '../support/wait';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -34,18 +35,11 @@ async function startApp(dataDir: string, port: number): Promise<App> {
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (proc.exitCode !== null) break;
-    try {
-      const r = await fetch(`${url}/api/health`);
-      if (r.ok) return { proc, url, output: () => out };
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  // Up when health answers; a process that exited will never be.
+  const state = await waitFor(async () => (proc.exitCode !== null ? 'exited' : (await fetch(`${url}/api/health`)).ok && 'up'), { timeout: 120_000, interval: 100 }).catch(() => 'timeout');
+  if (state === 'up') return { proc, url, output: () => out };
   proc.kill('SIGKILL');
-  throw new Error(`app did not start:\n${out}`);
+  throw new Error(`app did not start (${state}):\n${out}`);
 }
 
 async function stopApp(app: App): Promise<number | null> {

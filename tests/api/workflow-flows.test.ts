@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 import { startTestServer, type TestServer } from '../support/app';
+import { waitFor } from '../support/wait';
 import { createDatabase, dropDatabase } from '../support/pg';
 import { loadConfig } from '../../platform/config';
 import { discoverPlugins } from '../../platform/plugins/host';
@@ -277,8 +279,16 @@ test('reminders and escalations missed while the server was down run after resta
   expect(task.dueAt).toBeTruthy();
   const jobs = await t.server.services.knex('ct_job').whereIn('name', ['workflow.remind', 'workflow.escalate']).where('key', 'like', `%:${task.id}`);
   expect(jobs).toHaveLength(2);
+  const dueBy = new Date(Math.max(...jobs.map((j: any) => new Date(j.run_at).getTime()), new Date(task.dueAt).getTime()));
   await t.stop();
-  await new Promise((r) => setTimeout(r, 2500)); // "downtime" past the reminder and the escalation
+  // "Downtime": the server stays down until the database clock has passed the reminder, the escalation and the due time.
+  const pg = new Client({ connectionString: db.url });
+  await pg.connect();
+  try {
+    await waitFor(async () => (await pg.query('select now() > $1::timestamptz as past', [dueBy])).rows[0].past, { timeout: 15_000, interval: 100 });
+  } finally {
+    await pg.end();
+  }
   t = await startTestServer({ databaseUrl: db.url, plugins: [], env: ENV });
   expect(await t.server.services.jobs.runDueOnce()).toBeGreaterThanOrEqual(2);
   const token = await t.login(u.a1.username, PASSWORD);
