@@ -15,7 +15,7 @@ import type { EntityDef, FieldDef, Model } from '../../metadata/model';
 import type { MetaKind, MetaSet } from '../../metadata/registry';
 import type { Messages, Lang } from '../../i18n';
 import type { ListOptions, ListResult, WriteOptions } from '../../records/service';
-import type { ActionDef, HookName } from '../../records/hooks';
+import type { ActionDef, ActionArgs as PlatformActionArgs, HookArgs as PlatformHookArgs, HookName } from '../../records/hooks';
 import type { RecordEvent } from '../../records/events';
 import type { AuditEntry } from '../../audit/audit';
 import type { Notification } from '../../workflow/notify';
@@ -58,32 +58,14 @@ export interface Records {
   readable(ctx: CallContext, entity: string): string[];
 }
 
-export interface HookArgs {
-  ctx: CallContext;
-  entity: EntityDef;
-  /** The record as it will be (before-hooks may change it: the final record is validated after them) or as written. */
-  record: Record<string, any>;
-  previous?: Record<string, any> | null;
-  trx: Knex.Transaction;
-  /** The pipeline inside the write's transaction. */
-  records: Records;
-}
+/**
+ * The platform's hook and action arguments as a plugin gets them: always inside the write's transaction, with the
+ * pipeline (`records`) bound to it. Before-hooks may change `record`; the final record is validated after them.
+ */
+export type HookArgs = Omit<PlatformHookArgs, 'trx' | 'records'> & { trx: Knex.Transaction; records: Records };
 export type Hook = (a: HookArgs) => Promise<void> | void;
-
-export interface ActionArgs {
-  ctx: CallContext;
-  entity: EntityDef;
-  record: Record<string, any>;
-  input: Record<string, any>;
-  signature?: { password?: unknown; meaning?: unknown };
-  trx: Knex.Transaction;
-  records: Records;
-}
-export interface PluginActionDef {
-  label?: { 'zh-CN': string; en: string };
-  input?: object;
-  handler: (a: ActionArgs) => Promise<Record<string, any> | void>;
-}
+export type ActionArgs = Omit<PlatformActionArgs, 'records'> & { records: Records };
+export type PluginActionDef = Omit<ActionDef, 'handler'> & { handler: (a: ActionArgs) => Promise<Record<string, any> | void> };
 
 /** A plugin's own tables (declared in `tables`); entity tables and platform tables are refused. */
 export interface PluginDb {
