@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import type Koa from 'koa';
 import { AppError, ValidationError } from '../errors';
-import { systemContext, type CallContext } from '../context';
+import { systemContext } from '../context';
+import { callContext } from '../http/routes/auth';
 import type { EntityDef } from '../metadata/model';
 import type { RecordService } from '../records/service';
 import type { Services } from '../services';
@@ -37,8 +37,16 @@ export function discoverPlugins(pluginsDir: string, only?: string[]): LoadedPlug
   return out;
 }
 
-/** The record service as the SDK's `Records` (same calls; `delete` for `remove`, entity names for `readable`). */
+const views = new WeakMap<RecordService, Records>();
+
+/** The record service as the SDK's `Records` (same calls; `delete` for `remove`, entity names for `readable`); one per service. */
 export function recordsApi(r: RecordService): Records {
+  let v = views.get(r);
+  if (!v) views.set(r, (v = makeRecordsApi(r)));
+  return v;
+}
+
+function makeRecordsApi(r: RecordService): Records {
   return {
     get model() {
       return r.model;
@@ -110,20 +118,20 @@ export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
     withTrx: (trx) => recordsApi(s.records.withTrx(trx)),
     transaction: (fn) => s.knex.transaction((trx) => fn(trx, recordsApi(s.records.withTrx(trx)))),
     system: (lang = 'zh-CN') => systemContext(lang),
-    context: (ctx: Koa.Context): CallContext => ({ actor: ctx.state.actor, lang: ctx.state.lang, ip: ctx.ip, requestId: ctx.state.requestId }),
+    context: callContext,
     scopedQuery(ctx, entity, alias, opts = {}) {
       const e = s.records.entity(entity);
       const allowed = s.authorizer.assert(ctx, e, 'read');
       if (allowed instanceof Promise) throw new Error('scopedQuery needs a synchronous authorizer');
-      const readable = s.records.readable(ctx, e);
-      const names = opts.fields ?? readable;
+      // Readable plain columns: hidden fields do not exist here, encrypted ones stay sealed in their table.
+      const usable = s.records.readable(ctx, e).filter((n) => !e.fields.get(n)?.encrypted);
+      const names = opts.fields ?? usable;
       names.forEach((n, i) => {
-        const f = e.fields.get(n);
-        if (!readable.includes(n) || f?.encrypted || f?.kind === 'multiReference')
+        if (!usable.includes(n))
           throw new AppError(400, 'VALIDATION_FAILED', 'error.unknownField', { field: n }, [{ path: `/fields/${i}`, messageKey: 'error.unknownField', params: { field: n } }]);
       });
       const inner = `__scoped_${alias}`;
-      const cols = names.filter((n) => !e.fields.get(n)?.encrypted && e.fields.get(n)?.kind !== 'multiReference').map((n) => `${inner}.${n === 'id' ? 'id' : s.records.columnOf(e, n)} as ${n}`);
+      const cols = names.map((n) => `${inner}.${s.records.columnOf(e, n)} as ${n}`);
       const q = (opts.trx ?? s.knex)({ [inner]: e.table }).whereNull(`${inner}.deleted_at`).select(cols);
       s.authorizer.scope(ctx, e, inner)?.(q);
       return q.as(alias);

@@ -360,7 +360,6 @@ export class RecordService {
       );
       return gc.submit(item);
     }
-    if (hooked) validateRecord(model, e, record, { early: true });
     return this.inTrx(opts, async (trx, svc) => (await svc.writeNew(trx, e, [{ ctx, record, reason: opts.reason, owner: opts.owner }]))[0]);
   }
 
@@ -403,7 +402,7 @@ export class RecordService {
     const before = this.hooks.has(e, 'beforeCreate');
     for (const [i, it] of items.entries()) {
       if (before) {
-        if (items.length > 1) validateRecord(model, e, it.record, { early: true, basePath: it.path });
+        validateRecord(model, e, it.record, { early: true, basePath: it.path });
         await this.hooks.run('beforeCreate', { ctx: it.ctx, entity: e, record: it.record, trx, records: this });
         dropNulls(it.record);
       }
@@ -489,7 +488,7 @@ export class RecordService {
    */
   private async createInOneStatement(e: EntityDef, item: NewRecord): Promise<Record<string, any>> {
     const { ctx, record } = item;
-    const row = this.insertRow(ctx, e, record);
+    const row = this.insertRow(ctx, e, record, item.owner);
     const audit = auditRow({
       actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity: e.name, recordId: null, action: 'create',
       changes: sealChanges(e, diffRecords(null, record, auditFields(e))), reason: item.reason, ip: ctx.ip, requestId: ctx.requestId,
