@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { AppError, ValidationError } from '../errors';
-import { systemContext } from '../context';
+import { systemContext, type CallContext } from '../context';
 import { callContext } from '../http/routes/auth';
 import type { EntityDef } from '../metadata/model';
 import type { RecordService } from '../records/service';
@@ -106,6 +106,8 @@ export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
       trx,
     };
   };
+  /** Readable plain columns: hidden fields do not exist in a scoped query, encrypted ones stay sealed in their table. */
+  const selectable = (ctx: CallContext, e: EntityDef) => s.records.readable(ctx, e).filter((n) => !e.fields.get(n)?.encrypted);
   const settingsSchema = p.settings ? createAjv({ useDefaults: true }).compile(p.settings.schema) : undefined;
   const api: PluginApi = {
     name: p.name,
@@ -123,8 +125,7 @@ export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
       const e = s.records.entity(entity);
       const allowed = s.authorizer.assert(ctx, e, 'read');
       if (allowed instanceof Promise) throw new Error('scopedQuery needs a synchronous authorizer');
-      // Readable plain columns: hidden fields do not exist here, encrypted ones stay sealed in their table.
-      const usable = s.records.readable(ctx, e).filter((n) => !e.fields.get(n)?.encrypted);
+      const usable = selectable(ctx, e);
       const names = opts.fields ?? usable;
       names.forEach((n, i) => {
         if (!usable.includes(n))
@@ -135,6 +136,17 @@ export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
       const q = (opts.trx ?? s.knex)({ [inner]: e.table }).whereNull(`${inner}.deleted_at`).select(cols);
       s.authorizer.scope(ctx, e, inner)?.(q);
       return q.as(alias);
+    },
+    async visibleFields(ctx, entity, wanted) {
+      const e = s.records.entity(entity);
+      try {
+        await s.authorizer.assert(ctx, e, 'read');
+      } catch (err) {
+        if (err instanceof AppError && err.status === 403) return null;
+        throw err;
+      }
+      const usable = selectable(ctx, e);
+      return wanted ? wanted.filter((f) => usable.includes(f)) : usable;
     },
     db,
     hooks: {

@@ -29,24 +29,8 @@ const boxStats = (b: BoxRow) => ({
  * `records` or `scopedQuery`, so another lab's boxes, vials and customers never appear and cannot be chosen.
  */
 export function slotRoutes(router: Router, api: PluginApi, strategies: Strategies): void {
-  /** The readable subset of `fields` (scopedQuery refuses the others). */
-  const readable = (c: CallContext, entity: string, fields: string[]) => {
-    const r = new Set(api.records.readable(c, entity));
-    return fields.filter((f) => r.has(f));
-  };
-  /**
-   * A scoped subquery's factory, or null when the caller may not read the entity at all. (A factory: a query builder
-   * is thenable, so returning one from an async function would run it.)
-   */
-  const scopedOrNull = async (c: CallContext, entity: string, alias: string, fields: string[]): Promise<(() => Knex.QueryBuilder) | null> => {
-    try {
-      await api.records.assertAllowed(c, entity, 'read');
-    } catch (e) {
-      if (e instanceof AppError && e.status === 403) return null;
-      throw e;
-    }
-    return () => api.scopedQuery(c, entity, alias, { fields: readable(c, entity, fields) });
-  };
+  /** A scoped subquery's factory (a query builder is thenable: returning one from an async function would run it). */
+  const scoped = (c: CallContext, entity: string, alias: string, fields: string[]) => () => api.scopedQuery(c, entity, alias, { fields });
   /** The lab a caller places vials in: its own, else (a caller without a lab) the batch's; undefined = any it may read. */
   const placementLab = async (c: CallContext, batchId: number | null | undefined): Promise<number | null | undefined> => {
     if (c.actor.labId != null) return c.actor.labId;
@@ -63,7 +47,7 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
     const c = api.context(ctx);
     const db = api.db();
     const bySite = ctx.query.groupBy === 'site';
-    const fields = readable(c, 'storageDevice', bySite ? ['id', 'site'] : ['id', 'code', 'name', 'site', 'deviceType', 'vacancyThreshold', 'status']);
+    const fields = (await api.visibleFields(c, 'storageDevice', bySite ? ['id', 'site'] : ['id', 'code', 'name', 'site', 'deviceType', 'vacancyThreshold', 'status'])) ?? [];
     const q = db.table('storage_box as b')
       .join(api.scopedQuery(c, 'storageDevice', 'd', { fields }), 'd.id', 'b.device_id')
       .select(
@@ -133,11 +117,10 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
       .orderBy('p.ordinal')
       .select('p.id', 'p.row', 'p.col', 'p.ordinal', 'p.state', 'p.reserved_by as reservedBy', 'p.reserved_until as reservedUntil', 'p.note');
     // Occupants through the caller's scope: a vial (or batch) of another lab leaves the position occupied, nothing more.
-    const vials = await scopedOrNull(c, 'cryovial', 'v', ['id', 'vialCode']);
-    const batches = vials && (await scopedOrNull(c, 'cellBatch', 'cb', ['id', 'batchCode', 'cellType', 'freezeDate', 'customerName']));
-    const bf = batches ? readable(c, 'cellBatch', ['batchCode', 'cellType', 'freezeDate', 'customerName']) : [];
-    if (vials) q.leftJoin(vials(), 'v.id', 'p.vial_id').select('v.id as vialId', ...readable(c, 'cryovial', ['vialCode']).map((f) => `v.${f}`));
-    if (batches) q.leftJoin(batches(), (j) => j.on('cb.id', 'p.batch_id').andOnNotNull('v.id')).select(bf.map((f) => `cb.${f}`));
+    const vf = await api.visibleFields(c, 'cryovial', ['id', 'vialCode']);
+    const bf = vf && (await api.visibleFields(c, 'cellBatch', ['id', 'batchCode', 'cellType', 'freezeDate', 'customerName']));
+    if (vf) q.leftJoin(api.scopedQuery(c, 'cryovial', 'v', { fields: vf }), 'v.id', 'p.vial_id').select('v.id as vialId', ...vf.filter((f) => f !== 'id').map((f) => `v.${f}`));
+    if (bf) q.leftJoin(api.scopedQuery(c, 'cellBatch', 'cb', { fields: bf }), (j) => j.on('cb.id', 'p.batch_id').andOnNotNull('v.id')).select(bf.filter((f) => f !== 'id').map((f) => `cb.${f}`));
     const rows = await q;
     const now = Date.now();
     const l = layoutOf(box);
@@ -238,8 +221,8 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
   router.get('/storage/defrag-plan', async (ctx) => {
     const c = api.context(ctx);
     await api.records.assertAllowed(c, 'container', 'read');
-    const vials = await scopedOrNull(c, 'cryovial', 'v', ['id']);
-    ctx.body = { data: await defragPlan(api.db(), boxScope(api, c), vials, { deviceId: int(ctx.query.device), site: str(ctx.query.site) }, Math.min(int(ctx.query.maxMoves) ?? 500, 5000)) };
+    const vf = await api.visibleFields(c, 'cryovial', ['id']);
+    ctx.body = { data: await defragPlan(api.db(), boxScope(api, c), vf && scoped(c, 'cryovial', 'v', vf), { deviceId: int(ctx.query.device), site: str(ctx.query.site) }, Math.min(int(ctx.query.maxMoves) ?? 500, 5000)) };
   });
 
   // ------------------------------------------------------------------------------------------ inventory
@@ -270,8 +253,9 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
     const subs: Record<string, (() => Knex.QueryBuilder) | null> = {};
     const has: Record<string, Set<string>> = {};
     for (const [alias, f] of Object.entries(fields)) {
-      subs[alias] = await scopedOrNull(c, f.entity, alias, f.fields);
-      has[alias] = new Set(subs[alias] ? readable(c, f.entity, f.fields) : []);
+      const visible = await api.visibleFields(c, f.entity, f.fields);
+      subs[alias] = visible && scoped(c, f.entity, alias, visible);
+      has[alias] = new Set(visible ?? []);
     }
     const byCustomer = !!subs.cu && has.b.has('customer');
     if (!byCustomer) has.cu = new Set();

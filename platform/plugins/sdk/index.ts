@@ -111,6 +111,11 @@ export interface PluginApi {
    * see, under their API names (`"d"."vacancyThreshold"`); encrypted fields are left out. Join it, select from it.
    */
   scopedQuery(ctx: CallContext, entity: string, alias: string, opts?: { trx?: Knex.Transaction; fields?: string[] }): Knex.QueryBuilder;
+  /**
+   * Of `wanted` (default: all), the fields the caller may see and a scoped query can select (not hidden, not
+   * encrypted); null when the caller may not read the entity at all. For reports that show what they may.
+   */
+  visibleFields(ctx: CallContext, entity: string, wanted?: string[]): Promise<string[] | null>;
   db(trx?: Knex.Transaction): PluginDb;
   hooks: {
     on(entity: string, name: HookName, fn: Hook, opts?: { appliesTo?: (e: EntityDef) => boolean }): void;
