@@ -173,8 +173,6 @@ export class RecordService {
     if (!Number.isInteger(offset) || offset < 0) throw badFilter('error.badFilterShape', {}, '/offset');
 
     const where = compileFilter(model, e, 't', opts.filter, filterAccess(this.auth(), ctx));
-    // A hidden field must not be usable to infer values either: refuse it in filters and sorts.
-    assertNoHiddenFields(opts.filter, hidden);
 
     let fields = opts.fields?.length ? opts.fields : readable;
     fields.forEach((f, i) => {
@@ -751,13 +749,4 @@ function keysetAfter(qb: Knex.QueryBuilder, cols: string[], desc: boolean[], val
       });
     }
   });
-}
-
-function assertNoHiddenFields(filter: unknown, hidden: Set<string>, path = '/filter'): void {
-  if (!hidden.size || !filter || typeof filter !== 'object') return;
-  for (const [k, v] of Object.entries(filter as Record<string, unknown>)) {
-    if (k === 'and' || k === 'or') (Array.isArray(v) ? v : []).forEach((s, i) => assertNoHiddenFields(s, hidden, `${path}/${k}/${i}`));
-    else if (k === 'not') assertNoHiddenFields(v, hidden, `${path}/not`);
-    else if (hidden.has(k.split('.')[0])) throw badFilter('error.unknownField', { field: k }, `${path}/${k}`);
-  }
 }
