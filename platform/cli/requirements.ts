@@ -87,7 +87,7 @@ function metadataMentions(config: Config): Mention[] {
       const file = rel(origin[kind][id]);
       const plugin = pluginOfKind.get(kind);
       // A QC gate names its requirement in `requirement` too.
-      const ids = [...new Set([...idsOf(def['x-requirements']), ...(typeof def.requirement === 'string' ? [def.requirement] : [])])];
+      const ids = [...new Set(idsOf(def['x-requirements']))];
       const column = plugin ? 'plugins' : kind === 'form' || kind === 'menu' ? 'screens' : 'metadata';
       const what = plugin ? `${plugin}: ${kind} ${id}` : `${kind} ${id}`;
       for (const r of ids) out.push({ id: r, column, what, file });

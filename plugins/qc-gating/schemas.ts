@@ -1,4 +1,4 @@
-import { labelSchema, type MetaSet } from '../../platform/plugins/sdk';
+import { labelSchema, requirementsSchema, type MetaSet } from '../../platform/plugins/sdk';
 
 const band = {
   type: 'object',
@@ -15,7 +15,7 @@ export const qcSpecSchema = {
     $id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' },
     kind: { const: 'qcSpec' },
     label: labelSchema,
-    'x-requirements': { type: 'array', items: { type: 'string', pattern: '^R-[0-9]+(\\.[0-9]+)+$' }, uniqueItems: true },
+    'x-requirements': requirementsSchema,
     qcType: { type: 'string' },
     /** Cell types this spec is for; none = every cell type (a cell-type specific spec wins). */
     cellTypes: { type: 'array', items: { type: 'string' } },
@@ -46,8 +46,7 @@ export const qcGateSchema = {
     $id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' },
     kind: { const: 'qcGate' },
     label: labelSchema,
-    'x-requirements': { type: 'array', items: { type: 'string', pattern: '^R-[0-9]+(\\.[0-9]+)+$' }, uniqueItems: true },
-    requirement: { type: 'string' },
+    'x-requirements': requirementsSchema,
     enabled: { type: 'boolean' },
     /** The guarded entity and its writes. */
     entity: { type: 'string' },

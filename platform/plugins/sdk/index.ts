@@ -25,7 +25,7 @@ import type { EnqueueOptions, HandlerOptions, JobInfo, ScheduleOptions } from '.
 export { VetoError } from '../../records/hooks';
 export { AppError, ValidationError, notFound, forbidden, badRequest } from '../../errors';
 export { t, label, LANGS } from '../../i18n';
-export { labelSchema } from '../../metadata/meta-schemas';
+export { labelSchema, requirementsSchema } from '../../metadata/meta-schemas';
 export { systemContext, SYSTEM_ACTOR } from '../../context';
 export type { CallContext, Actor } from '../../context';
 export type { EntityDef, FieldDef, Model, MetaKind, MetaSet, Messages, Lang, ListOptions, ListResult, ActionDef, HookName, RecordEvent, Notification, UserRef, JobInfo };
