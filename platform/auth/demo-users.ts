@@ -24,6 +24,7 @@ export async function seedDemoDirectory(
 ): Promise<OrgTree> {
   const users = doc.users ?? [];
   const password = opts.password ?? `${crypto.randomBytes(9).toString('base64url')}#7a`;
+  opts.password = password; // demo actions sign with it (platform/metadata/demo.ts)
   const hash = users.length ? await hashPassword(password) : '';
   await knex.transaction(async (trx) => {
     const ids = new Map<string, { id: number; kind: OrgKind }>();

@@ -5,6 +5,7 @@ import type { RecordService } from '../records/service';
 import type { CallContext } from '../context';
 import { seedDemoDirectory, type DemoDirectory } from '../auth/demo-users';
 import { orgTree, type OrgTree } from '../auth/org';
+import { loadActor } from '../auth/users';
 
 export interface DemoOptions {
   knex: Knex;
@@ -24,6 +25,10 @@ export interface DemoOptions {
  * lab for numbering), so a lab's users see their own demo data.
  * Records go through the record pipeline like any other write (numbering, validation, audit).
  * Files load in name order across modules, so prefix them (`10-customers.json`).
+ * A file `{ "entity": "materialLot", "actions": [{ "as": "sh.qc", "find": {"lotNo": "…"}, "action": "release", "input": {…} }] }`
+ * runs record actions as a named demo user (found with `find`, a filter, in that user's scope); an action that needs an
+ * e-signature is signed by that user with the demo password, like a person would.
+ * `{"@daysAgo": n}` and `{"@daysAhead": n}` are dates relative to the day of loading.
  */
 export async function loadDemoData(roots: string[], records: RecordService, ctx: CallContext, opts: DemoOptions): Promise<number> {
   const files: string[] = [];
@@ -61,6 +66,20 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
       labCtx.clear();
       continue;
     }
+    if (Array.isArray(doc.actions)) {
+      for (const [i, a] of doc.actions.entries()) {
+        const user = await opts.knex('ct_user').where({ username: a.as }).first();
+        const actor = user && (await loadActor(opts.knex, Number(user.id)));
+        if (!actor) throw new Error(`demo data: ${where} action ${i} names no demo user "${a.as}"`);
+        const uctx: CallContext = { ...ctx, actor };
+        const found = await records.list(uctx, doc.entity, { filter: a.find, limit: 2 });
+        if (found.data.length !== 1) throw new Error(`demo data: ${where} action ${i}: ${JSON.stringify(a.find)} finds ${found.data.length} ${doc.entity} records`);
+        const input = { ...(a.input ?? {}), ...(a.sign ? { signature: { meaning: a.sign, password: opts.password } } : {}) };
+        await records.action(uctx, doc.entity, found.data[0].id, a.action, input, { reason: 'demo data' });
+        n++;
+      }
+      continue;
+    }
     const scope = records.entity(doc.entity).scope;
     for (const [i, raw] of (doc.records ?? []).entries()) {
       const { '@key': key, '@lab': labCode = doc.lab, ...rest } = raw;
@@ -81,6 +100,7 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
             return ref.id;
           }
           if (typeof v['@daysAgo'] === 'number') return new Date(Date.now() - v['@daysAgo'] * 86400_000).toISOString().slice(0, 10);
+          if (typeof v['@daysAhead'] === 'number') return new Date(Date.now() + v['@daysAhead'] * 86400_000).toISOString().slice(0, 10);
           return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
         }
         return v;
