@@ -28,7 +28,8 @@ export interface DemoOptions {
  * A file `{ "entity": "materialLot", "actions": [{ "as": "sh.qc", "find": {"lotNo": "…"}, "action": "release", "input": {…} }] }`
  * runs record actions as a named demo user (found with `find`, a filter, in that user's scope); an action that needs an
  * e-signature is signed by that user with the demo password, like a person would.
- * `{"@daysAgo": n}` and `{"@daysAhead": n}` are dates relative to the day of loading.
+ * `{"@daysAgo": n}` (with `"time": "09:30"`: a date-time) and `{"@daysAhead": n}` are dates relative to the day of loading; `{"@find": {"entity", "filter"}}` is
+ * the id of the one record of that lab the filter finds (one a plugin created, like a received lot).
  */
 export async function loadDemoData(roots: string[], records: RecordService, ctx: CallContext, opts: DemoOptions): Promise<number> {
   const files: string[] = [];
@@ -90,8 +91,9 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
         if (unit?.kind !== 'lab') throw new Error(`demo data: ${where} record ${i} names ${labCode}, which is not a lab of the demo org tree`);
         lab = unit.id;
       }
-      const resolve = (v: any): any => {
-        if (Array.isArray(v)) return v.map(resolve);
+      const labCtxOf = lab === null ? ctx : asLab(lab);
+      const resolve = async (v: any): Promise<any> => {
+        if (Array.isArray(v)) return Promise.all(v.map(resolve));
         if (v && typeof v === 'object') {
           if (typeof v['@ref'] === 'string') {
             const ref = keys.get(v['@ref']);
@@ -99,13 +101,29 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
             if (ref.lab !== null && ref.lab !== lab) throw new Error(`demo data: ${where} record ${i} references ${v['@ref']} of another lab`);
             return ref.id;
           }
-          if (typeof v['@daysAgo'] === 'number') return new Date(Date.now() - v['@daysAgo'] * 86400_000).toISOString().slice(0, 10);
+          if (v['@find'] && typeof v['@find'] === 'object') {
+            // A record a plugin created (a lot a receipt made), found in this lab's scope: `{"@find": {"entity": "materialLot", "filter": {…}}}`.
+            const found = await records.list(labCtxOf, v['@find'].entity, { filter: v['@find'].filter, limit: 2, fields: ['id'] });
+            if (found.data.length !== 1) throw new Error(`demo data: ${where} record ${i}: @find ${JSON.stringify(v['@find'])} finds ${found.data.length}`);
+            return found.data[0].id;
+          }
+          if (typeof v['@daysAgo'] === 'number') {
+            const day = new Date(Date.now() - v['@daysAgo'] * 86400_000).toISOString().slice(0, 10);
+            // `{"@daysAgo": 3, "time": "09:30"}`: a moment that day (China time), for date-time fields.
+            return typeof v.time === 'string' ? new Date(`${day}T${v.time}:00+08:00`).toISOString() : day;
+          }
           if (typeof v['@daysAhead'] === 'number') return new Date(Date.now() + v['@daysAhead'] * 86400_000).toISOString().slice(0, 10);
-          return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+          return Object.fromEntries(await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await resolve(x)])));
         }
         return v;
       };
-      const rec = await records.create(lab === null ? ctx : asLab(lab), doc.entity, resolve(rest), { reason: 'demo data' });
+      let rec: Record<string, any>;
+      try {
+        rec = await records.create(labCtxOf, doc.entity, await resolve(rest), { reason: 'demo data' });
+      } catch (e: any) {
+        const details = e?.localized?.en ?? e?.details ?? [];
+        throw new Error(`demo data: ${where} record ${i} (${doc.entity}) refused: ${e?.message ?? e} ${JSON.stringify(details)}`);
+      }
       if (key) keys.set(key, { id: rec.id, lab });
       n++;
     }

@@ -30,17 +30,18 @@ export async function runAlerts(api: PluginApi): Promise<{ sent: number }> {
   const m = () => api.scopedQuery(sys, 'material', 'm', { fields: ['id', 'name', 'unit', 'minStock'] });
   const db = api.db();
   const alerts: Alert[] = [];
+  // Minimum stock is the lab's: every store of the lab together (a secondary store holds little by design).
   const low = (await db.raw(
-    `select b.store_id, b.material_id, sum(b.qty) as qty, s.name as store_name, s."labId" as lab_id, m.name as mname, m.unit, m."minStock" as min_stock
+    `select b.lab_id, b.material_id, sum(b.qty) as qty, m.name as mname, m.unit, m."minStock" as min_stock
      from cl_balance b join ? on s.id = b.store_id join ? on m.id = b.material_id
-     where m."minStock" is not null group by b.store_id, b.material_id, s.name, s."labId", m.name, m.unit, m."minStock" having sum(b.qty) < m."minStock"`,
+     where m."minStock" is not null group by b.lab_id, b.material_id, m.name, m.unit, m."minStock" having sum(b.qty) < m."minStock"`,
     [s(), m()],
   )).rows;
   for (const r of low)
     alerts.push({
-      key: `low:${r.store_id}:${r.material_id}`, labId: r.lab_id == null ? null : Number(r.lab_id), entity: 'material', recordId: Number(r.material_id),
-      title: t('zh-CN', 'ledger.alert.lowStock', { store: r.store_name, material: r.mname, qty: String(Number(r.qty)), unit: r.unit ?? '', min: String(Number(r.min_stock)) }),
-      data: { kind: 'lowStock', store: Number(r.store_id), quantity: Number(r.qty), minStock: Number(r.min_stock) },
+      key: `low:${r.lab_id ?? 0}:${r.material_id}`, labId: r.lab_id == null ? null : Number(r.lab_id), entity: 'material', recordId: Number(r.material_id),
+      title: t('zh-CN', 'ledger.alert.lowStock', { material: r.mname, qty: String(Number(r.qty)), unit: r.unit ?? '', min: String(Number(r.min_stock)) }),
+      data: { kind: 'lowStock', quantity: Number(r.qty), minStock: Number(r.min_stock) },
     });
   const soon = new Date(Date.now() + expiringDays * 86400_000).toISOString().slice(0, 10);
   const expiring = (await db.raw(

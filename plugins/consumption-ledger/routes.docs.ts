@@ -52,7 +52,7 @@ export default [
     method: 'get', path: '/api/v1/materials/ledger', id: 'consumptionLedger', tag: 'materials', scope: 'record', permission: 'read materialStore (names: read material, cultureRecord)',
     summary: 'The production consumption ledger grouped by up to three of day/week/month, kind, material, store, lab, purpose, culture (R-3.5.7); format=xlsx exports it',
     query: [{ name: 'groupBy', schema: { type: 'string', examples: ['month,kind'], description: `comma-separated: ${groups.join(', ')}` } }, ...ledgerFilters, { name: 'format', schema: { enum: ['json', 'xlsx'] } }],
-    response: data(arr(obj({ quantity: numb, movements: int })), { totals: obj({ quantity: numb, movements: int }), groupBy: arr(str) }),
+    response: data(arr(obj({ quantity: numb, unit: { type: ['string', 'null'] }, movements: int })), { totals: obj({ quantity: numb, unit: { type: ['string', 'null'] }, movements: int }), groupBy: arr(str) }),
   },
   {
     method: 'get', path: '/api/v1/materials/movements', id: 'materialMovements', tag: 'materials', scope: 'record', permission: 'read materialStore, materialLot, material',

@@ -58,7 +58,7 @@ export function ledgerRoutes(router: Router, api: PluginApi): void {
     const inner = `select b.store_id, b.lot_id, b.material_id, b.qty, s.name as store_name, s.code as store_code, s."storeKind" as store_kind,
         l."lotNo" as lot_no, l."expiryDate" as expiry, l.status, m.code as mcode, m.name as mname, m.specification as spec, m.unit, m."minStock" as min_stock, m.kind,
         o.opened_at, o.expires_at as in_use_expiry,
-        sum(b.qty) over (partition by b.store_id, b.material_id) as material_total
+        sum(b.qty) over (partition by b.lab_id, b.material_id) as material_total
       from cl_balance b join ? on s.id = b.store_id join ? on l.id = b.lot_id join ? on m.id = b.material_id
       left join cl_opened o on o.store_id = b.store_id and o.lot_id = b.lot_id
       ${where.length ? `where ${where.join(' and ')}` : ''}`;
@@ -223,6 +223,7 @@ const BUCKET: Record<string, (col: string) => string> = {
 async function ledgerQuery(api: PluginApi, c: CallContext, q: Row, groups: string[]) {
   const useDaily = !q.culture && !q.batch && !groups.includes('culture');
   const s = api.scopedQuery(c, 'materialStore', 's', { fields: ['id', 'name', 'labId'] });
+  const mu = api.scopedQuery(c, 'material', 'mu', { fields: ['id', 'unit'] });
   const cols: string[] = [];
   const keys: string[] = [];
   const src = useDaily ? 'd' : 'v';
@@ -241,30 +242,39 @@ async function ledgerQuery(api: PluginApi, c: CallContext, q: Row, groups: strin
   let b: unknown[];
   if (useDaily) {
     const where: string[] = [];
-    b = [s];
+    b = [s, mu];
     const purpose = q.purpose ?? 'consumption';
     if (purpose === 'consumption') { where.push('d.purpose = any(?)'); b.push(CONSUMPTION); }
     else if (purpose !== 'all') { where.push('d.purpose = ?'); b.push(purpose); }
     if (q.from) { where.push('d.day >= ?'); b.push(q.from); }
     if (q.to) { where.push('d.day <= ?'); b.push(q.to); }
     for (const [k, col] of [['kind', 'kind'], ['material', 'material_id'], ['store', 'store_id'], ['lab', 'lab_id']] as const) if (q[k] !== undefined) { where.push(`d.${col} = ?`); b.push(q[k]); }
-    sql = `select ${cols.join(', ')}, sum(-d.qty) as quantity, sum(d.n)::int as movements from cl_daily d join ? on s.id = d.store_id
+    sql = `select ${cols.join(', ')}, sum(-d.qty) as quantity, sum(d.n)::int as movements, count(distinct mu.unit)::int as units, min(mu.unit) as unit
+      from cl_daily d join ? on s.id = d.store_id join ? on mu.id = d.material_id
       ${where.length ? `where ${where.join(' and ')}` : ''} group by ${keys.join(', ')} order by ${keys.join(', ')}`;
   } else {
     const f = await movementFilter(api, c, q, 'v');
-    b = [s, ...f.b];
-    sql = `select ${cols.join(', ')}, sum(-v.qty) as quantity, count(*)::int as movements from cl_movement v join ? on s.id = v.store_id
+    b = [s, mu, ...f.b];
+    sql = `select ${cols.join(', ')}, sum(-v.qty) as quantity, count(*)::int as movements, count(distinct mu.unit)::int as units, min(mu.unit) as unit
+      from cl_movement v join ? on s.id = v.store_id join ? on mu.id = v.material_id
       ${f.where.length ? `where ${f.where.join(' and ')}` : ''} group by ${keys.join(', ')} order by ${keys.join(', ')}`;
   }
   const rows = (await api.db().raw(sql, b)).rows as Row[];
   // Names, never ids: label materials, stores, labs, kinds and culture records the caller may read.
   const label = await labeller(api, c, groups, rows);
+  const units = api.defs<any>('dictionary').materialUnit?.items ?? [];
+  const unitLabel = (u: string | null) => {
+    const it = units.find((i: Row) => i.code === u);
+    return u == null ? null : it?.label?.[c.lang] ?? it?.label?.['zh-CN'] ?? u;
+  };
   const out = rows.map((r) => {
-    const o: Row = { quantity: num(r.quantity), movements: r.movements };
+    // A quantity is only meaningful in one unit: rows mixing units (mL of media with pieces of flasks) carry none.
+    const o: Row = { quantity: r.units === 1 ? num(r.quantity) : null, unit: r.units === 1 ? unitLabel(r.unit) : null, movements: r.movements };
     for (const g of groups) o[g] = label(g, r[`g_${g}`]);
     return o;
   });
-  const totals = { quantity: num(rows.reduce((x, r) => x + Number(r.quantity), 0)), movements: rows.reduce((x, r) => x + Number(r.movements), 0) };
+  const oneUnit = new Set(rows.map((r) => (r.units === 1 ? r.unit : null))).size === 1 && rows.every((r) => r.units === 1);
+  const totals = { quantity: oneUnit ? num(rows.reduce((x, r) => x + Number(r.quantity), 0)) : null, unit: oneUnit && rows.length ? unitLabel(rows[0].unit) : null, movements: rows.reduce((x, r) => x + Number(r.movements), 0) };
   return { rows: out, totals };
 }
 
@@ -313,7 +323,7 @@ async function ledgerWorkbook(api: PluginApi, c: CallContext, groups: string[], 
     : { day: 'Day', week: 'Week', month: 'Month', kind: 'Kind', material: 'Material', store: 'Store', lab: 'Lab', purpose: 'Purpose', culture: 'Culture batch', quantity: 'Quantity', unit: 'Unit', movements: 'Movements' };
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet(zh ? '生产消耗台账' : 'Consumption ledger');
-  const cols = [...groups, ...(groups.includes('material') ? ['unit'] : []), 'quantity', 'movements'];
+  const cols = [...groups, 'quantity', 'unit', 'movements'];
   ws.addRow(cols.map((k) => head[k]));
   ws.getRow(1).font = { bold: true };
   const cell = (g: string, v: any) => {
@@ -321,7 +331,7 @@ async function ledgerWorkbook(api: PluginApi, c: CallContext, groups: string[], 
     if (typeof v !== 'object') return v;
     return v.label ?? v.name ?? v.title ?? '';
   };
-  for (const r of rows) ws.addRow(cols.map((k) => (k === 'unit' ? r.material?.unit ?? '' : cell(k, r[k]))).map((v) => (typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v)));
+  for (const r of rows) ws.addRow(cols.map((k) => (k === 'unit' ? r.unit ?? '' : cell(k, r[k]))).map((v) => (typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v)));
   ws.columns.forEach((col) => (col.width = 18));
   void api;
   return wb;

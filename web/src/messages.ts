@@ -37,6 +37,7 @@ const zh = {
     filterAny: '任意', selectValues: '选择值', clearFilter: '清除',
   },
   form: {
+    addLine: '添加一行', removeLine: '删除第 {{n}} 行', noLines: '暂无明细', hiddenRef: '（无权查看）',
     newTitle: '新建{{entity}}', editTitle: '编辑{{entity}}', saved: '已保存', unknownEntity: '未找到实体：{{id}}',
     conflictTitle: '数据已被他人修改', conflictBody: '此记录已被其他人修改。重新加载将丢弃您未保存的修改。',
     unsavedTitle: '有未保存的修改', unsavedBody: '离开此页面将丢失未保存的修改，确定离开吗？', leave: '离开',
@@ -134,6 +135,7 @@ const en: Messages = {
     resetColumns: 'Default columns', filterAny: 'Any', selectValues: 'Select values', clearFilter: 'Clear',
   },
   form: {
+    addLine: 'Add a line', removeLine: 'Remove line {{n}}', noLines: 'No lines yet', hiddenRef: '(not visible to you)',
     newTitle: 'New {{entity}}', editTitle: 'Edit {{entity}}', saved: 'Saved', unknownEntity: 'Unknown entity: {{id}}',
     conflictTitle: 'Changed by someone else',
     conflictBody: 'This record was changed by someone else. Reloading discards your unsaved changes.',

@@ -9,11 +9,12 @@ import { validatorFor } from './validator';
 import SectionsTemplate from './SectionsTemplate';
 import { AttachmentWidget, DateTimeWidget, DateWidget, DictWidget, EnumWidget, JsonField, NumberWidget, RefWidget } from './widgets';
 import { pluginWidgets } from '../plugins';
+import { PluginLinesField } from './LineItems';
 
 type Data = Record<string, unknown>;
 
 const builtinWidgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
-const fields: RegistryFieldsType = { JsonField };
+const fields: RegistryFieldsType = { JsonField, PluginLinesField };
 const templates = { ObjectFieldTemplate: SectionsTemplate };
 
 export interface MetaFormProps {
@@ -51,8 +52,10 @@ export default function MetaForm({ meta, entity, form, data, isNew, record, extr
       sections,
       wide: new Set(visibleFields.filter((f) => schema && isWide(schema, f, form))),
       expanded: Object.fromEntries(refFields.map((f) => [f, record?.[`${f}$expanded`] as Data | undefined])),
+      /** The whole form's data, for widgets that depend on other fields (a line editor's template, a filtered picker). */
+      data,
     }),
-    [sections, visibleFields, schema, form, refFields, record],
+    [sections, visibleFields, schema, form, refFields, record, data],
   );
   const validator = useMemo(() => validatorFor(meta), [meta]);
   const widgets = useMemo(() => ({ ...pluginWidgets(), ...builtinWidgets }), []);

@@ -3,6 +3,7 @@ import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import i18n, { pick, type Lang } from '../i18n';
 import { SYSTEM_FIELDS, type EntitySchema, type FieldSchema, type FormDef, type FormSection, type Meta } from '../meta';
 import { isPluginWidget } from '../plugins';
+import { isLines, LineItemTemplate, LineRowTemplate, LinesArrayTemplate } from './LineItems';
 
 export interface ResolvedSection {
   key: string;
@@ -67,29 +68,42 @@ export function buildSchema(entity: EntitySchema, fields: string[], lang: Lang):
 
 export function buildUiSchema(entity: EntitySchema, form: FormDef | undefined, fields: string[], isNew: boolean): UiSchema {
   const ui: UiSchema = { 'ui:order': [...fields, '*'], 'ui:submitButtonOptions': { norender: true } };
-  for (const name of fields) {
-    const p = entity.properties[name];
-    const w = widgetOf(p, form, name);
-    const u: Record<string, unknown> = {};
-    if (w && isPluginWidget(w)) u['ui:widget'] = w;
-    else if (p['x-ref']) u['ui:widget'] = 'RefWidget';
-    else if (p['x-dictionary']) u['ui:widget'] = 'DictWidget';
-    else if (p.enum) u['ui:widget'] = 'EnumWidget';
-    else if (p['x-type'] === 'attachment' || w === 'attachment') u['ui:widget'] = 'AttachmentWidget';
-    else if (p['x-type'] === 'json') u['ui:field'] = 'JsonField';
-    else if (p['x-type'] === 'text' || w === 'textarea') {
-      u['ui:widget'] = 'textarea';
-      u['ui:options'] = { rows: 4 };
-    } else if (p.format === 'date') u['ui:widget'] = 'DateWidget';
-    else if (p.format === 'date-time') u['ui:widget'] = 'DateTimeWidget';
-    else if (p.type === 'number' || p.type === 'integer') u['ui:widget'] = 'NumberWidget';
-    if (p.readOnly) {
-      u['ui:readonly'] = true;
-      if (isNew) u['ui:placeholder'] = i18n.t('form.autoNumber');
-    }
-    ui[name] = u;
-  }
+  for (const name of fields) ui[name] = fieldUi(entity.properties[name], widgetOf(entity.properties[name], form, name), isNew);
   return ui;
+}
+
+/** The uiSchema of one field (a form field or a cell of line items). */
+function fieldUi(p: FieldSchema, w: string | undefined, isNew: boolean, cell = false): Record<string, unknown> {
+  const u: Record<string, unknown> = {};
+  if (isLines(p)) {
+    const items: Record<string, unknown> = { 'ui:ObjectFieldTemplate': LineRowTemplate, 'ui:label': false };
+    for (const [k, c] of Object.entries((p.items as FieldSchema).properties ?? {})) items[k] = fieldUi(c as FieldSchema, widgetOf(c as FieldSchema, undefined, k), isNew, true);
+    Object.assign(u, { 'ui:ArrayFieldTemplate': LinesArrayTemplate, 'ui:ArrayFieldItemTemplate': LineItemTemplate, 'ui:options': { orderable: false, copyable: false }, items });
+    if (w && isPluginWidget(w)) {
+      u['ui:field'] = 'PluginLinesField';
+      u['ui:options'] = { ...(u['ui:options'] as object), pluginWidget: w };
+    }
+    if (p.readOnly) u['ui:readonly'] = true;
+    return u;
+  }
+  if (w && isPluginWidget(w)) u['ui:widget'] = w;
+  else if (p['x-ref']) u['ui:widget'] = 'RefWidget';
+  else if (p['x-dictionary']) u['ui:widget'] = 'DictWidget';
+  else if (p.enum) u['ui:widget'] = 'EnumWidget';
+  else if (p['x-type'] === 'attachment' || w === 'attachment') u['ui:widget'] = 'AttachmentWidget';
+  else if (p['x-type'] === 'json') u['ui:field'] = 'JsonField';
+  else if (p['x-type'] === 'text' || w === 'textarea') {
+    u['ui:widget'] = 'textarea';
+    u['ui:options'] = { rows: 4 };
+  } else if (p.format === 'date') u['ui:widget'] = 'DateWidget';
+  else if (p.format === 'date-time') u['ui:widget'] = 'DateTimeWidget';
+  else if (p.type === 'number' || p.type === 'integer') u['ui:widget'] = 'NumberWidget';
+  if (cell) u['ui:label'] = false;
+  if (p.readOnly) {
+    u['ui:readonly'] = true;
+    if (isNew && !cell) u['ui:placeholder'] = i18n.t('form.autoNumber');
+  }
+  return u;
 }
 
 /** The form's widget for a field, else the entity's `x-widget` (e.g. a plugin's position picker). */
@@ -102,7 +116,7 @@ function widgetOf(p: FieldSchema | undefined, form: FormDef | undefined, name: s
 export function isWide(entity: EntitySchema, field: string, form?: FormDef): boolean {
   const p = entity.properties[field];
   const w = widgetOf(p, form, field);
-  return p?.['x-type'] === 'text' || p?.['x-type'] === 'attachment' || p?.['x-type'] === 'json' || (!!w && isPluginWidget(w));
+  return p?.['x-type'] === 'text' || p?.['x-type'] === 'attachment' || p?.['x-type'] === 'json' || isLines(p) || (!!w && isPluginWidget(w));
 }
 
 /** `{error: {details: [{path: "/a/0", message}]}}` → RJSF ErrorSchema (by top-level field) + messages without a field. */

@@ -8,6 +8,7 @@ import { entityLabel, fieldLabel, formFor, listFor, titleField, useMeta, type Fi
 import { Link, navigate } from '../router';
 import { useCrumbs } from '../shell/crumbs';
 import { formatDateTime, formatValue, refTitle } from '../lib/format';
+import { isLines, LinesView } from '../form/LineItems';
 import { visibleSections } from '../form/schema';
 import { fileUrl, isImage, type Attachment } from '../form/widgets';
 import { recordActionSlots } from '../slots';
@@ -90,6 +91,7 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
         </Space>
       );
     }
+    if (f && isLines(f) && Array.isArray(value)) return <LinesView schema={f} value={value as Record<string, unknown>[]} />;
     if (f?.['x-type'] === 'json' || (typeof value === 'object' && !Array.isArray(value))) {
       return <pre style={{ margin: 0, whiteSpace: 'pre-wrap' }}>{JSON.stringify(value, null, 2)}</pre>;
     }
@@ -153,7 +155,7 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
         <Card key={s.key} size="small" title={s.title || t('record.details')} className="ct-section">
           <Descriptions size="small" column={{ xs: 1, sm: 1, md: 2, lg: 2, xl: 3, xxl: 3 }} bordered>
             {s.fields.map((f) => (
-              <Descriptions.Item key={f} label={fieldLabel(meta, entity, f, lang)} span={schema.properties[f]?.['x-type'] ? 'filled' : 1}>
+              <Descriptions.Item key={f} label={fieldLabel(meta, entity, f, lang)} span={schema.properties[f]?.['x-type'] || isLines(schema.properties[f]) ? 'filled' : 1}>
                 {render(f, schema.properties[f], record[f])}
               </Descriptions.Item>
             ))}
