@@ -39,7 +39,7 @@ const results = new Map<string, string[]>(); // `${case} ${key}` → problems
 
 beforeAll(async () => {
   db = await createDatabase('celltrace_matrix');
-  L = await startLabs({ databaseUrl: db.url, plugins: ['qc-gating', 'storage-slots'] });
+  L = await startLabs({ databaseUrl: db.url, plugins: ['qc-gating', 'storage-slots', 'consumption-ledger'] });
   knex = L.t.server.services.knex;
   const { t, admin, org } = L;
   MARK = `Zq${org.sfx}`;
@@ -78,6 +78,27 @@ beforeAll(async () => {
   const res = await t.api('POST', '/api/v1/storage/reservations', { token: techA.token, body: { positions: [{ container: box.id, row: 2, col: 2 }], minutes: 30 } });
   if (res.status !== 201) throw new Error(JSON.stringify(res.body));
   const tok = await t.api('POST', '/api/v1/admin/tokens', { token: admin, body: { userId: techA.id, role: 'technician', name: `token ${MARK}` } });
+  // Materials (the catalogue, categories and templates are shared by every lab, so they carry no lab A mark): a store pair, a received (quarantined, then released) lot and one document of every kind.
+  const keeperA = await L.user('keeperA', org.labA, ['inventoryKeeper']);
+  const cat = await create(t, admin, 'materialCategory', { code: `cat${org.sfx}`, name: `Cat ${org.sfx}`, kind: 'reagent' });
+  const mat = await create(t, admin, 'material', { name: `Serum ${org.sfx}`, category: cat.id, unit: 'mL', packSize: 100, qcRequired: true });
+  const mainA = await create(t, keeperA.token, 'materialStore', { code: `M${org.sfx}`, name: `Main ${MARK}`, storeKind: 'main' });
+  const secA = await create(t, keeperA.token, 'materialStore', { code: `S${org.sfx}`, name: `Second ${MARK}`, storeKind: 'secondary' });
+  const rcpt = await create(t, keeperA.token, 'materialReceipt', { store: mainA.id, deliveryNote: `DN${MARK}`, lines: [{ material: mat.id, lotNo: `${MARK}L`, expiryDate: '2030-01-31', packs: 5 }] });
+  const lotId = rcpt.lines[0].lot;
+  const rl = await t.api('POST', `/api/v1/data/materialLot/${lotId}/actions/release`, { token: qcA.token, body: { conclusion: `ok ${MARK}`, signature: { meaning: '物料质检放行 / Material QC release', password: 'Lab#Passw0rd' } } });
+  if (rl.status !== 200) throw new Error(JSON.stringify(rl.body));
+  const req = await create(t, techA.token, 'materialRequisition', { fromStore: mainA.id, toStore: secA.id, purpose: `req ${MARK}`, lines: [{ material: mat.id, quantity: 50 }] });
+  const iss = await create(t, keeperA.token, 'materialIssue', { issueKind: 'transfer', fromStore: mainA.id, toStore: secA.id, lines: [{ lot: lotId, quantity: 200 }] });
+  const use = await create(t, techA.token, 'materialUsage', { store: secA.id, purpose: `use ${MARK}`, cultureRecord: cult.id, lines: [{ lot: lotId, quantity: 5 }] });
+  const ret = await create(t, techA.token, 'materialReturn', { fromStore: secA.id, toStore: mainA.id, reason: `ret ${MARK}`, lines: [{ lot: lotId, quantity: 5 }] });
+  const scrap = await create(t, keeperA.token, 'materialScrap', { store: mainA.id, reason: `scrap ${MARK}`, lines: [{ lot: lotId, quantity: 1 }] });
+  const take = await create(t, keeperA.token, 'materialStockTake', { store: secA.id, reason: `count ${MARK}`, lines: [{ lot: lotId, counted: 190 }] });
+  await create(t, admin, 'cultureMaterialTemplate', { name: `Tpl ${org.sfx}`, cellKind: 'stem', lines: [{ material: mat.id, quantity: 5 }] });
+  Object.assign(A, {
+    materialStore: mainA.id, materialLot: lotId, material: mat.id, materialReceipt: rcpt.id, materialRequisition: req.id, materialIssue: iss.id,
+    materialUsage: use.id, materialReturn: ret.id, materialScrap: scrap.id, materialStockTake: take.id,
+  });
   Object.assign(A, {
     customer: cust.id, cultureRecord: cult.id, containerType: boxType.id, storageDevice: dev.id, container: box.id, cellBatch: batch.id, qcRecord: qc.id, stockIn: si.id,
     cryovial: vials[2].id, stockOut: so.id, vialMove: move.id, storageAlert: alert.id, task: Number(task.id), workflowInstance: Number(inst.id),
