@@ -55,25 +55,41 @@ export function ledgerRoutes(router: Router, api: PluginApi): void {
     if (q.material) { where.push('b.material_id = ?'); b.push(q.material); }
     if (q.lot) { where.push('b.lot_id = ?'); b.push(q.lot); }
     if (!q.includeEmpty) where.push('b.qty > 0');
-    const inner = `select b.store_id, b.lot_id, b.material_id, b.qty, s.name as store_name, s.code as store_code, s."storeKind" as store_kind,
+    // The lab's total per material (minimum stock is the lab's): joined only when filtering on it, else read for the
+    // page's materials afterwards, so the first page of a 10,000-lot store is one index range plus the joins.
+    const lowOnly = q.flag === 'lowStock';
+    const inner = `select b.store_id, b.lot_id, b.material_id, b.lab_id, b.qty, s.name as store_name, s.code as store_code, s."storeKind" as store_kind,
         l."lotNo" as lot_no, l."expiryDate" as expiry, l.status, m.code as mcode, m.name as mname, m.specification as spec, m.unit, m."minStock" as min_stock, m.kind,
-        o.opened_at, o.expires_at as in_use_expiry,
-        sum(b.qty) over (partition by b.lab_id, b.material_id) as material_total
+        o.opened_at, o.expires_at as in_use_expiry${lowOnly ? ', t.total as material_total' : ''}
       from cl_balance b join ? on s.id = b.store_id join ? on l.id = b.lot_id join ? on m.id = b.material_id
       left join cl_opened o on o.store_id = b.store_id and o.lot_id = b.lot_id
+      ${lowOnly ? 'join (select lab_id, material_id, sum(qty) as total from cl_balance group by lab_id, material_id) t on t.lab_id is not distinct from b.lab_id and t.material_id = b.material_id' : ''}
       ${where.length ? `where ${where.join(' and ')}` : ''}`;
     const outer: string[] = [];
     if (q.kind) { outer.push('x.kind = ?'); b.push(q.kind); }
     if (q.q) { outer.push(`(x.lot_no ilike ? or x.mname ilike ? or x.mcode ilike ?)`); b.push(...Array(3).fill(`%${String(q.q).replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)); }
-    if (q.flag === 'lowStock') outer.push('x.min_stock is not null and x.material_total < x.min_stock');
+    if (lowOnly) outer.push('x.min_stock is not null and x.material_total < x.min_stock');
     if (q.flag === 'expiringSoon') { outer.push('x.expiry >= ? and x.expiry <= ?'); b.push(today(), addDays(expiringDays)); }
     if (q.flag === 'expired') { outer.push('x.expiry < ?'); b.push(today()); }
     if (q.flag === 'inUseExpired') outer.push('x.in_use_expiry < now()');
     if (q.flag === 'notReleased') outer.push(`x.status <> 'released'`);
     const order = { expiry: 'x.expiry, x.mname, x.lot_no', material: 'x.mname, x.expiry, x.lot_no', lot: 'x.lot_no', qty: 'x.qty desc, x.expiry' }[(q.sort ?? 'expiry') as 'expiry'];
-    const sql = `select x.*, count(*) over () as total from (${inner}) x ${outer.length ? `where ${outer.join(' and ')}` : ''} order by ${order}, x.store_id, x.lot_id limit ? offset ?`;
-    b.push(q.limit, q.offset);
-    const rows = (await api.db().raw(sql, b)).rows;
+    // The page (a top-N sort) and the count run side by side: a window count would sort every row of the store.
+    const filtered = `from (${inner}) x ${outer.length ? `where ${outer.join(' and ')}` : ''}`;
+    const innerFactory = () => b.map((v) => (v && typeof v === 'object' && 'clone' in (v as object) ? (v as { clone(): unknown }).clone() : v));
+    const [page, count] = await Promise.all([
+      api.db().raw(`select x.* ${filtered} order by ${order}, x.store_id, x.lot_id limit ? offset ?`, [...b, q.limit, q.offset]),
+      api.db().raw(`select count(*)::int as n ${filtered}`, innerFactory()),
+    ]);
+    const rows = page.rows;
+    if (!lowOnly && rows.length) {
+      const totals = (await api.db().raw(
+        `select lab_id, material_id, sum(qty) as total from cl_balance where material_id = any(?::bigint[]) group by lab_id, material_id`,
+        [[...new Set(rows.map((r: Row) => Number(r.material_id)))]],
+      )).rows;
+      const tot = new Map(totals.map((x: Row) => [`${x.lab_id}|${x.material_id}`, x.total]));
+      for (const r of rows) r.material_total = tot.get(`${r.lab_id}|${r.material_id}`) ?? r.qty;
+    }
     const soon = addDays(expiringDays);
     ctx.body = {
       data: rows.map((r: Row) => ({
@@ -88,7 +104,7 @@ export function ledgerRoutes(router: Router, api: PluginApi): void {
           notReleased: r.status !== 'released',
         },
       })),
-      total: rows.length ? Number(rows[0].total) : 0, expiringDays,
+      total: Number(count.rows[0].n), expiringDays,
     };
   });
 
