@@ -278,6 +278,9 @@ test('the ledger groups by month and kind (reagents and consumables apart) and e
 test('alerts reach the inventory keeper once: low stock, expiring lots; a second run sends nothing', async () => {
   const jobs = L.t.server.services.jobs;
   const count = async () => Number((await knex()('ct_wf_notification').where({ user_id: keeperA.id, kind: 'materialAlert' }).count('* as n').first())!.n);
+  // The minimum is the lab's (all its stores together): raise it above what lab A holds.
+  const serum = (await call(keeperA.token, 'GET', `/api/v1/data/material/${M.serum.id}`)).body.data;
+  expect((await call(keeperA.token, 'PATCH', `/api/v1/data/material/${M.serum.id}`, { version: serum.version, minStock: 100000 })).status).toBe(200);
   await jobs.enqueue('consumption-ledger.alerts', {});
   expect(await jobs.runDueOnce()).toBeGreaterThanOrEqual(1);
   const n1 = await count();
