@@ -74,7 +74,8 @@ export function auditRows(knex: Knex, q: AuditQuery): Knex.QueryBuilder {
   if (q.entity) qb.where({ entity: q.entity });
   if (q.recordId) qb.where({ record_id: q.recordId });
   if (q.actorId) qb.where({ actor_id: q.actorId });
-  if (q.action) q.action.endsWith('*') ? qb.whereLike('action', `${likeEscape(q.action.slice(0, -1))}%`) : qb.where({ action: q.action });
+  if (q.action?.endsWith('*')) qb.whereLike('action', `${likeEscape(q.action.slice(0, -1))}%`);
+  else if (q.action) qb.where({ action: q.action });
   if (q.from) qb.where('at', '>=', q.from);
   if (q.to) qb.where('at', '<', dayEnd(q.to));
   if (q.before) qb.where('id', '<', q.before);
