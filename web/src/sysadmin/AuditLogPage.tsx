@@ -92,7 +92,8 @@ export default function AuditLogPage() {
     }
   };
   const exportAs = (format: 'xlsx' | 'csv') => download('/api/v1/admin/audit/export', { ...filters(), format }).catch((e: unknown) => void message.error(errorText(e)));
-  const recordLink = (r: AuditRow) => `/record/${encodeURIComponent(r.entity)}/${r.recordId}`;
+  // A data record opens its record page; a user entry opens that user on the users screen.
+  const recordLink = (r: AuditRow) => (r.openable ? `/record/${encodeURIComponent(r.entity)}/${r.recordId}` : r.entity === 'ct_user' && r.recordId && r.recordTitle ? `/system/users?id=${r.recordId}` : null);
   return (
     <div className="ct-page">
       <div className="ct-toolbar" style={{ flexWrap: 'wrap', gap: 8 }}>
@@ -116,7 +117,10 @@ export default function AuditLogPage() {
           loading={rows === null}
           dataSource={rows ?? []}
           pagination={false}
-          onRow={(r) => ({ onClick: () => r.openable && void navigate(recordLink(r)), style: r.openable ? { cursor: 'pointer' } : undefined })}
+          onRow={(r) => {
+            const to = recordLink(r);
+            return { onClick: () => to && void navigate(to), style: to ? { cursor: 'pointer' } : undefined };
+          }}
           columns={[
             { title: t('sys.audit.at'), dataIndex: 'at', render: formatDateTime, width: 150 },
             { title: t('sys.audit.user'), dataIndex: 'byName', width: 180 },
@@ -125,7 +129,10 @@ export default function AuditLogPage() {
               title: t('sys.audit.record'),
               key: 'record',
               width: 200,
-              render: (_: unknown, r) => (r.openable ? <Link to={recordLink(r)} onClick={(e) => e.stopPropagation()}>{r.recordTitle}</Link> : r.recordTitle),
+              render: (_: unknown, r) => {
+                const to = recordLink(r);
+                return to ? <Link to={to} onClick={(e) => e.stopPropagation()}>{r.recordTitle}</Link> : r.recordTitle;
+              },
             },
             { title: t('sys.audit.action'), dataIndex: 'actionLabel', width: 130 },
             { title: t('sys.audit.changes'), dataIndex: 'changes', render: (c: Change[]) => <Changes changes={c} /> },

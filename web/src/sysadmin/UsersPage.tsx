@@ -5,6 +5,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, errorText } from '../api';
 import { useAuth } from '../auth';
+import { useLocation } from '../router';
 import { OrgPicker, RoleTags, orgName, showOnce, useOrgs, useRoles } from './common';
 
 export interface AdminUser {
@@ -128,6 +129,18 @@ export default function UsersPage() {
       .catch((e: unknown) => void message.error(errorText(e)));
   }, [message]);
   useEffect(() => load(''), [load]);
+  // /system/users?id=… (from the operation log) opens that user.
+  const { search } = useLocation();
+  const wanted = search.get('id');
+  useEffect(() => {
+    if (!wanted || !/^\d+$/.test(wanted)) return;
+    api<{ data: AdminUser }>(`/api/v1/admin/users/${wanted}`)
+      .then((b) => {
+        setEditing(b.data);
+        setOpen(true);
+      })
+      .catch((e: unknown) => void message.error(errorText(e)));
+  }, [wanted, message]);
   const command = async (u: AdminUser, name: 'disable' | 'enable' | 'unlock' | 'reset-password', done: string) => {
     try {
       const r = await api<{ data: AdminUser; temporaryPassword?: string }>(`/api/v1/admin/users/${u.id}/${name}`, { body: {} });
