@@ -302,7 +302,7 @@ function platformValue(s: Services, names: Names, lang: Lang, field: string, v: 
     case 'kind':
       return t(lang, `org.kind.${String(v)}`);
     case 'locale':
-      return v === 'en' ? 'English' : '中文';
+      return v === 'en' ? 'English' : '简体中文';
     case 'expiresAt':
       return dateTime(v);
     case 'purpose':
