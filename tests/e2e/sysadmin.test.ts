@@ -48,7 +48,7 @@ async function pick(page: Page, control: string, option: string) {
 
 /** Tables finished loading (their fade-in done), so a screenshot shows the rows as people see them. */
 async function settled(page: Page) {
-  await page.waitForFunction(() => [...document.querySelectorAll('.ant-spin-container')].every((el) => !el.classList.contains('ant-spin-blur') && getComputedStyle(el).opacity === '1'));
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('.ant-spin-container')).every((el) => !el.classList.contains('ant-spin-blur') && getComputedStyle(el).opacity === '1'));
 }
 
 async function screen(page: Page, name: string) {
@@ -77,7 +77,7 @@ test('an administrator creates a user with a lab and a role; the user must chang
   await pick(page, '#user_orgId', '上海细胞库实验室');
   await pick(page, '#user_roles', '实验员');
   await visible(page, '.ant-modal-title').click();
-  await page.waitForFunction(() => ![...document.querySelectorAll('.ant-select-dropdown')].some((d) => getComputedStyle(d).display !== 'none' && !d.classList.contains('ant-select-dropdown-hidden')));
+  await page.waitForFunction(() => !Array.from(document.querySelectorAll('.ant-select-dropdown')).some((d) => getComputedStyle(d).display !== 'none' && !d.classList.contains('ant-select-dropdown-hidden')));
   await shot(page, 'sysadmin-user-create');
   await visible(page, '.ant-modal').filter({ hasText: '新建用户' }).locator('.ant-modal-footer .ant-btn-primary').click();
   // The one-time password, shown once.
