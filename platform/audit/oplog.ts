@@ -8,6 +8,7 @@ import { queryInt } from '../http/input';
 import { revealChanges } from '../auth/crypto';
 import { rolesOf } from '../auth/access';
 import { orgTree } from '../auth/org';
+import { MAX_LIMIT } from '../records/service';
 
 /**
  * The operation log and the login log as people read them (R-3.7.8, R-3.7.9): filters checked (a bad one is a 400
@@ -229,12 +230,17 @@ class Names {
     for (const [entity, ids] of this.wantRecords) {
       const e = this.s.meta.model.entity(entity)!;
       const tf = e.titleField;
+      const all = [...ids];
       try {
-        // Through the record pipeline, as the caller: what they may not read has no title here either.
-        const r = await this.s.records.list(this.ctx, entity, { filter: { id: { in: [...ids] } }, fields: tf === 'id' ? ['id'] : ['id', tf], limit: ids.size, count: false });
-        for (const row of r.data) this.titles.set(`${entity}/${row.id}`, tf === 'id' ? label(e.schema['x-label'], this.ctx.lang) : String(row[tf] ?? ''));
-      } catch {
-        // No read permission on the entity: no titles.
+        for (let i = 0; i < all.length; i += MAX_LIMIT) {
+          const chunk = all.slice(i, i + MAX_LIMIT);
+          // Through the record pipeline, as the caller: what they may not read has no title here either.
+          const r = await this.s.records.list(this.ctx, entity, { filter: { id: { in: chunk } }, fields: tf === 'id' ? ['id'] : ['id', tf], limit: chunk.length, count: false });
+          for (const row of r.data) this.titles.set(`${entity}/${row.id}`, tf === 'id' ? label(e.schema['x-label'], this.ctx.lang) : String(row[tf] ?? ''));
+        }
+      } catch (err) {
+        // No read permission on the entity: no titles; anything else is a real failure.
+        if (!(err instanceof AppError) || err.status !== 403) throw err;
       }
     }
   }
