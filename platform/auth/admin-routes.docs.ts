@@ -66,17 +66,6 @@ const docs: RouteDoc[] = [
     method: 'delete', path: '/api/v1/admin/tokens/:id', id: 'revokeToken', tag: 'admin', summary: 'Revoke an API token', scope: 'admin', permission: 'tokens:admin',
     params: { id: idParam('token') }, body: reason, response: obj({ ok: bool }),
   },
-  {
-    method: 'get', path: '/api/v1/admin/login-log', id: 'loginLog', tag: 'admin', summary: 'Login attempts, newest first', scope: 'admin', permission: 'loginlog:read',
-    query: [{ name: 'username', schema: str }, { name: 'success', schema: { enum: ['true', 'false'] } }, { name: 'before', schema: int }, { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 1000 } }],
-    response: data(arr(obj({ id: int, at: str, username: str, userId: nullableInt, success: bool, reason: { type: ['string', 'null'] }, ip: str }))),
-  },
-  {
-    method: 'get', path: '/api/v1/admin/audit', id: 'auditLog', tag: 'admin', summary: 'The audit trail, newest first', scope: 'admin', permission: 'audit:read',
-    query: ['entity', 'recordId', 'actorId', 'action', 'from', 'to', 'before', 'limit'].map((name) => ({ name, schema: ['recordId', 'actorId', 'before', 'limit'].includes(name) ? int : str })),
-    response: data(arr(obj({ id: int, at: str, by: nullableInt, byName: str, entity: str, recordId: nullableInt, action: str, changes: {}, reason: { type: ['string', 'null'] }, hash: str }))),
-  },
-  { method: 'get', path: '/api/v1/admin/audit/verify', id: 'verifyAudit', tag: 'admin', summary: 'Verify the audit hash chain', scope: 'admin', permission: 'audit:read', response: data(obj({ ok: bool })) },
   { method: 'get', path: '/api/v1/admin/security-policy', id: 'securityPolicy', tag: 'admin', summary: 'Password and session policy', scope: 'admin', permission: 'users:admin', response: data({ type: 'object' }) },
   {
     method: 'put', path: '/api/v1/admin/security-policy', id: 'saveSecurityPolicy', tag: 'admin', summary: 'Change the password and session policy', scope: 'admin', permission: 'users:admin',

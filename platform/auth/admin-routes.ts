@@ -8,7 +8,6 @@ import { createAjv, localizeErrors } from '../metadata/ajv';
 import { callContext } from '../http/routes/auth';
 import { headerText, queryInt } from '../http/input';
 import { writeAudit, diffRecords } from '../audit/audit';
-import { verifyAuditChain } from '../audit/trail';
 import { hashPassword } from './passwords';
 import { getPolicy, forgetPolicy, passwordProblems, policySchema } from './policy';
 import { orgTree, invalidateOrgTree, ORG_LEVEL, type OrgKind } from './org';
@@ -90,7 +89,7 @@ async function loadUser(db: Knex | Knex.Transaction, id: number) {
 
 const tempPassword = () => `${crypto.randomBytes(9).toString('base64url')}#7a`;
 
-/** Users, org tree, API tokens, login log, audit log, security policy: the system-management API (R-3.7.1–3.7.3, R-3.7.8/9). */
+/** Users, org tree, API tokens, security policy: the system-management API (R-3.7.1–3.7.3); the logs and backups are in audit/log-routes. */
 export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): void {
   const need = (ctx: Koa.Context, perm: string) => {
     if (!authz.hasSystem(ctx.state.actor, perm)) throw forbidden();
@@ -372,43 +371,6 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
     });
     s.sessions.clearCache();
     ctx.body = { ok: true };
-  });
-
-  // ---- logs
-  api.get('/admin/login-log', async (ctx) => {
-    need(ctx, 'loginlog:read');
-    const q = ctx.query as Record<string, string>;
-    const limit = Math.min(Math.max(Number(q.limit) || 100, 1), 1000);
-    const qb = s.knex('ct_login_log').orderBy('id', 'desc').limit(limit);
-    if (q.username) qb.where({ username: String(q.username).slice(0, 64) });
-    if (q.success === 'true' || q.success === 'false') qb.where({ success: q.success === 'true' });
-    if (/^\d{1,15}$/.test(q.before ?? '')) qb.where('id', '<', Number(q.before));
-    const rows = await qb;
-    ctx.body = { data: rows.map((r: any) => ({ id: Number(r.id), at: r.at, username: r.username, userId: r.user_id == null ? null : Number(r.user_id), success: r.success, reason: r.reason, ip: r.ip, userAgent: r.user_agent })) };
-  });
-  api.get('/admin/audit', async (ctx) => {
-    need(ctx, 'audit:read');
-    const q = ctx.query as Record<string, string>;
-    const limit = Math.min(Math.max(Number(q.limit) || 100, 1), 1000);
-    const qb = s.knex('ct_audit').orderBy('id', 'desc').limit(limit);
-    if (q.entity) qb.where({ entity: String(q.entity).slice(0, 100) });
-    if (/^\d{1,15}$/.test(q.recordId ?? '')) qb.where({ record_id: Number(q.recordId) });
-    if (/^\d{1,15}$/.test(q.actorId ?? '')) qb.where({ actor_id: Number(q.actorId) });
-    if (q.action) qb.where({ action: String(q.action).slice(0, 60) });
-    if (q.from && !Number.isNaN(Date.parse(q.from))) qb.where('at', '>=', new Date(q.from));
-    if (q.to && !Number.isNaN(Date.parse(q.to))) qb.where('at', '<', new Date(q.to));
-    if (/^\d{1,15}$/.test(q.before ?? '')) qb.where('id', '<', Number(q.before));
-    const rows = await qb;
-    ctx.body = {
-      data: rows.map((r: any) => ({
-        id: Number(r.id), at: r.at, by: r.actor_id == null ? null : Number(r.actor_id), byName: r.actor_name, entity: r.entity, recordId: r.record_id == null ? null : Number(r.record_id),
-        action: r.action, changes: r.changes, reason: r.reason, ip: r.ip, requestId: r.request_id, hash: r.hash,
-      })),
-    };
-  });
-  api.get('/admin/audit/verify', async (ctx) => {
-    need(ctx, 'audit:read');
-    ctx.body = { data: await verifyAuditChain(s.knex) };
   });
 
   // ---- security policy

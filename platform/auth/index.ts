@@ -8,6 +8,8 @@ import { roleMetaSchema, roleIssues, type RoleDef } from './roles';
 import { setAdminRoles } from './users';
 import { setSignatureKnex } from './signature';
 import { adminRoutes } from './admin-routes';
+import { logRoutes } from '../audit/log-routes';
+import logMessages from '../audit/messages';
 import { installGuards } from './guards';
 import authMessages from './messages';
 import { encryptedFields, keyring, loadKeyring, reencryptAll, setKeyring } from './crypto';
@@ -20,6 +22,7 @@ export { verifyAuditChain } from '../audit/trail';
 /** The 'role' metadata kind (metadata/<module>/roles/*.json + admin overlays) and the module's messages. */
 export function registerSecurityKinds(): void {
   registerMessages(authMessages);
+  registerMessages(logMessages);
   if (!metaKinds().some((k) => k.kind === 'role'))
     registerMetaKind({ kind: 'role', folder: 'roles', schema: roleMetaSchema, check: (def: RoleDef, all: MetaSet) => roleIssues(def, all) });
 }
@@ -60,6 +63,7 @@ export function installSecurity(s: Services): RoleAuthorizer {
   // Role overlays change who may do what: cached actors (sessions) are rebuilt; ACLs are memoised per Model.
   s.meta.onChange(() => s.sessions.clearCache());
   s.routeExtensions.push((api) => adminRoutes(api, s, authz));
+  s.routeExtensions.push((api) => logRoutes(api, s, authz));
   scheduleBackups(s);
   return authz;
 }
@@ -84,15 +88,9 @@ function scheduleBackups(s: Services): void {
   if (!s.jobs || process.env.BACKUP_CRON === 'off') return;
   const keep = Number(process.env.BACKUP_KEEP ?? 14);
   s.jobs.register('backup', async () => {
-    if (!url) {
-      const { logicalBackup } = await import('../audit/logical-backup');
-      const r = await logicalBackup(s.knex, s.config.backupDir, keep);
-      s.log.info({ file: r.file, rows: r.rows }, 'backup written');
-      return;
-    }
-    const { backupDatabase } = await import('../audit/backup');
-    const file = await backupDatabase(url, s.config.backupDir, keep);
-    s.log.info({ file }, 'backup written');
+    const { takeBackup } = await import('../audit/backups');
+    const b = await takeBackup({ knex: s.knex, databaseUrl: url, dir: s.config.backupDir, keep });
+    s.log.info({ file: b.name, size: b.size }, 'backup written');
   });
   if (s.config.runJobs) s.jobs.schedule('backup', process.env.BACKUP_CRON ?? '0 2 * * *').catch((err: Error) => s.log.error({ err: err.message }, 'backup schedule failed'));
 }

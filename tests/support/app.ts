@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../platform/config';
@@ -25,8 +27,10 @@ export interface TestServer {
 export async function startTestServer(opts: { databaseUrl?: string; plugins?: string[]; demo?: boolean; env?: Record<string, string> } = {}): Promise<TestServer> {
   const databaseUrl = opts.databaseUrl ?? process.env.TEST_DATABASE_URL;
   if (!databaseUrl) throw new Error('TEST_DATABASE_URL is not set (jest globalSetup creates it)');
+  // Backups of a test server go to a directory of its own, removed when it stops (never into the repository's data/).
+  const backupDir = opts.env?.BACKUP_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'ct-test-backups-'));
   const config = {
-    ...loadConfig({ CELLTRACE_DATA_KEY: TEST_DATA_KEY, ...process.env, ...opts.env, DATABASE_URL: databaseUrl, ADMIN_PASSWORD, DEMO_DATA: opts.demo ? 'true' : 'false' }, ROOT),
+    ...loadConfig({ CELLTRACE_DATA_KEY: TEST_DATA_KEY, ...process.env, ...(backupDir ? { BACKUP_DIR: backupDir } : {}), ...opts.env, DATABASE_URL: databaseUrl, ADMIN_PASSWORD, DEMO_DATA: opts.demo ? 'true' : 'false' }, ROOT),
     runJobs: false,
   };
   const server = await createServer(config, { logger: pino({ level: process.env.TEST_LOG ?? 'silent' }), plugins: opts.plugins, print: () => {} });
@@ -58,6 +62,9 @@ export async function startTestServer(opts: { databaseUrl?: string; plugins?: st
       if (r.status !== 200) throw new Error(`login failed: ${JSON.stringify(r.body)}`);
       return r.body.token;
     },
-    stop: () => server.stop(),
+    async stop() {
+      await server.stop();
+      if (backupDir) fs.rmSync(backupDir, { recursive: true, force: true });
+    },
   };
 }

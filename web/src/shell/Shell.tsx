@@ -20,12 +20,14 @@ import ChangePasswordPage from '../pages/ChangePasswordPage';
 import { CrumbContext, useCrumbs, type Crumb } from './crumbs';
 import { menuIcon } from './menuIcons';
 import FullPageSpin from '../FullPageSpin';
+import { sysadminMenu } from '../sysadmin/menu';
 
 const ListPage = lazy(() => import('../pages/ListPage'));
 const FormPage = lazy(() => import('../pages/FormPage'));
 const RecordPage = lazy(() => import('../pages/RecordPage'));
 const AdminPage = lazy(() => import('../admin/AdminPage'));
 const InboxPage = lazy(() => import('../pages/InboxPage'));
+const SystemPage = lazy(() => import('../sysadmin/SystemPage'));
 
 const { Header, Sider, Content } = Layout;
 
@@ -87,6 +89,7 @@ function Routes() {
   if ((m = matchPath('/record/:entity/:id', path))) return <RecordPage key={`${m.entity}/${m.id}`} entity={m.entity} id={m.id} />;
   if (path === '/change-password') return <ChangePasswordPage />;
   if (path === '/inbox') return <InboxPage />;
+  if ((m = matchPath('/system/:section', path))) return <SystemPage key={m.section} section={m.section} />;
   if ((m = matchPath('/admin/:kind', path))) return <AdminPage kind={m.kind} />;
   if ((m = matchPath('/admin/:kind/:id', path))) return <AdminPage kind={m.kind} id={m.id} />;
   if ((m = matchPath('/plugin/:ref', path))) {
@@ -172,6 +175,8 @@ export default function Shell() {
         children: kinds.map((k) => ({ key: `/admin/${k}`, label: t(`admin.kind.${k}`) })),
       });
     }
+    const sys = sysadminMenu(user, t);
+    if (sys) items.push({ ...sys, icon: menuIcon('control') });
     return items;
   }, [menus, lang, i18n.language, user, meta, t]);
   const selectedKey = useMemo(() => {
@@ -190,6 +195,7 @@ export default function Shell() {
     () => [
       ...menus.filter((m) => m.items.some((it) => `/list/${it.list}` === selectedKey || `/plugin/${encodeURIComponent(it.page ?? '')}` === selectedKey)).map((m) => `menu:${m.$id}`),
       ...(selectedKey.startsWith('/admin/') ? ['menu:__system'] : []),
+      ...(selectedKey.startsWith('/system/') ? ['menu:__sysadmin'] : []),
     ],
     [menus, selectedKey],
   );
