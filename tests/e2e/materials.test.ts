@@ -1,0 +1,137 @@
+// Materials end to end in Chromium (issue 11): the inventory keeper receives a QC-required reagent (the lot arrives
+// quarantined), QC releases it with an e-signature on the lot's page, the keeper transfers it to the clean-room
+// secondary store, a technician records a culture whose materials are filled from the culture material template
+// (first-expiring lot of the secondary store), and the consumption ledger shows the use against the batch frozen
+// from that culture. Screens are in zh-CN; every step is the generated UI (forms with line items, record pages).
+import type { Page } from 'playwright-core';
+import { realErrors, shot, startE2E, type E2E } from './support/fixture';
+import { LAB_PASSWORD } from './support/cellbank';
+
+jest.setTimeout(180_000);
+
+let e: E2E;
+const U: Record<string, { id: number; token: string; username: string }> = {};
+const M: Record<string, any> = {};
+const call = async (token: string, method: string, path: string, body?: unknown) => {
+  const r = await e.server.api(method, path, { token, body });
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.data;
+};
+
+beforeAll(async () => {
+  e = await startE2E({ plugins: ['qc-gating', 'storage-slots', 'consumption-ledger'] });
+  const admin = e.token;
+  const org = async (kind: string, code: string, name: string, parentId: number | null) => (await call(admin, 'POST', '/api/v1/admin/orgs', { kind, code, name, parentId })).id as number;
+  const company = await org('company', 'MAT-CO', '示例细胞公司', null);
+  const centre = await org('centre', 'MAT-CX', '上海中心', company);
+  const lab = await org('lab', 'MAT-LAB', '上海细胞制备实验室', centre);
+  for (const [username, displayName, roles] of [['keeper', '钱芳', ['inventoryKeeper']], ['qc', '赵敏', ['qcInspector']], ['tech', '何晓明', ['technician']]] as const) {
+    const u = await call(admin, 'POST', '/api/v1/admin/users', { username, displayName, password: LAB_PASSWORD, mustChangePassword: false, orgId: lab, roles: [...roles] });
+    U[username] = { id: u.id, username, token: await e.server.login(username, LAB_PASSWORD) };
+  }
+  const cat = await call(admin, 'POST', '/api/v1/data/materialCategory', { code: 'SUP', name: '血清与细胞因子', kind: 'supplement' });
+  M.serum = await call(admin, 'POST', '/api/v1/data/material', { name: '人血小板裂解物', category: cat.id, unit: 'mL', packUnit: 'bottle', packSize: 100, qcRequired: true, inUseDays: 14 });
+  M.main = await call(U.keeper.token, 'POST', '/api/v1/data/materialStore', { code: 'SH-MS', name: '物料主库', storeKind: 'main' });
+  M.sec = await call(U.keeper.token, 'POST', '/api/v1/data/materialStore', { code: 'SH-SS', name: '洁净区二级库', storeKind: 'secondary' });
+  await call(admin, 'POST', '/api/v1/data/cultureMaterialTemplate', { name: '间充质干细胞传代', cellKind: 'stem', lines: [{ material: M.serum.id, quantity: 3 }] });
+  M.customer = await call(U.tech.token, 'POST', '/api/v1/data/customer', { name: '郭颖' });
+});
+afterAll(async () => {
+  await e?.close();
+});
+
+async function pick(page: Page, id: string, text: string, search?: string) {
+  await page.locator(`.ant-select:has(#${id})`).click();
+  if (search) await page.locator(`#${id}`).fill(search);
+  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first().click();
+}
+const save = (page: Page) => page.getByRole('button', { name: /保\s*存/ }).click();
+
+test('receipt → QC release → transfer → consumption in a culture record → the ledger against the batch', async () => {
+  // 1. The keeper receives 3 bottles; the lot is created quarantined.
+  const keeper = await e.page({ user: 'keeper', password: LAB_PASSWORD });
+  await keeper.goto(`${e.url}/form/materialReceipt/new`);
+  await pick(keeper, 'root_store', '物料主库');
+  await keeper.locator('#root_deliveryNote').fill('SC-2612-001');
+  await keeper.getByRole('button', { name: '添加一行' }).click();
+  await pick(keeper, 'root_lines_0_material', '人血小板裂解物');
+  await keeper.locator('#root_lines_0_lotNo').fill('PL2612A');
+  await keeper.locator('#root_lines_0_expiryDate').fill('2030-01-31');
+  await keeper.locator('#root_lines_0_expiryDate').press('Enter');
+  await keeper.locator('#root_lines_0_packs').fill('3');
+  await save(keeper);
+  await keeper.waitForURL((u) => u.pathname.startsWith('/record/materialReceipt/'));
+  const lines = keeper.locator('.ct-page .ant-table', { hasText: '人血小板裂解物' });
+  await lines.waitFor();
+  expect(await lines.innerText()).toMatch(/PL2612A[\s\S]*300/); // 3 bottles of 100 mL
+  await keeper.getByText('已过账').first().waitFor();
+  await shot(keeper, 'materials-receipt');
+  const lot = (await e.server.api('GET', `/api/v1/data/materialLot?filter=${encodeURIComponent(JSON.stringify({ lotNo: 'PL2612A' }))}`, { token: U.keeper.token })).body.data[0];
+  expect(lot.status).toBe('quarantined');
+
+  // 2. QC releases the lot on its page, with a conclusion and an e-signature.
+  const qc = await e.page({ user: 'qc', password: LAB_PASSWORD });
+  await qc.goto(`${e.url}/record/materialLot/${lot.id}`);
+  await qc.getByText('待检').first().waitFor();
+  await qc.getByRole('button', { name: '质检放行' }).click();
+  const dialog = qc.locator('.ant-modal');
+  await dialog.getByText('物料质检放行').first().waitFor();
+  await dialog.getByLabel('质检结论').fill('无菌、支原体阴性，内毒素合格');
+  await dialog.locator('input[type="password"]').fill(LAB_PASSWORD);
+  await dialog.locator('.ant-btn-primary').click();
+  await qc.getByText('已放行').first().waitFor();
+  await shot(qc, 'materials-lot-released');
+
+  // 3. The keeper transfers 200 mL to the secondary store.
+  await keeper.goto(`${e.url}/form/materialIssue/new`);
+  await pick(keeper, 'root_issueKind', '调拨至二级库');
+  await pick(keeper, 'root_fromStore', '物料主库');
+  await pick(keeper, 'root_toStore', '洁净区二级库');
+  await keeper.getByRole('button', { name: '添加一行' }).click();
+  await pick(keeper, 'root_lines_0_lot', 'PL2612A');
+  await keeper.locator('#root_lines_0_quantity').fill('200');
+  await save(keeper);
+  await keeper.waitForURL((u) => u.pathname.startsWith('/record/materialIssue/'));
+  await keeper.getByText('已过账').first().waitFor();
+
+  // 4. The technician records a culture; the materials come from the template with the secondary store's lot.
+  const tech = await e.page({ user: 'tech', password: LAB_PASSWORD });
+  await tech.goto(`${e.url}/form/cultureRecord/new`);
+  await pick(tech, 'root_customer', '郭颖');
+  await pick(tech, 'root_cellKind', '干细胞');
+  await tech.locator('#root_cultureDate').fill('2026-11-30');
+  await tech.locator('#root_cultureDate').press('Enter');
+  await tech.locator('#root_totalCells').fill('36');
+  await tech.locator('#root_viability').fill('95');
+  await tech.locator('#root_passage').fill('2');
+  await pick(tech, 'root_materialStore', '洁净区二级库');
+  await tech.getByRole('button', { name: '按培养物料模板带出' }).click();
+  await tech.locator('.ant-select:has(#root_materials_0_lot)', { hasText: 'PL2612A' }).waitFor();
+  expect(await tech.locator('#root_materials_0_quantity').inputValue()).toBe('3');
+  await shot(tech, 'materials-culture-usage', { tall: true });
+  await save(tech);
+  await tech.waitForURL((u) => u.pathname.startsWith('/record/cultureRecord/'));
+  const cultureId = Number(tech.url().split('/').pop());
+  const culture = await call(U.tech.token, 'GET', `/api/v1/data/cultureRecord/${cultureId}`);
+  const batch = await call(U.tech.token, 'POST', '/api/v1/data/cellBatch', { cellType: 'UC-MSC', customer: M.customer.id, customerName: '郭颖', cultureRecord: cultureId, vialCount: 4, freezeDate: '2026-11-30' });
+
+  // 5. The ledger, filtered by the batch, shows the 3 mL used for it.
+  await keeper.goto(`${e.url}/plugin/consumption-ledger%2FLedger`);
+  await keeper.getByText('生产消耗台账').first().waitFor();
+  await keeper.locator('.ant-select', { hasText: '月份 × 类别性质' }).click();
+  await keeper.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: '培养批号 × 物料' }).click();
+  await pick(keeper, await keeper.getByLabel('批次').getAttribute('id') as string, batch.batchCode, batch.batchCode.slice(-6));
+  const row = keeper.locator('.ant-table-row', { hasText: '人血小板裂解物' });
+  await row.waitFor();
+  expect(await row.innerText()).toContain(culture.batchCode);
+  expect(await row.innerText()).toMatch(/\b3\b/);
+  await shot(keeper, 'materials-ledger');
+  // The stock page: 100 mL left in the main store, 197 mL in the secondary store.
+  await keeper.goto(`${e.url}/plugin/consumption-ledger%2FStock`);
+  const secRow = keeper.locator('.ant-table-row', { hasText: '洁净区二级库' });
+  await secRow.waitFor();
+  expect(await secRow.innerText()).toContain('197');
+  expect(await keeper.locator('.ant-table-row', { hasText: '物料主库' }).innerText()).toContain('100');
+  await shot(keeper, 'materials-stock');
+  expect(realErrors(e.errors)).toEqual([]);
+});
