@@ -1,8 +1,8 @@
 /**
  * User references (`"x-user": true | "current"`): a field naming the person who did something, stored as a ct_user id.
  * Who may be named: an administrator (or the system) any enabled user; everyone else the enabled users of their own
- * labs, and themselves. Read side: `<field>$expanded: {id, displayName}` for any user id the record holds (a name only,
- * never a username or an org, whoever it belongs to).
+ * labs, and themselves. Read side (records/service.ts list): `<field>$expanded: {id, displayName}` for any user id the
+ * record holds (a name only, never a username or an org, whoever it belongs to).
  */
 import type { Knex } from 'knex';
 import { AppError } from '../errors';
@@ -69,16 +69,4 @@ export async function userNames(db: Knex | Knex.Transaction, ids: unknown[]): Pr
   if (!want.length) return new Map();
   const rows = await db('ct_user').whereIn('id', want).select('id', 'display_name');
   return new Map(rows.map((r: any) => [Number(r.id), String(r.display_name)]));
-}
-
-/** Adds `<name>$expanded: {id, displayName}` for each named user-id column of the rows. */
-export async function expandUsers(db: Knex | Knex.Transaction, rows: Record<string, any>[], names: string[]): Promise<void> {
-  if (!names.length || !rows.length) return;
-  const by = await userNames(db, rows.flatMap((r) => names.map((n) => r[n])));
-  for (const r of rows)
-    for (const n of names) {
-      if (r[n] == null) continue;
-      const id = Number(r[n]);
-      r[`${n}$expanded`] = by.has(id) ? { id, displayName: by.get(id) } : null;
-    }
 }

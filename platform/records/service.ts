@@ -15,7 +15,7 @@ import type { Authorizer } from './access';
 import type { HookRegistry } from './hooks';
 import type { RecordEvents } from './events';
 import { createAjv, localizeErrors } from '../metadata/ajv';
-import { checkUsers, expandUsers, fillCurrentUsers, userFields, userNames } from './people';
+import { checkUsers, fillCurrentUsers, userFields, userNames } from './people';
 
 export interface ListOptions {
   filter?: unknown;
@@ -217,6 +217,11 @@ export class RecordService {
       }
       else if (!fields.includes(k.name)) cols.push(`t.${k.column} as $s${i}`);
     });
+    // User references carry the person's name, from the same statement (the creator/editor when asked for:
+    // `expand=updatedBy`). Any user's display name: it is what every reader of the record sees.
+    const people = userFields(e).map((f) => f.name).filter((n) => fields.includes(n));
+    for (const n of opts.expand ?? []) if ((n === 'createdBy' || n === 'updatedBy') && fields.includes(n) && !people.includes(n)) people.push(n);
+    for (const n of people) cols.push(this.knex.raw('(select u.display_name from ct_user u where u.id = ??) as ??', [`t.${columnOf(e, n)}`, `$u_${n}`]) as any);
     qb.select(cols);
     for (const [i, k] of keys.entries()) {
       if (k.ref) qb.orderByRaw(`?? ${k.desc ? 'desc' : 'asc'}`, [`$s${i}`]);
@@ -243,12 +248,13 @@ export class RecordService {
     if (internal.length) for (const r of rows) for (const n of internal) delete r[n];
     revealRows(this.auth(), ctx, e, rows);
     if (multi.length) await this.loadMulti(e, rows, multi);
-    // User references always carry the person's name; the creator/editor when asked for (`expand=updatedBy`).
-    const people = userFields(e).map((f) => f.name).filter((n) => fields.includes(n));
-    const wanted = (opts.expand ?? []).filter((n) => n === 'createdBy' || n === 'updatedBy' || e.fields.get(n)?.kind === 'user');
-    for (const n of wanted) if (!people.includes(n) && fields.includes(n)) people.push(n);
-    await expandUsers(this.db(), rows, people);
-    const refs = (opts.expand ?? []).filter((n) => !wanted.includes(n));
+    for (const n of people)
+      for (const r of rows) {
+        const name = r[`$u_${n}`];
+        delete r[`$u_${n}`];
+        if (r[n] != null) r[`${n}$expanded`] = name == null ? null : { id: Number(r[n]), displayName: name };
+      }
+    const refs = (opts.expand ?? []).filter((n) => n !== 'createdBy' && n !== 'updatedBy' && e.fields.get(n)?.kind !== 'user');
     if (refs.length) await this.expand(ctx, e, rows, refs);
 
     const result: ListResult = { data: rows, page: { limit, offset, nextCursor } };

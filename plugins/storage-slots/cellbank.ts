@@ -240,7 +240,7 @@ export function registerCellbank(api: PluginApi, strategies: Strategies): void {
   });
 
   // ---- stock-in
-  api.hooks.on('stockIn', 'beforeCreate', ({ ctx, record }) => {
+  api.hooks.on('stockIn', 'beforeCreate', ({ record }) => {
     record.strategy ??= 'keep-together';
     record.stockInAt ??= nowIso();
     // operator: x-user "current" (the signed-in user unless the form names another)
@@ -250,7 +250,7 @@ export function registerCellbank(api: PluginApi, strategies: Strategies): void {
   api.hooks.on('stockIn', 'afterCreate', (a) => stockIn(api, strategies, a));
 
   // ---- stock-out: requested → approved → executed (positions freed) | rejected
-  api.hooks.on('stockOut', 'beforeCreate', async ({ ctx, record, records }) => {
+  api.hooks.on('stockOut', 'beforeCreate', async ({ record, records }) => {
     record.state = 'requested';
     await checkStockOutVials(api, records, record);
   });
