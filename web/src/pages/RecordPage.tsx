@@ -180,9 +180,10 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
         </Card>
       ))}
       <Card size="small" title={t('record.system')} className="ct-section">
-        <Descriptions size="small" column={{ xs: 1, md: 2, xl: 4 }}>
+        <Descriptions size="small" column={{ xs: 1, md: 2, xl: 5 }}>
           <Descriptions.Item label={t('record.version')}>{String(record.version ?? '')}</Descriptions.Item>
-          <Descriptions.Item label={t('record.createdAt')}>{formatDateTime(record.createdAt)} {userName('createdBy', record)}</Descriptions.Item>
+          <Descriptions.Item label={t('record.createdBy')}>{userName('createdBy', record)}</Descriptions.Item>
+          <Descriptions.Item label={t('record.createdAt')}>{formatDateTime(record.createdAt)}</Descriptions.Item>
           <Descriptions.Item label={t('record.updatedAt')}>{formatDateTime(record.updatedAt)}</Descriptions.Item>
           <Descriptions.Item label={t('record.updatedBy')}>{userName('updatedBy', record)}</Descriptions.Item>
         </Descriptions>
