@@ -163,6 +163,7 @@ test('stem and immune variants of the form, and the record history diff', async 
   await pickPerson(page, 'root_operator', 'Beta');
   await page.getByRole('button', { name: /保\s*存/ }).click();
   await page.waitForURL((u) => u.pathname === `/record/cultureRecord/${rec.id}`);
+  await page.getByRole('tab', { name: '修改历史' }).click();
   const history = page.locator('.ct-history');
   await history.getByText('Operator Beta').waitFor();
   const text = await history.innerText();

@@ -67,6 +67,7 @@ test('login, list, form and record fit a 1024×768 tablet', async () => {
   await shot(page, 'tablet-form');
 
   await page.goto(`${e.url}/record/cultureRecord/${cultureId}`);
+  await page.getByRole('tab', { name: '修改历史' }).click();
   await page.locator('.ct-history .ant-timeline-item').nth(1).waitFor();
   await fitsWidth(page);
   await inView(page, 'button:has-text("编辑"), button:has-text("编 辑")');

@@ -134,8 +134,7 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
     ...(attachments.length
       ? [{ key: '_attachments', label: t('record.attachments'), children: attachments.map(([k, p]) => <div key={k} className="ct-section">{fieldLabel(meta, entity, k, lang)}: {render(k, p, record[k])}</div>) }]
       : []),
-    ...(signatures.length ? [{ key: '_signatures', label: t('record.signatures'), children: <Signatures rows={signatures} /> }] : []),
-    { key: '_history', label: t('record.history'), children: <RecordHistory entity={entity} id={id} history={history} error={historyError} reload={load} /> },
+    { key: '_history', label: t('record.history'), children: <div className="ct-history"><RecordHistory entity={entity} id={id} history={history} error={historyError} reload={load} /></div> },
   ];
 
   return (
@@ -179,6 +178,11 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
           </Descriptions>
         </Card>
       ))}
+      {signatures.length > 0 && (
+        <Card size="small" title={<span><SafetyCertificateOutlined /> {t('record.signatures')}</span>} className="ct-section ct-signatures">
+          <Signatures rows={signatures} />
+        </Card>
+      )}
       <Card size="small" title={t('record.system')} className="ct-section">
         <Descriptions size="small" column={{ xs: 1, md: 2, xl: 5 }}>
           <Descriptions.Item label={t('record.version')}>{String(record.version ?? '')}</Descriptions.Item>
@@ -207,8 +211,7 @@ function RelatedLabel({ relation, id }: { relation: Relation; id: string }) {
 function Signatures({ rows }: { rows: SignatureRow[] }) {
   const { t } = useTranslation();
   return (
-    <div className="ct-signatures">
-      <Typography.Text type="secondary"><SafetyCertificateOutlined /> {t('record.signatures')}</Typography.Text>
+    <>
       {rows.map((g) => (
         <Descriptions key={g.id} size="small" column={{ xs: 1, md: 2, xl: 3 }} data-testid="signature">
           <Descriptions.Item label={t('record.signedBy')}>{g.printedName} ({g.username})</Descriptions.Item>
@@ -218,6 +221,6 @@ function Signatures({ rows }: { rows: SignatureRow[] }) {
           </Descriptions.Item>
         </Descriptions>
       ))}
-    </div>
+    </>
   );
 }
