@@ -25,7 +25,7 @@ export interface CellBatchInput {
   volumeMl?: number;
   freezeDate: string;
   freezingMedium?: string;
-  operator?: string;
+  operator?: number;
   splitAcrossSites?: boolean;
   remarks?: string;
 }
@@ -90,7 +90,7 @@ export interface CultureRecordInput {
   cellKind: "stem" | "immune";
   cellType?: string;
   cultureDate: string;
-  operator?: string;
+  operator?: number;
   totalCells: number;
   viability: number;
   morphology?: string;
@@ -145,7 +145,7 @@ export interface QcRecordInput {
   alerts?: {}[];
   deviations?: {}[];
   limits?: {}[];
-  inspector?: string;
+  inspector?: number;
   signedBy?: number;
   signedByName?: string;
   signedAt?: string;
@@ -171,7 +171,7 @@ export interface StockInInput {
   device?: number;
   container?: number;
   deviceType?: "ln2Tank" | "freezer" | "refrigerator";
-  operator?: string;
+  operator?: number;
   stockInAt?: string;
   positionSummary?: string;
   remarks?: string;
@@ -189,9 +189,9 @@ export interface StockOutInput {
   vials: [number, ...number[]];
   purpose: "clinicalUse" | "thawCulture" | "transfer" | "qcSample" | "discard";
   state?: "requested" | "approved" | "executed" | "rejected";
-  requestedBy?: string;
-  approvedBy?: string;
-  executedBy?: string;
+  requestedBy?: number;
+  approvedBy?: number;
+  executedBy?: number;
   executedAt?: string;
   positionSummary?: string;
   remarks?: string;
@@ -241,6 +241,6 @@ export interface VialMoveInput {
   fromLabel?: string;
   toLabel?: string;
   reason: string;
-  operator?: string;
+  operator?: number;
 }
 export type VialMove = VialMoveInput & SystemFields;
