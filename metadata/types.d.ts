@@ -25,7 +25,7 @@ export interface CellBatchInput {
   volumeMl?: number;
   freezeDate: string;
   freezingMedium?: string;
-  operator?: string;
+  operator?: number;
   splitAcrossSites?: boolean;
   remarks?: string;
 }
@@ -83,6 +83,30 @@ export interface CryovialInput {
 }
 export type Cryovial = CryovialInput & SystemFields;
 
+/** Culture material template (培养物料模板) */
+export interface CultureMaterialTemplateInput {
+  name: string;
+  cellKind: "stem" | "immune";
+  cellType?: string;
+  /**
+   * @minItems 1
+   * @maxItems 200
+   */
+  lines: [
+    {
+      material: number;
+      quantity: number;
+    },
+    ...{
+      material: number;
+      quantity: number;
+    }[]
+  ];
+  enabled?: boolean;
+  remarks?: string;
+}
+export type CultureMaterialTemplate = CultureMaterialTemplateInput & SystemFields;
+
 /** Cell culture record (细胞培养记录) */
 export interface CultureRecordInput {
   batchCode?: string;
@@ -90,7 +114,7 @@ export interface CultureRecordInput {
   cellKind: "stem" | "immune";
   cellType?: string;
   cultureDate: string;
-  operator?: string;
+  operator?: number;
   totalCells: number;
   viability: number;
   morphology?: string;
@@ -102,6 +126,15 @@ export interface CultureRecordInput {
   observedAt?: string;
   photos?: {}[];
   observations?: string;
+  materialStore?: number;
+  /**
+   * @maxItems 100
+   */
+  materials?: {
+    lot: number;
+    quantity: number;
+    openNew?: boolean;
+  }[];
   extra?: {};
 }
 export type CultureRecord = CultureRecordInput & SystemFields;
@@ -119,6 +152,282 @@ export interface CustomerInput {
   remarks?: string;
 }
 export type Customer = CustomerInput & SystemFields;
+
+/** Material (物料) */
+export interface MaterialInput {
+  code?: string;
+  name: string;
+  nameEn?: string;
+  category: number;
+  kind?: string;
+  specification?: string;
+  unit: string;
+  packUnit?: string;
+  packSize?: number;
+  manufacturer?: string;
+  catalogNo?: string;
+  storageCondition?: string;
+  shelfLifeDays?: number;
+  inUseDays?: number;
+  minStock?: number;
+  reorderPoint?: number;
+  qcRequired?: boolean;
+  enabled?: boolean;
+  remarks?: string;
+}
+export type Material = MaterialInput & SystemFields;
+
+/** Material category (物料分类) */
+export interface MaterialCategoryInput {
+  code: string;
+  name: string;
+  nameEn?: string;
+  parent?: number;
+  kind: string;
+  sort?: number;
+}
+export type MaterialCategory = MaterialCategoryInput & SystemFields;
+
+/** Material issue (物料出库单) */
+export interface MaterialIssueInput {
+  issueNo?: string;
+  issueKind: "transfer" | "issue";
+  requisition?: number;
+  fromStore: number;
+  toStore?: number;
+  recipient?: string;
+  issuedAt?: string;
+  issuedByName?: string;
+  /**
+   * @minItems 1
+   * @maxItems 200
+   */
+  lines: [
+    {
+      lot: number;
+      quantity: number;
+    },
+    ...{
+      lot: number;
+      quantity: number;
+    }[]
+  ];
+  state?: "posted" | "voided";
+  remarks?: string;
+}
+export type MaterialIssue = MaterialIssueInput & SystemFields;
+
+/** Material lot (物料批次) */
+export interface MaterialLotInput {
+  lotNo: string;
+  material: number;
+  supplier?: number;
+  manufactureDate?: string;
+  expiryDate: string;
+  receivedDate?: string;
+  status?: "quarantined" | "released" | "rejected" | "expired";
+  qcConclusion?: string;
+  releasedByName?: string;
+  releasedAt?: string;
+  receipt?: number;
+  certificates?: {}[];
+  remarks?: string;
+}
+export type MaterialLot = MaterialLotInput & SystemFields;
+
+/** Material receipt (物料入库单) */
+export interface MaterialReceiptInput {
+  receiptNo?: string;
+  store: number;
+  supplier?: number;
+  deliveryNote?: string;
+  receivedAt?: string;
+  receivedByName?: string;
+  /**
+   * @minItems 1
+   * @maxItems 200
+   */
+  lines: [
+    {
+      material: number;
+      lotNo: string;
+      manufactureDate?: string;
+      expiryDate: string;
+      packs: number;
+      quantity?: number;
+      lot?: number;
+    },
+    ...{
+      material: number;
+      lotNo: string;
+      manufactureDate?: string;
+      expiryDate: string;
+      packs: number;
+      quantity?: number;
+      lot?: number;
+    }[]
+  ];
+  state?: "posted" | "voided";
+  remarks?: string;
+}
+export type MaterialReceipt = MaterialReceiptInput & SystemFields;
+
+/** Material requisition (物料申领单) */
+export interface MaterialRequisitionInput {
+  requisitionNo?: string;
+  fromStore: number;
+  toStore?: number;
+  purpose?: string;
+  neededBy?: string;
+  requestedByName?: string;
+  /**
+   * @minItems 1
+   * @maxItems 200
+   */
+  lines: [
+    {
+      material: number;
+      quantity: number;
+    },
+    ...{
+      material: number;
+      quantity: number;
+    }[]
+  ];
+  /**
+   * @maxItems 200
+   */
+  issuedLines?: {
+    material?: number;
+    requested?: number;
+    issued?: number;
+  }[];
+  state?: "requested" | "approved" | "rejected";
+  issueStatus?: "open" | "partial" | "complete";
+  remarks?: string;
+}
+export type MaterialRequisition = MaterialRequisitionInput & SystemFields;
+
+/** Material return (物料退库单) */
+export interface MaterialReturnInput {
+  returnNo?: string;
+  fromStore: number;
+  toStore: number;
+  reason: string;
+  returnedByName?: string;
+  /**
+   * @minItems 1
+   * @maxItems 200
+   */
+  lines: [
+    {
+      lot: number;
+      quantity: number;
+    },
+    ...{
+      lot: number;
+      quantity: number;
+    }[]
+  ];
+  state?: "posted" | "voided";
+  remarks?: string;
+}
+export type MaterialReturn = MaterialReturnInput & SystemFields;
+
+/** Material scrap (物料报废单) */
+export interface MaterialScrapInput {
+  scrapNo?: string;
+  store: number;
+  reason: string;
+  scrappedByName?: string;
+  /**
+   * @minItems 1
+   * @maxItems 200
+   */
+  lines: [
+    {
+      lot: number;
+      quantity: number;
+    },
+    ...{
+      lot: number;
+      quantity: number;
+    }[]
+  ];
+  state?: "posted" | "voided";
+  remarks?: string;
+}
+export type MaterialScrap = MaterialScrapInput & SystemFields;
+
+/** Stock take (物料盘点单) */
+export interface MaterialStockTakeInput {
+  stockTakeNo?: string;
+  store: number;
+  countedAt?: string;
+  countedByName?: string;
+  reason: string;
+  /**
+   * @minItems 1
+   * @maxItems 200
+   */
+  lines: [
+    {
+      lot: number;
+      counted: number;
+      system?: number;
+      difference?: number;
+    },
+    ...{
+      lot: number;
+      counted: number;
+      system?: number;
+      difference?: number;
+    }[]
+  ];
+  state?: "counted" | "approved" | "rejected";
+  remarks?: string;
+}
+export type MaterialStockTake = MaterialStockTakeInput & SystemFields;
+
+/** Material store (物料库房) */
+export interface MaterialStoreInput {
+  code: string;
+  name: string;
+  storeKind: "main" | "secondary";
+  room?: string;
+  condition?: string;
+  enabled?: boolean;
+}
+export type MaterialStore = MaterialStoreInput & SystemFields;
+
+/** Material usage (物料使用记录) */
+export interface MaterialUsageInput {
+  usageNo?: string;
+  store: number;
+  cultureRecord?: number;
+  purpose?: string;
+  usedAt?: string;
+  usedByName?: string;
+  /**
+   * @minItems 1
+   * @maxItems 200
+   */
+  lines: [
+    {
+      lot: number;
+      quantity: number;
+      openNew?: boolean;
+    },
+    ...{
+      lot: number;
+      quantity: number;
+      openNew?: boolean;
+    }[]
+  ];
+  state?: "posted" | "voided";
+  remarks?: string;
+}
+export type MaterialUsage = MaterialUsageInput & SystemFields;
 
 /** QC record (质检记录) */
 export interface QcRecordInput {
@@ -145,7 +454,7 @@ export interface QcRecordInput {
   alerts?: {}[];
   deviations?: {}[];
   limits?: {}[];
-  inspector?: string;
+  inspector?: number;
   signedBy?: number;
   signedByName?: string;
   signedAt?: string;
@@ -171,7 +480,7 @@ export interface StockInInput {
   device?: number;
   container?: number;
   deviceType?: "ln2Tank" | "freezer" | "refrigerator";
-  operator?: string;
+  operator?: number;
   stockInAt?: string;
   positionSummary?: string;
   remarks?: string;
@@ -189,9 +498,9 @@ export interface StockOutInput {
   vials: [number, ...number[]];
   purpose: "clinicalUse" | "thawCulture" | "transfer" | "qcSample" | "discard";
   state?: "requested" | "approved" | "executed" | "rejected";
-  requestedBy?: string;
-  approvedBy?: string;
-  executedBy?: string;
+  requestedBy?: number;
+  approvedBy?: number;
+  executedBy?: number;
   executedAt?: string;
   positionSummary?: string;
   remarks?: string;
@@ -231,6 +540,18 @@ export interface StorageDeviceInput {
 }
 export type StorageDevice = StorageDeviceInput & SystemFields;
 
+/** Supplier (供应商) */
+export interface SupplierInput {
+  code: string;
+  name: string;
+  contact?: string;
+  phone?: string;
+  address?: string;
+  qualified?: boolean;
+  remarks?: string;
+}
+export type Supplier = SupplierInput & SystemFields;
+
 /** Vial move (移库) */
 export interface VialMoveInput {
   moveNo?: string;
@@ -241,6 +562,6 @@ export interface VialMoveInput {
   fromLabel?: string;
   toLabel?: string;
   reason: string;
-  operator?: string;
+  operator?: number;
 }
 export type VialMove = VialMoveInput & SystemFields;

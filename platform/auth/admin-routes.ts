@@ -1,3 +1,4 @@
+import { t } from '../i18n';
 import crypto from 'node:crypto';
 import type Router from '@koa/router';
 import type Koa from 'koa';
@@ -422,7 +423,7 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
       if (v === undefined) continue;
       if (JSON.stringify(v) !== JSON.stringify(current[f.name] ?? null)) patch[f.name] = v;
     }
-    const data = await s.records.update(cctx, e.name, id, { ...patch, version: current.version }, { reason: `restore #${body.auditId}: ${reason}`.slice(0, 500) });
+    const data = await s.records.update(cctx, e.name, id, { ...patch, version: current.version }, { reason: `${t(cctx.lang, 'audit.restoreVersion')}: ${reason}`.slice(0, 500) });
     ctx.body = { data, restored: Object.keys(patch) };
   });
 

@@ -77,7 +77,7 @@ export function installGuards(hooks: HookRegistry, authz: RoleAuthorizer): void 
       }
       const missing = ids.find((id) => !found.has(id));
       if (missing !== undefined)
-        throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: `/${f.name}`, messageKey: 'error.refNotFound', params: { entity: f.ref, id: missing } }]);
+        throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: `/${f.name}`, messageKey: 'error.refNotFound', params: { entity: records.model.entity(f.ref)?.schema['x-label'] ?? f.ref, id: missing } }]);
     }
   }
 }

@@ -25,6 +25,7 @@ export function columnType(f: FieldDef): ColumnType {
       return { sql: 'varchar(64)', dataType: 'character varying', length: 64 };
     case 'text': return { sql: 'text', dataType: 'text' };
     case 'integer':
+    case 'user':
     case 'reference': return { sql: 'bigint', dataType: 'bigint' };
     case 'decimal': {
       const p = f.precision ?? 18;
@@ -125,7 +126,7 @@ export async function planSchema(knex: Knex, model: Model): Promise<SchemaPlan> 
         const target = f.kind === 'reference' ? model.entity(f.ref!) : undefined;
         if (target) push(`alter table ?? add column ?? bigint references ?? (id)`, [e.table, f.column, target.table]);
         else push(`alter table ?? add column ?? ${want.sql}`, [e.table, f.column]);
-        if (f.kind === 'reference') push(`create index if not exists ?? on ?? (??)`, [ixName('fk', e.table, [f.column]), e.table, f.column]);
+        if (f.kind === 'reference' || f.kind === 'user') push(`create index if not exists ?? on ?? (??)`, [ixName('fk', e.table, [f.column]), e.table, f.column]);
         continue;
       }
       const cmp = compare(have, want);

@@ -13,6 +13,7 @@ import { authRoutes, authMiddleware } from './routes/auth';
 import { dataRoutes } from './routes/data';
 import { metaRoutes } from './routes/meta';
 import { fileRoutes } from './routes/files';
+import { peopleRoutes } from './routes/people';
 import { numberingRoutes } from './routes/numbering';
 import { openapiDocument, apiReferencePage, apiReferenceScript } from './openapi';
 
@@ -96,6 +97,7 @@ export function createApp(s: Services): Koa {
   dataRoutes(api, s);
   fileRoutes(api, s);
   numberingRoutes(api, s);
+  peopleRoutes(api, s);
   for (const extend of s.routeExtensions) extend(api, s);
 
   // The few routes outside /api/v1 are not matched against every API request.

@@ -121,6 +121,7 @@ export function platformRouteDocs(): RouteDoc[] {
     ['platform/http/routes/data.docs', require('./routes/data.docs').default],
     ['platform/http/routes/files.docs', require('./routes/files.docs').default],
     ['platform/http/routes/numbering.docs', require('./routes/numbering.docs').default],
+    ['platform/http/routes/people.docs', require('./routes/people.docs').default],
     ['platform/auth/admin-routes.docs', require('../auth/admin-routes.docs').default],
     ['platform/audit/log-routes.docs', require('../audit/log-routes.docs').default],
     ['platform/workflow/routes.docs', require('../workflow/routes.docs').default],

@@ -21,7 +21,8 @@ export function pickLang(acceptLanguage: string | undefined): Lang {
 
 export function t(lang: Lang, key: string, params: Record<string, unknown> = {}): string {
   const template = catalog[lang][key] ?? catalog['zh-CN'][key] ?? catalog.en[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => (params[k] === undefined ? `{${k}}` : String(params[k])));
+  // A parameter may be a bilingual label ({zh-CN, en}: an entity or field name), shown in the message's language.
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => (params[k] === undefined ? `{${k}}` : params[k] && typeof params[k] === 'object' ? label(params[k], lang) : String(params[k])));
 }
 
 /** A bilingual label `{zh-CN, en}` or a plain string, in one language. */

@@ -19,6 +19,7 @@ export interface DemoOptions {
 /**
  * Demo data lives beside the metadata it fills: `<root>/<module>/demo/*.json`, each
  * `{ "entity": "customer", "lab": "SH-CB", "records": [{ "@key": "c1", "name": "…" }, { "@lab": "BJ-CB", "customer": {"@ref": "c1"}, … }] }`.
+ * A user reference (`x-user`) names a demo user by username: `"operator": {"$user": "sh.tech"}`.
  * A file `{ "orgUnits": [...], "users": [...] }` creates the demo org tree and demo users first (see auth/demo-users.ts).
  * Every record of an entity that is not global belongs to a lab of that tree (`@lab`, or the file's `lab`: an org
  * unit code) and may only reference records of the same lab; it is created as that lab (lab, org and codes of the
@@ -42,6 +43,8 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
   }
   files.sort((a, b) => path.basename(a).localeCompare(path.basename(b)));
   const keys = new Map<string, { id: number; lab: number | null }>();
+  /** Usernames → ids, for `{"$user": "sh.tech"}` (a user reference naming a demo user). */
+  const users = new Map<string, number>();
   let tree: OrgTree = await orgTree(opts.knex, true);
   const labCtx = new Map<number, CallContext>();
   /** The context a lab's demo records are created in: the system actor, acting as that lab. */
@@ -64,6 +67,7 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
     const where = path.basename(f);
     if (doc.orgUnits || doc.users) {
       tree = await seedDemoDirectory(opts.knex, doc as DemoDirectory, opts);
+      users.clear();
       labCtx.clear();
       continue;
     }
@@ -107,6 +111,11 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
             if (found.data.length !== 1) throw new Error(`demo data: ${where} record ${i}: @find ${JSON.stringify(v['@find'])} finds ${found.data.length}`);
             return found.data[0].id;
           }
+          if (typeof v['$user'] === 'string') {
+            const id = users.get(v['$user']);
+            if (id === undefined) throw new Error(`demo data: ${where} record ${i}: unknown user ${v['$user']} ({"$user": username})`);
+            return id;
+          }
           if (typeof v['@daysAgo'] === 'number') {
             const day = new Date(Date.now() - v['@daysAgo'] * 86400_000).toISOString().slice(0, 10);
             // `{"@daysAgo": 3, "time": "09:30"}`: a moment that day (China time), for date-time fields.
@@ -117,6 +126,7 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
         }
         return v;
       };
+      if (!users.size) for (const u of await opts.knex('ct_user').select('id', 'username')) users.set(u.username, Number(u.id));
       let rec: Record<string, any>;
       try {
         rec = await records.create(labCtxOf, doc.entity, await resolve(rest), { reason: 'demo data' });

@@ -26,6 +26,16 @@ const fieldSchema = {
     'x-unique': { type: 'boolean' },
     'x-trace': { type: 'boolean' },
     'x-encrypted': { type: 'boolean' },
+    // A user reference ("the person who did it"): an integer naming a ct_user; "current" defaults to the signed-in user.
+    'x-user': { enum: [true, 'current'] },
+    // Only referenced records whose field equals a value of this form: {"batch": {"$field": "batch"}}.
+    'x-ref-filter': {
+      type: 'object', minProperties: 1, maxProperties: 6,
+      propertyNames: { pattern: '^[a-z][a-zA-Z0-9]{0,47}$' },
+      additionalProperties: { type: 'object', required: ['$field'], properties: { $field: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' } }, additionalProperties: false },
+    },
+    // On choosing a referenced record, copy its fields into this form: {"<this form's field>": "<referenced field>"}.
+    'x-prefill': { type: 'object', minProperties: 1, propertyNames: { pattern: '^[a-z][a-zA-Z0-9]{0,47}$' }, additionalProperties: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' } },
     'x-enum-labels': { type: 'object', additionalProperties: label },
     format: { enum: ['date', 'date-time', 'email', 'uri', 'time'] },
     readOnly: { type: 'boolean' },
@@ -34,6 +44,8 @@ const fieldSchema = {
   allOf: [
     { if: { required: ['x-ref'] }, then: { properties: { type: { enum: ['integer', 'array'] } } } },
     { if: { required: ['x-precision'] }, then: { properties: { type: { const: 'number' } } } },
+    { if: { required: ['x-user'] }, then: { required: ['type'], properties: { type: { const: 'integer' } }, not: { required: ['x-ref'] } } },
+    { if: { anyOf: [{ required: ['x-ref-filter'] }, { required: ['x-prefill'] }] }, then: { required: ['x-ref'] } },
   ],
 };
 
@@ -48,6 +60,8 @@ export const entityMetaSchema = {
     'x-requirements': requirementsSchema,
     'x-scope': { enum: ['lab', 'org', 'global'] },
     'x-title': { type: 'string' },
+    // What tells records apart in a reference picker besides the title (customer: code, birth date).
+    'x-picker-fields': { type: 'array', items: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' }, uniqueItems: true, maxItems: 4 },
     'x-reason-required': { type: 'boolean' },
     required: { type: 'array', items: { type: 'string' }, uniqueItems: true },
     properties: {

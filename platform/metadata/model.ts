@@ -2,7 +2,7 @@ import type { MetaSet } from './registry';
 
 export type FieldKind =
   | 'string' | 'text' | 'integer' | 'decimal' | 'number' | 'boolean' | 'date' | 'datetime'
-  | 'enum' | 'dictionary' | 'reference' | 'multiReference' | 'attachment' | 'json';
+  | 'enum' | 'dictionary' | 'reference' | 'multiReference' | 'user' | 'attachment' | 'json';
 
 export interface FieldDef {
   name: string;
@@ -19,6 +19,8 @@ export interface FieldDef {
   maxLength?: number;
   precision?: number;
   scale?: number;
+  /** A user reference (`x-user`): `current` defaults to the signed-in user on create. */
+  user?: 'any' | 'current';
   /** Join table of a multi-reference. */
   joinTable?: string;
 }
@@ -51,6 +53,7 @@ export const SYSTEM_COLUMNS: Record<string, { column: string; kind: FieldKind }>
 
 export function fieldKind(s: Record<string, any>): FieldKind {
   if (s['x-ref']) return s.type === 'array' ? 'multiReference' : 'reference';
+  if (s['x-user']) return 'user';
   if (s['x-type'] === 'attachment') return 'attachment';
   if (s['x-type'] === 'json' || s.type === 'object' || s.type === 'array') return 'json';
   if (s['x-type'] === 'text') return 'text';
@@ -87,6 +90,7 @@ export function buildEntity(def: Record<string, any>, lists: Record<string, any>
       maxLength: s.maxLength,
       precision: s['x-precision'],
       scale: s['x-scale'],
+      user: kind === 'user' ? (s['x-user'] === 'current' ? 'current' : 'any') : undefined,
       joinTable: kind === 'multiReference' ? `${table}__${snake(name)}` : undefined,
     });
   }

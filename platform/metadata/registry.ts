@@ -82,7 +82,21 @@ export function registerCoreKinds(): void {
           out.push({ path: `/properties/${name}/x-dictionary`, message: `unknown dictionary ${f['x-dictionary']}` });
         if (f['x-numbering'] && !all.numbering?.[f['x-numbering']])
           out.push({ path: `/properties/${name}/x-numbering`, message: `unknown numbering rule ${f['x-numbering']}` });
+        const target = f['x-ref'] ? all.entity?.[f['x-ref']]?.properties : undefined;
+        const own = def.properties ?? {};
+        if (target) {
+          for (const [tf, v] of Object.entries<any>(f['x-ref-filter'] ?? {})) {
+            if (!(tf in target) && !SYSTEM_FIELDS.includes(tf)) out.push({ path: `/properties/${name}/x-ref-filter/${tf}`, message: `unknown field ${tf} of ${f['x-ref']}` });
+            if (!(v?.$field in own)) out.push({ path: `/properties/${name}/x-ref-filter/${tf}/$field`, message: `unknown field ${v?.$field}` });
+          }
+          for (const [mine, theirs] of Object.entries<any>(f['x-prefill'] ?? {})) {
+            if (!(mine in own)) out.push({ path: `/properties/${name}/x-prefill/${mine}`, message: `unknown field ${mine}` });
+            if (!(theirs in target)) out.push({ path: `/properties/${name}/x-prefill/${mine}`, message: `unknown field ${theirs} of ${f['x-ref']}` });
+          }
+        }
       }
+      for (const [i, n] of (def['x-picker-fields'] ?? []).entries())
+        if (!(n in (def.properties ?? {}))) out.push({ path: `/x-picker-fields/${i}`, message: `unknown field ${n}` });
       for (const [i, r] of (def.required ?? []).entries()) if (!(r in (def.properties ?? {}))) out.push({ path: `/required/${i}`, message: `unknown field ${r}` });
       return out;
     },

@@ -27,7 +27,7 @@ export function resolveOwn(e: EntityDef, name: string): ResolvedField | undefine
   return f && { name, column: f.column, kind: f.kind, joinTable: f.joinTable, encrypted: isEncrypted(f) ? domainOf(e, f) : undefined };
 }
 
-const ORDERED: FieldKind[] = ['string', 'text', 'integer', 'decimal', 'number', 'date', 'datetime', 'enum', 'dictionary', 'reference'];
+const ORDERED: FieldKind[] = ['string', 'text', 'integer', 'decimal', 'number', 'date', 'datetime', 'enum', 'dictionary', 'reference', 'user'];
 const TEXTUAL: FieldKind[] = ['string', 'text', 'enum', 'dictionary'];
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -37,6 +37,7 @@ function scalarOk(kind: FieldKind, v: unknown): boolean {
     case 'integer':
     case 'reference':
     case 'multiReference':
+    case 'user':
       return Number.isSafeInteger(v);
     case 'decimal':
     case 'number':
@@ -161,6 +162,18 @@ export function compileFilter(model: Model, e: EntityDef, alias: string, filter:
     const ops: Record<string, unknown> =
       val !== null && typeof val === 'object' && !Array.isArray(val) ? (val as Record<string, unknown>) : { eq: val };
     if (Object.keys(ops).length === 0) throw badFilter('error.badFilterShape', {}, p);
+    const [head, tail] = key.split('.');
+    const uf = tail === 'displayName' ? e.fields.get(head) : undefined;
+    if (uf?.kind === 'user' && !access.hidden(e).has(head)) {
+      // A user reference by the person's name: EXISTS over ct_user (display names are what every reader sees anyway).
+      const name: ResolvedField = { name: key, column: 'display_name', kind: 'string' };
+      const preds = Object.entries(ops).map(([op, v]) => predicate('u', name, true, op, v, `${p}/${op}`));
+      return (qb) =>
+        qb.whereExists(function (this: Knex.QueryBuilder) {
+          const sub = this.select(this.client.raw('1')).from({ u: 'ct_user' }).whereRaw('u.id = ??.??', [alias, uf.column]);
+          for (const pr of preds) sub.andWhere((w) => pr(w));
+        });
+    }
     const { field: tf, unmask, ref } = assertReadablePath(access, model, e, key, p);
     if (ref) {
       // One level through a reference: EXISTS over the target, with the target's own row scope applied.

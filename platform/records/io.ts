@@ -15,12 +15,69 @@ interface Column {
   name: string;
   header: string;
   f?: ReturnType<EntityDef['fields']['get']>;
+  /** A reference exported as names: the referenced record's code (`code`) or title (`title`), never its id. */
+  show?: { part: 'code' | 'title'; field: string };
+}
+
+/** The code of an entity's records, when it has one besides the title: its first unique generated number. */
+function codeField(e: EntityDef): string | undefined {
+  const f = [...e.fields.values()].find((x) => x.unique && x.numbering && x.kind === 'string');
+  return f && f.name !== e.titleField ? f.name : undefined;
 }
 
 function columnsOf(records: RecordService, e: EntityDef, ctx: CallContext, fields?: string[]): Column[] {
   const visible = new Set(records.readable(ctx, e));
   const names = fields?.length ? fields : ['id', ...e.columns.filter((f) => f.kind !== 'json' && f.kind !== 'attachment' && visible.has(f.name)).map((f) => f.name)];
-  return names.map((n) => ({ name: n, f: e.fields.get(n), header: n === 'id' ? 'ID' : label(e.fields.get(n)?.schema['x-label'], ctx.lang) || n }));
+  return names.flatMap((n): Column[] => {
+    const f = e.fields.get(n);
+    const header = n === 'id' ? 'ID' : label(f?.schema['x-label'], ctx.lang) || n;
+    if ((f?.kind === 'reference' || f?.kind === 'multiReference') && records.model.entity(f.ref!)) {
+      const target = records.model.entity(f.ref!)!;
+      const code = codeField(target);
+      const codeCol: Column[] = code ? [{ name: n, f, header: `${header} (${label(target.fields.get(code)!.schema['x-label'], ctx.lang) || code})`, show: { part: 'code', field: code } }] : [];
+      return [...codeCol, { name: n, f, header, show: { part: 'title', field: target.titleField } }];
+    }
+    return [{ name: n, f, header }];
+  });
+}
+
+/** Titles and codes of the records a page references, read as the caller (an unreadable record stays empty). */
+async function referencedNames(records: RecordService, ctx: CallContext, cols: Column[], rows: Record<string, any>[]): Promise<Map<string, Map<number, Record<string, unknown>>>> {
+  const out = new Map<string, Map<number, Record<string, unknown>>>();
+  for (const c of cols) {
+    if (!c.show || out.has(c.name)) continue;
+    const target = records.entity(c.f!.ref!);
+    const ids = [...new Set(rows.flatMap((r) => (Array.isArray(r[c.name]) ? r[c.name] : r[c.name] == null ? [] : [r[c.name]])))] as number[];
+    const m = new Map<number, Record<string, unknown>>();
+    out.set(c.name, m);
+    const readable = new Set(records.readable(ctx, target));
+    const want = ['id', ...new Set(cols.filter((x) => x.name === c.name).map((x) => x.show!.field))].filter((n) => readable.has(n));
+    if (!ids.length || want.length < 2) continue;
+    try {
+      for (let i = 0; i < ids.length; i += PAGE) {
+        const r = await records.list(ctx, target.name, { filter: { id: { in: ids.slice(i, i + PAGE) } }, fields: want, limit: PAGE });
+        for (const x of r.data) m.set(Number(x.id), x);
+      }
+    } catch (err) {
+      if (!(err instanceof AppError && err.status === 403)) throw err;
+    }
+  }
+  return out;
+}
+
+/** A row's cells as exported: labels for codes, names for ids. */
+function exportRow(records: RecordService, cols: Column[], r: Record<string, any>, names: Map<string, Map<number, Record<string, unknown>>>, lang: CallContext['lang']): unknown[] {
+  return cols.map((c) => {
+    const v = r[c.name];
+    if (c.show) {
+      const m = names.get(c.name);
+      const one = (id: unknown) => m?.get(Number(id))?.[c.show!.field];
+      const parts = (Array.isArray(v) ? v : v == null ? [] : [v]).map(one).filter((x) => x != null && x !== '');
+      return neutralise(parts.length ? parts.join(', ') : null, c);
+    }
+    if (c.f?.kind === 'user') return neutralise((r[`${c.name}$expanded`] as { displayName?: string } | null)?.displayName ?? null, c);
+    return exportValue(records, c, v, lang);
+  });
 }
 
 function displayValue(records: RecordService, c: Column, v: unknown, lang: CallContext['lang']): unknown {
@@ -68,7 +125,7 @@ export async function exportRecords(records: RecordService, ctx: CallContext, en
   const e = records.entity(entity);
   const cols = columnsOf(records, e, ctx, opts.fields);
   // Validate the query (permission, filter) before the response starts, so errors are still proper JSON.
-  const it = pages(records, ctx, entity, { ...opts, fields: cols.map((c) => c.name) });
+  const it = pages(records, ctx, entity, { ...opts, fields: [...new Set(cols.map((c) => c.name))] });
   const first = await it.next();
   const stamp = new Date().toISOString().slice(0, 10);
   kctx.set('Content-Disposition', `attachment; filename="${e.name}-${stamp}.${format}"`);
@@ -79,7 +136,8 @@ export async function exportRecords(records: RecordService, ctx: CallContext, en
         yield '\uFEFF' + cols.map((c) => csvCell(neutralise(c.header))).join(',') + '\r\n';
         let rows = first.done ? [] : first.value;
         for (;;) {
-          yield rows.map((r) => cols.map((c) => csvCell(exportValue(records, c, r[c.name], ctx.lang))).join(',') + '\r\n').join('');
+          const names = await referencedNames(records, ctx, cols, rows);
+          yield rows.map((r) => exportRow(records, cols, r, names, ctx.lang).map(csvCell).join(',') + '\r\n').join('');
           const n = await it.next();
           if (n.done) break;
           rows = n.value;
@@ -93,11 +151,12 @@ export async function exportRecords(records: RecordService, ctx: CallContext, en
   kctx.body = out;
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
   const ws = wb.addWorksheet(label(e.schema['x-label'], ctx.lang).slice(0, 31) || e.name);
-  ws.columns = cols.map((c) => ({ header: neutralise(c.header) as string, key: c.name, width: 18 }));
+  ws.columns = cols.map((c, i) => ({ header: neutralise(c.header) as string, key: `${c.name}#${i}`, width: 18 }));
   (async () => {
     let rows = first.done ? [] : first.value;
     for (;;) {
-      for (const r of rows) ws.addRow(cols.map((c) => exportValue(records, c, r[c.name], ctx.lang))).commit();
+      const names = await referencedNames(records, ctx, cols, rows);
+      for (const r of rows) ws.addRow(exportRow(records, cols, r, names, ctx.lang)).commit();
       const n = await it.next();
       if (n.done) break;
       rows = n.value;

@@ -15,6 +15,7 @@ import type { Authorizer } from './access';
 import type { HookRegistry } from './hooks';
 import type { RecordEvents } from './events';
 import { createAjv, localizeErrors } from '../metadata/ajv';
+import { checkUsers, fillCurrentUsers, userFields, userNames } from './people';
 
 export interface ListOptions {
   filter?: unknown;
@@ -216,6 +217,11 @@ export class RecordService {
       }
       else if (!fields.includes(k.name)) cols.push(`t.${k.column} as $s${i}`);
     });
+    // User references carry the person's name, from the same statement (the creator/editor when asked for:
+    // `expand=updatedBy`). Any user's display name: it is what every reader of the record sees.
+    const people = userFields(e).map((f) => f.name).filter((n) => fields.includes(n));
+    for (const n of opts.expand ?? []) if ((n === 'createdBy' || n === 'updatedBy') && fields.includes(n) && !people.includes(n)) people.push(n);
+    for (const n of people) cols.push(this.knex.raw('(select u.display_name from ct_user u where u.id = ??) as ??', [`t.${columnOf(e, n)}`, `$u_${n}`]) as any);
     qb.select(cols);
     for (const [i, k] of keys.entries()) {
       if (k.ref) qb.orderByRaw(`?? ${k.desc ? 'desc' : 'asc'}`, [`$s${i}`]);
@@ -242,7 +248,14 @@ export class RecordService {
     if (internal.length) for (const r of rows) for (const n of internal) delete r[n];
     revealRows(this.auth(), ctx, e, rows);
     if (multi.length) await this.loadMulti(e, rows, multi);
-    if (opts.expand?.length) await this.expand(ctx, e, rows, opts.expand);
+    for (const n of people)
+      for (const r of rows) {
+        const name = r[`$u_${n}`];
+        delete r[`$u_${n}`];
+        if (r[n] != null) r[`${n}$expanded`] = name == null ? null : { id: Number(r[n]), displayName: name };
+      }
+    const refs = (opts.expand ?? []).filter((n) => n !== 'createdBy' && n !== 'updatedBy' && e.fields.get(n)?.kind !== 'user');
+    if (refs.length) await this.expand(ctx, e, rows, refs);
 
     const result: ListResult = { data: rows, page: { limit, offset, nextCursor } };
     if (opts.count) {
@@ -292,11 +305,11 @@ export class RecordService {
   }
 
   async get(ctx: CallContext, entityName: string, id: number, opts: { fields?: string[]; expand?: string[] } = {}): Promise<Record<string, any>> {
-    if (!Number.isSafeInteger(id) || id < 1) throw notFound(entityName, id);
     const e = this.entity(entityName);
+    if (!Number.isSafeInteger(id) || id < 1) throw notFound(e.schema['x-label'] ?? entityName, id);
     const all = opts.fields ?? [...this.readable(ctx, e), ...[...e.fields.values()].filter((f) => f.kind === 'multiReference').map((f) => f.name)];
     const r = await this.list(ctx, entityName, { filter: { id }, limit: 1, fields: all, expand: opts.expand, sort: ['id'] });
-    if (!r.data.length) throw notFound(entityName, id);
+    if (!r.data.length) throw notFound(e.schema['x-label'] ?? entityName, id);
     return r.data[0];
   }
 
@@ -332,6 +345,7 @@ export class RecordService {
     const e = this.entity(entityName);
     await this.auth().assert(ctx, e, 'create');
     const record = stripNulls({ ...this.cleanInput(ctx, e, input), ...this.pluginFields(e, opts.set) });
+    fillCurrentUsers(ctx, e, record);
     const model = this.model;
     const shape = model.memo(`createShape:${e.name}`, () => ({
       multi: [...e.fields.values()].some((f) => f.kind === 'multiReference'),
@@ -346,6 +360,7 @@ export class RecordService {
         dropNulls(record);
       }
       validateRecord(model, e, record);
+      await this.checkFinal(ctx, e, record);
       const item: NewRecord = { ctx, record, reason: opts.reason, owner: opts.owner };
       if (!shape.numbered) return this.createInOneStatement(e, item);
       // Numbered: concurrent creates share one transaction and one counter update (GroupCommit).
@@ -377,7 +392,9 @@ export class RecordService {
     const items: NewRecord[] = inputs.map((input, i) =>
       atItem(i, () => {
         const set = typeof opts.set === 'function' ? opts.set(i) : opts.set;
-        return { ctx, record: stripNulls({ ...this.cleanInput(ctx, e, input), ...this.pluginFields(e, set) }), reason: opts.reason, path: `/${i}`, owner: opts.owner };
+        const record = stripNulls({ ...this.cleanInput(ctx, e, input), ...this.pluginFields(e, set) });
+        fillCurrentUsers(ctx, e, record);
+        return { ctx, record, reason: opts.reason, path: `/${i}`, owner: opts.owner };
       }),
     );
     return this.inTrx({ trx: opts.trx }, (trx, svc) => svc.writeNew(trx, e, items));
@@ -405,6 +422,7 @@ export class RecordService {
         dropNulls(it.record);
       }
       validateRecord(model, e, it.record, { basePath: it.path ?? (items.length > 1 ? `/${i}` : '') });
+      await this.checkFinal(it.ctx, e, it.record, undefined, it.path ?? (items.length > 1 ? `/${i}` : ''));
     }
     for (const f of e.fields.values()) {
       if (!f.numbering) continue;
@@ -552,6 +570,7 @@ export class RecordService {
         dropNulls(merged); // a hook clears a field with null, like a client
       }
       validateUpdate(this.model, e, merged, previous);
+      await svc.checkFinal(ctx, e, merged, previous);
       // Fields a before-hook computed (e.g. a QC result) are written too, not only the client's patch.
       const written = new Set(Object.keys(patch));
       for (const f of e.columns) if (JSON.stringify(merged[f.name] ?? null) !== JSON.stringify(previous[f.name] ?? null)) written.add(f.name);
@@ -563,7 +582,7 @@ export class RecordService {
       const n = await mapDbErrors(e, () => q.update(row));
       if (n === 0) {
         const cur = await trx(e.table).where({ id }).first('version', 'deleted_at');
-        if (!cur || cur.deleted_at) throw notFound(e.name, id);
+        if (!cur || cur.deleted_at) throw notFound(e.schema['x-label'] ?? e.name, id);
         throw conflict(cur.version);
       }
       await this.writeMulti(trx, e, id, Object.fromEntries([...written].map((k) => [k, merged[k]])));
@@ -629,15 +648,108 @@ export class RecordService {
     });
   }
 
+  /**
+   * Checks of the record as it will be written that need the database: user references name users the writer may
+   * name, and a reference with `x-ref-filter` points at records matching this record (a crafted request cannot bypass
+   * the form's picker filter). 422 naming the field.
+   */
+  private async checkFinal(ctx: CallContext, e: EntityDef, record: Record<string, any>, previous?: Record<string, any>, basePath = ''): Promise<void> {
+    const shape = this.model.memo(`finalChecks:${e.name}`, () => ({
+      users: userFields(e).length > 0,
+      filtered: [...e.fields.values()].filter((f) => (f.kind === 'reference' || f.kind === 'multiReference') && f.schema['x-ref-filter']),
+    }));
+    if (shape.users) await checkUsers(this.db(), ctx, e, record, previous, basePath);
+    const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    for (const f of shape.filtered) {
+      const v = record[f.name];
+      if (v == null || (Array.isArray(v) && !v.length)) continue;
+      const rules = Object.entries<{ $field: string }>(f.schema['x-ref-filter']);
+      if (previous && same(previous[f.name], v) && rules.every(([, r]) => same(previous[r.$field], record[r.$field]))) continue;
+      const ids = [...new Set(Array.isArray(v) ? v : [v])];
+      const filter: Record<string, unknown> = { id: { in: ids } };
+      for (const [tf, r] of rules) filter[tf] = record[r.$field] == null ? { isNull: true } : { eq: record[r.$field] };
+      // Whether the caller may read the referenced records is the reference guard's business: here only the match.
+      const found = await this.list(asSystem(ctx), f.ref!, { filter, fields: ['id'], limit: MAX_LIMIT });
+      if (found.data.length < ids.length) {
+        const own = rules.map(([, r]) => e.fields.get(r.$field)?.schema['x-label'] ?? r.$field);
+        throw new AppError(422, 'VALIDATION_FAILED', 'error.validation', {}, [
+          { path: `${basePath}/${f.name}`, messageKey: 'error.refFilterMismatch', params: { field: own[0], target: this.entity(f.ref!).schema['x-label'] ?? f.ref } },
+        ]);
+      }
+    }
+  }
+
   async history(ctx: CallContext, entityName: string, id: number): Promise<any[]> {
     const e = this.entity(entityName);
     await this.get(ctx, e.name, id); // permission and scope of the record itself
     const hidden = this.auth().fieldAccess(ctx, e).hidden;
     const rows = await this.db()('ct_audit').where({ entity: e.name, record_id: id }).orderBy('id');
-    return rows.map((r: any) => ({
+    const entries = rows.map((r: any) => ({
       id: Number(r.id), at: r.at, by: r.actor_id == null ? null : Number(r.actor_id), byName: r.actor_name, action: r.action, reason: r.reason, ip: r.ip ?? null, requestId: r.request_id ?? null,
       changes: revealChanges(this.auth(), ctx, e, Array.isArray(r.changes) ? r.changes.filter((c: any) => !hidden.has(c.field)) : r.changes),
     }));
+    await this.nameHistory(ctx, e, entries);
+    return entries;
+  }
+
+  /**
+   * Names instead of ids in a history: a change of a reference or user field gets `fromText`/`toText` (the referenced
+   * records' titles, as far as the caller may read them, else null; the people's display names), and details of flow
+   * steps naming users (`from`, `to`, `notified`) get `people: {id: displayName}`.
+   */
+  private async nameHistory(ctx: CallContext, e: EntityDef, entries: { changes: any }[]): Promise<void> {
+    const refIds = new Map<string, Set<number>>();
+    const userIds = new Set<number>();
+    const idsOf = (v: unknown): number[] => (Array.isArray(v) ? v : [v]).filter((x) => Number.isSafeInteger(x)) as number[];
+    for (const h of entries) {
+      if (Array.isArray(h.changes)) {
+        for (const c of h.changes) {
+          const f = e.fields.get(c.field);
+          if (f?.kind === 'user') [...idsOf(c.from), ...idsOf(c.to)].forEach((i) => userIds.add(i));
+          else if (f?.ref) {
+            const set = refIds.get(f.ref) ?? new Set<number>();
+            [...idsOf(c.from), ...idsOf(c.to)].forEach((i) => set.add(i));
+            refIds.set(f.ref, set);
+          }
+        }
+      } else if (h.changes && typeof h.changes === 'object') {
+        for (const k of ['from', 'to', 'notified']) idsOf(h.changes[k]).forEach((i) => userIds.add(i));
+      }
+    }
+    const people = await userNames(this.db(), [...userIds]);
+    const titles = new Map<string, Map<number, string>>();
+    for (const [ref, ids] of refIds) {
+      const target = this.entity(ref);
+      const tf = target.titleField;
+      const m = new Map<number, string>();
+      titles.set(ref, m);
+      if (!ids.size || !this.readable(ctx, target).includes(tf)) continue;
+      try {
+        const r = await this.list(ctx, ref, { filter: { id: { in: [...ids].slice(0, MAX_LIMIT) } }, fields: ['id', tf], limit: MAX_LIMIT });
+        for (const x of r.data) m.set(Number(x.id), x[tf] == null ? '' : String(x[tf]));
+      } catch (err) {
+        if (!(err instanceof AppError && err.status === 403)) throw err;
+      }
+    }
+    const text = (names: Map<number, string> | undefined, v: unknown): string | null => {
+      if (v == null) return null;
+      const parts = idsOf(v).map((i) => names?.get(i));
+      return parts.length && parts.every((x) => x !== undefined) ? parts.join('、') : null;
+    };
+    for (const h of entries) {
+      if (Array.isArray(h.changes)) {
+        for (const c of h.changes) {
+          const f = e.fields.get(c.field);
+          const names = f?.kind === 'user' ? people : f?.ref ? titles.get(f.ref) : undefined;
+          if (!names) continue;
+          c.fromText = text(names, c.from);
+          c.toText = text(names, c.to);
+        }
+      } else if (h.changes && typeof h.changes === 'object') {
+        const ids = ['from', 'to', 'notified'].flatMap((k) => idsOf(h.changes[k]));
+        if (ids.length) h.changes.people = Object.fromEntries(ids.filter((i) => people.has(i)).map((i) => [i, people.get(i)]));
+      }
+    }
   }
 
   private async writeMulti(trx: Knex.Transaction, e: EntityDef, id: number, record: Record<string, any>) {

@@ -107,7 +107,7 @@ export async function executeStockOut(api: PluginApi, ctx: CallContext, record: 
   const where = (p: Pos) => fullLabel(boxes.get(p.container_id)!, p.row, p.col);
   const at = nowIso();
   const updated = await records.update(ctx, 'stockOut', record.id, { version: record.version }, {
-    set: { state: 'executed', executedAt: at, executedBy: ctx.actor.displayName, positionSummary: summarize(positions.map(where)) },
+    set: { state: 'executed', executedAt: at, executedBy: ctx.actor.id ?? undefined, positionSummary: summarize(positions.map(where)) },
   });
   await vacate(db, positions);
   const vials = await vialsOf(api, records, ids);
@@ -240,19 +240,18 @@ export function registerCellbank(api: PluginApi, strategies: Strategies): void {
   });
 
   // ---- stock-in
-  api.hooks.on('stockIn', 'beforeCreate', ({ ctx, record }) => {
+  api.hooks.on('stockIn', 'beforeCreate', ({ record }) => {
     record.strategy ??= 'keep-together';
     record.stockInAt ??= nowIso();
-    record.operator ??= ctx.actor.displayName;
+    // operator: x-user "current" (the signed-in user unless the form names another)
     if (record.positions?.length && record.positions.length !== record.vialCount)
       throw new VetoError('slots.countMismatch', { positions: record.positions.length, vials: record.vialCount }, '/positions');
   });
   api.hooks.on('stockIn', 'afterCreate', (a) => stockIn(api, strategies, a));
 
   // ---- stock-out: requested → approved → executed (positions freed) | rejected
-  api.hooks.on('stockOut', 'beforeCreate', async ({ ctx, record, records }) => {
+  api.hooks.on('stockOut', 'beforeCreate', async ({ record, records }) => {
     record.state = 'requested';
-    record.requestedBy ??= ctx.actor.displayName;
     await checkStockOutVials(api, records, record);
   });
   const transition = (name: string, from: string[], to: string, zh: string, en: string) => {
@@ -263,7 +262,7 @@ export function registerCellbank(api: PluginApi, strategies: Strategies): void {
       handler: async ({ ctx, record, records }) => {
         if (!from.includes(record.state)) throw new VetoError('slots.badState', { state: enumLabel(api, 'stockOut', 'state', record.state, ctx.lang) });
         const f: Record<string, unknown> = { state: to };
-        if (to === 'approved') f.approvedBy = ctx.actor.displayName;
+        if (to === 'approved' && ctx.actor.id != null) f.approvedBy = ctx.actor.id;
         return records.update(ctx, 'stockOut', record.id, { version: record.version }, { set: f });
       },
     });
@@ -277,9 +276,6 @@ export function registerCellbank(api: PluginApi, strategies: Strategies): void {
   });
 
   // ---- moves
-  api.hooks.on('vialMove', 'beforeCreate', ({ ctx, record }) => {
-    record.operator ??= ctx.actor.displayName;
-  });
   api.hooks.on('vialMove', 'afterCreate', (a) => moveVial(api, a));
 
   // ---- vials: thaw (freeze-thaw count), no deletion while stored

@@ -176,7 +176,7 @@ describe('lists: filter language, sort, paging, expand', () => {
       const r = await api('POST', '/api/v1/data/cultureRecord', {
         body: {
           customer: i % 2 ? owner.id : other.id, cellKind: i % 3 ? 'stem' : 'immune', passage: i, expansionFold: 10, cd3Ratio: 50,
-          cultureDate: `2026-10-${String(10 + i).padStart(2, '0')}`, totalCells: 100 + i, viability: 80 + i, operator: i === 5 ? '100%_王' : `op${i}`,
+          cultureDate: `2026-10-${String(10 + i).padStart(2, '0')}`, totalCells: 100 + i, viability: 80 + i, observations: i === 5 ? '100%_王' : `op${i}`,
         },
       });
       expect(r.status).toBe(201);
@@ -198,8 +198,8 @@ describe('lists: filter language, sort, paging, expand', () => {
     expect((await f({ passage: { ne: 7 } })).length).toBe(11);
     expect(await f({ cultureDate: { between: ['2026-10-11', '2026-10-12'] } })).toEqual([ids[1], ids[2]]);
     // LIKE wildcards in the value are literals
-    expect(await f({ operator: { contains: '0%_' } })).toEqual([ids[5]]);
-    expect(await f({ operator: { startsWith: 'OP1' } })).toEqual([ids[1], ids[10], ids[11]]);
+    expect(await f({ observations: { contains: '0%_' } })).toEqual([ids[5]]);
+    expect(await f({ observations: { startsWith: 'OP1' } })).toEqual([ids[1], ids[10], ids[11]]);
     expect((await f({ morphology: { isNull: true } })).length).toBe(12);
     expect(await f({ or: [{ passage: 0 }, { passage: 11 }] })).toEqual([ids[0], ids[11]]);
     expect(await f({ and: [{ cellKind: 'immune' }, { not: { passage: 0 } }] })).toEqual([ids[3], ids[6], ids[9]]);

@@ -36,6 +36,7 @@ beforeAll(async () => {
   model = t.server.services.meta.model;
   entities = [...model.entities.values()];
   for (const e of entities) ids.set(e.name, (await knex(e.table).whereNull('deleted_at').orderBy('id').limit(50).pluck('id')).map(Number));
+  ids.set('$user', (await knex('ct_user').where({ disabled: false }).orderBy('id').limit(50).pluck('id')).map(Number));
 }, 120_000);
 afterAll(async () => {
   await t?.stop();
@@ -96,6 +97,8 @@ function validArb(e: EntityDef, f: FieldDef): fc.Arbitrary<unknown> {
       return refIds(f.ref);
     case 'multiReference':
       return fc.uniqueArray(refIds(f.ref), { maxLength: 3 });
+    case 'user':
+      return fc.constantFrom(...ids.get('$user')!);
     case 'json':
       if (s.type === 'array') return fc.array(s.items?.enum ? fc.constantFrom(...s.items.enum) : fc.string({ maxLength: 10 }), { maxLength: 3 });
       return fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.object({ maxDepth: 1 }));

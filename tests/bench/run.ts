@@ -172,7 +172,7 @@ async function seed() {
     dbUrl,
     `insert into culture_record (batch_code, customer, cell_kind, culture_date, total_cells, viability, passage, operator, lab_id)
      select 'BENCH' || g, 1 + (g % 1000), case when g % 2 = 0 then 'stem' else 'immune' end,
-            date '2020-01-01' + (g % 2000), 100 + (g % 900), 70 + (g % 30), g % 12, 'op' || (g % 50), 1 + (g % 2)
+            date '2020-01-01' + (g % 2000), 100 + (g % 900), 70 + (g % 30), g % 12, case when g % 2 = 0 then 1 end, 1 + (g % 2)
        from generate_series(1, ${ROWS}) g`,
   );
   // Settle the freshly loaded table (visibility map, statistics, dirty pages) so no autovacuum or checkpoint of the

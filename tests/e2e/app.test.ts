@@ -96,6 +96,13 @@ async function pickSelect(page: Page, id: string, optionText: string) {
   await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: optionText }).first().click();
 }
 
+/** A user field: type part of a name, choose the person. */
+async function pickPerson(page: Page, id: string, name: string) {
+  await page.locator(`.ant-select:has(#${id})`).click();
+  await page.locator(`#${id}`).fill(name);
+  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: name }).first().click();
+}
+
 /** The error text shown under one field (antd Form.Item explain). */
 function fieldError(page: Page, field: string) {
   return page.locator(`.ant-form-item:has(#root_${field}):not(:has(.ant-form-item)) .ant-form-item-explain-error`);
@@ -134,7 +141,7 @@ test('stem and immune variants of the form, and the record history diff', async 
   await pickSelect(page, 'root_cellKind', '干细胞');
   await page.locator('#root_passage').waitFor();
   expect(await page.locator('#root_cd3Ratio').count()).toBe(0);
-  await page.locator('#root_operator').fill('Operator Alpha');
+  await pickPerson(page, 'root_operator', 'Alpha');
   await page.locator('#root_totalCells').fill('120');
   await page.locator('#root_viability').fill('95.5');
   await page.locator('#root_passage').fill('3');
@@ -153,9 +160,10 @@ test('stem and immune variants of the form, and the record history diff', async 
   const rec = seeded.cultures.find((c) => c.cellKind === 'stem')!;
   await page.goto(`${e.url}/form/cultureRecord/${rec.id}/edit`);
   await page.locator('#root_operator').waitFor();
-  await page.locator('#root_operator').fill('Operator Beta');
+  await pickPerson(page, 'root_operator', 'Beta');
   await page.getByRole('button', { name: /保\s*存/ }).click();
   await page.waitForURL((u) => u.pathname === `/record/cultureRecord/${rec.id}`);
+  await page.getByRole('tab', { name: '修改历史' }).click();
   const history = page.locator('.ct-history');
   await history.getByText('Operator Beta').waitFor();
   const text = await history.innerText();

@@ -17,7 +17,7 @@ beforeAll(async () => {
   await f.call(f.tech.token, 'POST', '/api/v1/data/stockIn', { batch: f.batch.id, vialCount: 2, device: f.device.id, strategy: 'keep-together' });
   const vials = (await f.call(f.tech.token, 'GET', `/api/v1/data/cryovial?filter=${encodeURIComponent(JSON.stringify({ batch: f.batch.id }))}&sort=id`)).data;
   expect(vials).toHaveLength(2);
-  const so = (await f.call(f.tech.token, 'POST', '/api/v1/data/stockOut', { batch: f.batch.id, vials: [vials[0].id], purpose: 'clinicalUse', requestedBy: f.tech.displayName })).data;
+  const so = (await f.call(f.tech.token, 'POST', '/api/v1/data/stockOut', { batch: f.batch.id, vials: [vials[0].id], purpose: 'clinicalUse' })).data;
   expect(so.state).toBe('requested');
   stockOut = { id: so.id, stockOutNo: so.stockOutNo };
 });
@@ -66,7 +66,7 @@ test('the lab director approves a stock-out with an e-signature from the inbox; 
   await dialog.locator('.ant-btn-primary').click();
   await dialog.waitFor({ state: 'detached' });
   const rec = await state();
-  expect(rec).toMatchObject({ state: 'approved', approvedBy: f.director.displayName });
+  expect(rec).toMatchObject({ state: 'approved', approvedBy: f.director.id, approvedBy$expanded: { id: f.director.id, displayName: f.director.displayName } });
   const sigs = await signatures();
   expect(sigs).toHaveLength(1);
   expect(sigs[0]).toMatchObject({ userId: f.director.id, username: f.director.username, printedName: f.director.displayName, meaning: '批准细胞出库', valid: true });

@@ -22,7 +22,7 @@ beforeAll(async () => {
   f = await cellbankFixture(e, { releaseQc: true });
   await f.call(f.tech.token, 'POST', '/api/v1/data/stockIn', { batch: f.batch.id, vialCount: 4, device: f.device.id, strategy: 'keep-together' });
   const vials = (await f.call(f.tech.token, 'GET', `/api/v1/data/cryovial?filter=${encodeURIComponent(JSON.stringify({ batch: f.batch.id }))}&sort=id`)).data;
-  await f.call(f.tech.token, 'POST', '/api/v1/data/stockOut', { batch: f.batch.id, vials: [vials[0].id], purpose: 'thawCulture', requestedBy: f.tech.displayName });
+  await f.call(f.tech.token, 'POST', '/api/v1/data/stockOut', { batch: f.batch.id, vials: [vials[0].id], purpose: 'thawCulture' });
 });
 afterAll(async () => {
   await e?.close();
@@ -67,6 +67,7 @@ test('login, list, form and record fit a 1024×768 tablet', async () => {
   await shot(page, 'tablet-form');
 
   await page.goto(`${e.url}/record/cultureRecord/${cultureId}`);
+  await page.getByRole('tab', { name: '修改历史' }).click();
   await page.locator('.ct-history .ant-timeline-item').nth(1).waitFor();
   await fitsWidth(page);
   await inView(page, 'button:has-text("编辑"), button:has-text("编 辑")');

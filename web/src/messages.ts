@@ -59,6 +59,13 @@ const zh = {
     updated: '修改', deleted: '删除', changedFrom: '由', changedTo: '改为', confirmDelete: '确定删除此记录吗？',
     deletedOk: '已删除', flowActions: '流程操作', system: '系统信息', version: '版本',
     createdAt: '创建时间', updatedAt: '修改时间', createdBy: '创建人', updatedBy: '修改人',
+    noAccess: '（无权查看或已删除）', related: '关联记录', relatedMore: '共 {{count}} 条，查看全部', attachments: '附件',
+    restore: '恢复到此版本', restoreTitle: '恢复到 {{at}} 的版本', restoreReason: '恢复原因', restoreOk: '已恢复：{{fields}}', restoreNothing: '此版本与当前记录相同，无需恢复',
+    deleteTitle: '删除此记录', deleteReason: '删除原因', reasonRequired: '请填写原因', id: '编号',
+    detail: { flow: '流程', state: '状态', from: '从', to: '到', action: '操作', comment: '意见', field: '字段', notified: '已通知', round: '轮次' },
+  },
+  names: {
+    currentUser: '当前用户：{{name}}', searchUser: '输入姓名搜索人员', chooseFirst: '请先选择{{field}}',
   },
   admin: {
     menu: '配置设计', kind: { entity: '实体设计', form: '表单设计', list: '列表设计', numbering: '编号规则', dictionary: '数据字典', role: '角色权限', flow: '流程设计' },
@@ -159,6 +166,13 @@ const en: Messages = {
     confirmDelete: 'Delete this record?', deletedOk: 'Deleted', flowActions: 'Workflow', system: 'System',
     version: 'Version', createdAt: 'Created at', updatedAt: 'Updated at', createdBy: 'Created by',
     updatedBy: 'Updated by',
+    noAccess: '(not visible to you, or deleted)', related: 'Related records', relatedMore: '{{count}} in all; show all', attachments: 'Attachments',
+    restore: 'Restore this version', restoreTitle: 'Restore the version of {{at}}', restoreReason: 'Reason for restoring', restoreOk: 'Restored: {{fields}}', restoreNothing: 'This version equals the current record; nothing to restore',
+    deleteTitle: 'Delete this record', deleteReason: 'Reason for deleting', reasonRequired: 'Please give a reason', id: 'No.',
+    detail: { flow: 'Flow', state: 'State', from: 'From', to: 'To', action: 'Action', comment: 'Comment', field: 'Field', notified: 'Notified', round: 'Round' },
+  },
+  names: {
+    currentUser: 'Current user: {{name}}', searchUser: 'Type a name to find a person', chooseFirst: 'Choose {{field}} first',
   },
   admin: {
     menu: 'Configuration', kind: { entity: 'Entities', form: 'Forms', list: 'Lists', numbering: 'Numbering rules', dictionary: 'Dictionaries', role: 'Roles', flow: 'Flows' },

@@ -15,6 +15,12 @@ export interface FieldSchema {
   'x-type'?: 'text' | 'attachment' | 'json' | string;
   'x-enum-labels'?: Record<string, Label>;
   'x-scale'?: number;
+  /** A user reference: `current` defaults to the signed-in user. */
+  'x-user'?: boolean | 'current';
+  /** Only referenced records whose field equals a field of this form: `{batch: {$field: 'batch'}}`. */
+  'x-ref-filter'?: Record<string, { $field: string }>;
+  /** Fields copied from a chosen referenced record: `{<this form's field>: <referenced field>}`. */
+  'x-prefill'?: Record<string, string>;
   [key: string]: unknown;
 }
 
@@ -23,6 +29,8 @@ export interface EntitySchema {
   'x-label'?: Label;
   'x-title'?: string;
   'x-module'?: string;
+  /** What tells records apart in a picker besides the title. */
+  'x-picker-fields'?: string[];
   type: 'object';
   required?: string[];
   properties: Record<string, FieldSchema>;
@@ -114,8 +122,15 @@ export function entityLabel(meta: Meta, entity: string, lang: Lang): string {
   return pick(meta.entities[entity]?.['x-label'], lang, entity);
 }
 
+const SYSTEM_LABELS: Record<string, Record<Lang, string>> = {
+  id: { 'zh-CN': '编号', en: 'No.' }, version: { 'zh-CN': '版本', en: 'Version' },
+  createdAt: { 'zh-CN': '创建时间', en: 'Created at' }, createdBy: { 'zh-CN': '创建人', en: 'Created by' },
+  updatedAt: { 'zh-CN': '修改时间', en: 'Updated at' }, updatedBy: { 'zh-CN': '修改人', en: 'Updated by' },
+  orgId: { 'zh-CN': '组织', en: 'Org unit' }, labId: { 'zh-CN': '实验室', en: 'Lab' },
+};
+
 export function fieldLabel(meta: Meta, entity: string, field: string, lang: Lang): string {
-  return pick(meta.entities[entity]?.properties[field]?.['x-label'], lang, field);
+  return pick(meta.entities[entity]?.properties[field]?.['x-label'], lang, SYSTEM_LABELS[field]?.[lang] ?? field);
 }
 
 export function titleField(meta: Meta, entity: string): string {

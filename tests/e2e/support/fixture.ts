@@ -90,6 +90,14 @@ export async function seedCultures(e: E2E, n = 24): Promise<{ customers: number[
     if (r.status !== 201 && r.status !== 200) throw new Error(`seed customer: ${JSON.stringify(r.body)}`);
     customers.push(r.body.data.id);
   }
+  // Operators are people (user references): two colleagues besides the administrator who seeds.
+  const people: Record<string, number> = {};
+  for (const [username, displayName] of [['op.alpha', 'Operator Alpha'], ['op.beta', 'Operator Beta']]) {
+    const r = await e.server.api('POST', '/api/v1/admin/users', { token: e.token, body: { username, displayName, password: 'Op#Passw0rd-1', mustChangePassword: false } });
+    if (r.status !== 201) throw new Error(`seed user: ${JSON.stringify(r.body)}`);
+    people[displayName] = r.body.data.id;
+  }
+  const me = (await e.server.api('GET', '/api/v1/auth/me', { token: e.token })).body.user.displayName as string;
   const cultures = [];
   for (let i = 0; i < n; i++) {
     const stem = i % 2 === 0;
@@ -97,14 +105,14 @@ export async function seedCultures(e: E2E, n = 24): Promise<{ customers: number[
       customer: customers[i % customers.length],
       cellKind: stem ? 'stem' : 'immune',
       cultureDate: `2026-03-${String((i % 28) + 1).padStart(2, '0')}`,
-      operator: i % 3 === 0 ? 'Operator Alpha' : `op${i}`,
+      ...(i % 3 === 0 ? { operator: people['Operator Alpha'] } : {}),
       totalCells: 100 + i * 10,
       viability: 80 + (i % 20),
       ...(stem ? { passage: (i % 10) + 1 } : { expansionFold: 10 + i, cd3Ratio: 60 }),
     };
     const r = await e.server.api('POST', '/api/v1/data/cultureRecord', { token: e.token, body });
     if (r.status !== 201 && r.status !== 200) throw new Error(`seed culture: ${JSON.stringify(r.body)}`);
-    cultures.push({ id: r.body.data.id, batchCode: r.body.data.batchCode, cellKind: body.cellKind as string, operator: body.operator as string });
+    cultures.push({ id: r.body.data.id, batchCode: r.body.data.batchCode, cellKind: body.cellKind as string, operator: i % 3 === 0 ? 'Operator Alpha' : me });
   }
   return { customers, cultures };
 }

@@ -1,5 +1,5 @@
 // The one RJSF renderer of metadata forms: the form page and the form designer's live preview both use it.
-import { useMemo, type ReactNode } from 'react';
+import { useCallback, useMemo, useRef, type ReactNode } from 'react';
 import Form from '@rjsf/antd';
 import type { ErrorSchema, RegistryFieldsType, RegistryWidgetsType } from '@rjsf/utils';
 import { currentLang } from '../i18n';
@@ -7,13 +7,13 @@ import type { FormDef, Meta } from '../meta';
 import { buildSchema, buildUiSchema, isWide, visibleSections, type ResolvedSection } from './schema';
 import { validatorFor } from './validator';
 import SectionsTemplate from './SectionsTemplate';
-import { AttachmentWidget, DateTimeWidget, DateWidget, DictWidget, EnumWidget, JsonField, NumberWidget, RefWidget } from './widgets';
+import { AttachmentWidget, DateTimeWidget, DateWidget, DictWidget, EnumWidget, JsonField, NumberWidget, RefWidget, UserWidget } from './widgets';
 import { pluginWidgets } from '../plugins';
 import { PluginLinesField } from './LineItems';
 
 type Data = Record<string, unknown>;
 
-const builtinWidgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
+const builtinWidgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, UserWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
 const fields: RegistryFieldsType = { JsonField, PluginLinesField };
 const templates = { ObjectFieldTemplate: SectionsTemplate };
 
@@ -44,7 +44,13 @@ export default function MetaForm({ meta, entity, form, data, isNew, record, extr
   const sections = useVisibleSections(meta, entity, form, data);
   const visibleFields = useMemo(() => sections.flatMap((s) => s.fields), [sections]);
   const fieldsKey = visibleFields.join(',');
-  const refFields = useMemo(() => Object.entries(schema?.properties ?? {}).filter(([, p]) => p['x-ref']).map(([k]) => k), [schema]);
+  const refFields = useMemo(() => Object.entries(schema?.properties ?? {}).filter(([, p]) => p['x-ref'] || p['x-user']).map(([k]) => k), [schema]);
+  // Widgets read the current values (x-ref-filter) and may set other fields (x-prefill) through the form context.
+  const dataRef = useRef(data);
+  dataRef.current = data;
+  const onChangeRef = useRef(onChange);
+  onChangeRef.current = onChange;
+  const patch = useCallback((values: Data) => onChangeRef.current({ ...dataRef.current, ...values }), []);
   const rjsfSchema = useMemo(() => (schema ? buildSchema(schema, visibleFields, lang) : {}), [schema, fieldsKey, lang]); // eslint-disable-line
   const uiSchema = useMemo(() => (schema ? buildUiSchema(schema, form, visibleFields, isNew) : {}), [schema, form, fieldsKey, isNew, lang]); // eslint-disable-line
   const formContext = useMemo(
@@ -54,8 +60,11 @@ export default function MetaForm({ meta, entity, form, data, isNew, record, extr
       expanded: Object.fromEntries(refFields.map((f) => [f, record?.[`${f}$expanded`] as Data | undefined])),
       /** The whole form's data, for widgets that depend on other fields (a line editor's template, a filtered picker). */
       data,
+      entity,
+      recordId: record?.id,
+      patch,
     }),
-    [sections, visibleFields, schema, form, refFields, record, data],
+    [sections, visibleFields, schema, form, refFields, record, entity, data, patch],
   );
   const validator = useMemo(() => validatorFor(meta), [meta]);
   const widgets = useMemo(() => ({ ...pluginWidgets(), ...builtinWidgets }), []);

@@ -87,6 +87,7 @@ function fieldUi(p: FieldSchema, w: string | undefined, isNew: boolean, cell = f
     return u;
   }
   if (w && isPluginWidget(w)) u['ui:widget'] = w;
+  else if (p['x-user']) u['ui:widget'] = 'UserWidget';
   else if (p['x-ref']) u['ui:widget'] = 'RefWidget';
   else if (p['x-dictionary']) u['ui:widget'] = 'DictWidget';
   else if (p.enum) u['ui:widget'] = 'EnumWidget';
@@ -101,7 +102,7 @@ function fieldUi(p: FieldSchema, w: string | undefined, isNew: boolean, cell = f
   if (cell) u['ui:label'] = false;
   if (p.readOnly) {
     u['ui:readonly'] = true;
-    if (isNew && !cell) u['ui:placeholder'] = i18n.t('form.autoNumber');
+    if (isNew && !cell && !p['x-user']) u['ui:placeholder'] = i18n.t('form.autoNumber');
   }
   return u;
 }

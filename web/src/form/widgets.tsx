@@ -1,17 +1,25 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DatePicker, Image, Input, InputNumber, Select, Spin, Upload, App } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import type { FieldProps, WidgetProps } from '@rjsf/utils';
 import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { api, errorText } from '../api';
-import { currentLang, pick } from '../i18n';
-import { titleField, useMeta, type FieldSchema } from '../meta';
+import i18n, { currentLang, pick } from '../i18n';
+import { fieldLabel, titleField, useMeta, type FieldSchema, type Meta } from '../meta';
+import { formatValue } from '../lib/format';
+import { useAuth } from '../auth';
 
 const ctx = (p: WidgetProps) => p.registry.formContext as FormCtx | undefined;
 export interface FormCtx {
   /** `{field}$expanded` objects of the loaded record, to label reference values without a round trip. */
-  expanded: Record<string, Record<string, unknown> | undefined>;
+  expanded: Record<string, unknown>;
+  /** The form's entity, its current values and the record's id (undefined on a new record). */
+  entity?: string;
+  data?: Record<string, unknown>;
+  recordId?: unknown;
+  /** Sets other fields of the form (x-prefill). */
+  patch?(values: Record<string, unknown>): void;
 }
 
 function common(p: WidgetProps) {
@@ -69,74 +77,181 @@ export function EnumWidget(p: WidgetProps) {
 }
 
 interface Opt {
-  value: number | string;
+  value: number;
   label: string;
+  /** Second line: what tells this record apart (the entity's `x-picker-fields`). */
+  sub?: string;
 }
 
-/** Reference field: searchable, paged select over the referenced entity's title field. */
+type Row = Record<string, unknown>;
+
+/** The second line of a picker option: the picker fields' values, formatted (labels, names, dates). */
+function subLine(meta: Meta, entity: string, row: Row, fields: string[], lang: ReturnType<typeof currentLang>): string {
+  const props = meta.entities[entity]?.properties ?? {};
+  return fields
+    .map((f) => (props[f] ? formatValue(meta, props[f], f, row[f], lang, row) : ''))
+    .filter((x) => x && x !== i18n.t('record.noAccess'))
+    .join(' · ');
+}
+
+/** The search over title and picker fields as one `or` filter (dictionary and enum fields match their labels). */
+function searchFilter(meta: Meta, entity: string, tf: string, fields: string[], text: string, lang: ReturnType<typeof currentLang>): Row {
+  const props = meta.entities[entity]?.properties ?? {};
+  const low = text.toLowerCase();
+  const ors: Row[] = [{ [tf]: { contains: text } }];
+  for (const f of fields) {
+    const p = props[f];
+    if (!p || f === tf) continue;
+    if (p['x-ref']) {
+      const rtf = titleField(meta, p['x-ref']);
+      if (meta.entities[p['x-ref']]?.properties[rtf]?.type === 'string') ors.push({ [`${f}.${rtf}`]: { contains: text } });
+    } else if (p['x-user']) ors.push({ [`${f}.displayName`]: { contains: text } });
+    else if (p['x-dictionary']) {
+      const codes = (meta.dictionaries[p['x-dictionary']]?.items ?? []).filter((i) => pick(i.label, lang, i.code).toLowerCase().includes(low) || i.code.toLowerCase().includes(low)).map((i) => i.code);
+      if (codes.length) ors.push({ [f]: { in: codes } });
+    } else if (p.enum) {
+      const codes = p.enum.map(String).filter((v) => pick(p['x-enum-labels']?.[v], lang, v).toLowerCase().includes(low));
+      if (codes.length) ors.push({ [f]: { in: codes } });
+    } else if (p.format === 'date') {
+      if (/^\d{4}-\d{2}-\d{2}$/.test(text)) ors.push({ [f]: { eq: text } });
+    } else if (p.type === 'string' && !p['x-encrypted']) ors.push({ [f]: { contains: text } });
+  }
+  return ors.length === 1 ? ors[0] : { or: ors };
+}
+
+/**
+ * Reference field: a searchable, paged select over the referenced entity. Options show the title and, on a second
+ * line, the entity's `x-picker-fields` (two customers named 张伟 differ by code and birth date); the search covers
+ * them too. `x-ref-filter` narrows the options by this form's values (vials of the chosen batch), `x-prefill` copies
+ * fields of the chosen record into the form. An array field (`type: array`) picks several.
+ */
 export function RefWidget(p: WidgetProps) {
   const { t } = useTranslation();
   const meta = useMeta();
+  const lang = currentLang();
   const { message } = App.useApp();
-  const ref = (p.schema as FieldSchema)['x-ref'] ?? '';
+  const fs = p.schema as FieldSchema;
+  const multiple = fs.type === 'array';
+  const ref = fs['x-ref'] ?? ((fs.items as FieldSchema | undefined)?.['x-ref'] as string | undefined) ?? '';
   const tf = titleField(meta, ref);
   const fieldName = p.name;
+  const fc = ctx(p);
+  const target = meta.entities[ref];
+  const pickerFields = useMemo(() => (target?.['x-picker-fields'] ?? []).filter((f) => f in (target?.properties ?? {})), [target]);
+  const expandable = pickerFields.filter((f) => target?.properties[f]?.['x-ref']);
+  // The form's values this picker depends on (x-ref-filter); a missing one means "choose that first".
+  const rules = Object.entries(fs['x-ref-filter'] ?? {});
+  const formFilter: Row = {};
+  let missing: string | null = null;
+  for (const [tfield, r] of rules) {
+    const v = fc?.data?.[r.$field];
+    if (v == null || v === '') missing ??= r.$field;
+    else formFilter[tfield] = v;
+  }
+  const filterKey = JSON.stringify(formFilter);
   const [opts, setOpts] = useState<Opt[]>([]);
   const [loading, setLoading] = useState(false);
   const [more, setMore] = useState(true);
-  const [current, setCurrent] = useState<Opt | null>(null);
+  const [known, setKnown] = useState<Map<number, Opt>>(new Map());
   const q = useRef('');
   const seq = useRef(0);
+  const toOpt = useCallback((r: Row): Opt => ({ value: r.id as number, label: r[tf] != null && r[tf] !== '' ? String(r[tf]) : t('record.noAccess'), sub: subLine(meta, ref, r, pickerFields, lang) || undefined }), [meta, ref, tf, pickerFields, lang, t]);
 
-  // Label of the current value: from the expanded record, else fetch it once.
+  const values: number[] = (multiple ? (Array.isArray(p.value) ? p.value : []) : p.value == null || p.value === '' ? [] : [p.value]) as number[];
+  const valuesKey = values.join(',');
+  // Labels of the current values: from the expanded record, else fetched once.
   useEffect(() => {
-    if (p.value == null || p.value === '') return setCurrent(null);
-    if (current?.value === p.value) return;
-    const exp = ctx(p)?.expanded[fieldName];
-    if (exp && exp.id === p.value && exp[tf] != null) return setCurrent({ value: p.value as number, label: String(exp[tf]) });
-    api<{ data: Record<string, unknown> }>(`/api/v1/data/${ref}/${String(p.value)}`, { query: { fields: `id,${tf}` } })
-      .then((b) => setCurrent({ value: p.value as number, label: String(b.data?.[tf] ?? `#${String(p.value)}`) }))
-      .catch(() => setCurrent({ value: p.value as number, label: `#${String(p.value)}` }));
+    const unknown = values.filter((v) => !known.has(v));
+    if (!unknown.length) return;
+    const exp = fc?.expanded[fieldName];
+    const fromExp = (Array.isArray(exp) ? exp : exp ? [exp] : []).filter((x): x is Row => !!x && typeof x === 'object');
+    const next = new Map(known);
+    for (const r of fromExp) if (unknown.includes(r.id as number) && r[tf] != null) next.set(r.id as number, toOpt(r));
+    const still = unknown.filter((v) => !next.has(v));
+    if (next.size !== known.size) setKnown(next);
+    if (!still.length) return;
+    api<{ data: Row[] }>(`/api/v1/data/${ref}`, { query: { filter: JSON.stringify({ id: { in: still } }), fields: ['id', tf, ...pickerFields].join(','), expand: expandable.join(',') || undefined, limit: still.length } })
+      .then((b) => setKnown((m) => {
+        const n = new Map(m);
+        for (const r of b.data ?? []) n.set(r.id as number, toOpt(r));
+        for (const v of still) if (!n.has(v)) n.set(v, { value: v, label: t('record.noAccess') });
+        return n;
+      }))
+      .catch(() => undefined);
     // eslint-disable-next-line
-  }, [p.value, ref, tf]);
+  }, [valuesKey, ref, tf]);
 
   const load = useCallback(
     (text: string, offset: number) => {
+      if (missing) return;
       const my = ++seq.current;
       setLoading(true);
-      api<{ data: Record<string, unknown>[] }>(`/api/v1/data/${ref}`, {
+      const search = text ? searchFilter(meta, ref, tf, pickerFields, text, lang) : undefined;
+      const parts = [search, Object.keys(formFilter).length ? formFilter : undefined].filter(Boolean) as Row[];
+      api<{ data: Row[] }>(`/api/v1/data/${ref}`, {
         query: {
-          filter: text ? JSON.stringify({ [tf]: { contains: text } }) : undefined,
+          filter: parts.length ? JSON.stringify(parts.length === 1 ? parts[0] : { and: parts }) : undefined,
           limit: 20,
           offset,
-          fields: `id,${tf}`,
+          fields: ['id', tf, ...pickerFields].join(','),
+          expand: expandable.join(',') || undefined,
           sort: tf,
         },
       })
         .then((b) => {
           if (my !== seq.current) return;
-          const rows = (b.data ?? []).map((r) => ({ value: r.id as number, label: String(r[tf] ?? `#${String(r.id)}`) }));
+          const rows = (b.data ?? []).map(toOpt);
           setOpts((prev) => (offset === 0 ? rows : [...prev, ...rows]));
+          setKnown((m) => {
+            const n = new Map(m);
+            for (const r of rows) n.set(r.value, r);
+            return n;
+          });
           setMore(rows.length === 20);
         })
         .catch((e: unknown) => void message.error(errorText(e)))
         .finally(() => my === seq.current && setLoading(false));
     },
-    [ref, tf, message],
+    // eslint-disable-next-line
+    [ref, tf, message, filterKey, missing, toOpt],
   );
+  // Another batch chosen: the options of the old one are no longer valid choices.
+  useEffect(() => setOpts([]), [filterKey]);
+
+  /** x-prefill: copy the chosen record's fields into the form. */
+  const prefill = (id: number) => {
+    const map = Object.entries(fs['x-prefill'] ?? {});
+    if (!map.length || !fc?.patch) return;
+    api<{ data: Row }>(`/api/v1/data/${ref}/${id}`, { query: { fields: ['id', ...new Set(map.map(([, theirs]) => theirs))].join(',') } })
+      .then((b) => {
+        const values: Row = {};
+        for (const [mine, theirs] of map) if (b.data?.[theirs] != null) values[mine] = b.data[theirs];
+        if (Object.keys(values).length) fc.patch!(values);
+      })
+      .catch((e: unknown) => void message.error(errorText(e)));
+  };
 
   const debounce = useRef<number>(0);
-  const options = current && !opts.some((o) => o.value === current.value) ? [current, ...opts] : opts;
+  const current = values.map((v) => known.get(v) ?? { value: v, label: '…' });
+  const options = [...current.filter((c) => !opts.some((o) => o.value === c.value)), ...opts];
+  const missingLabel = missing ? fieldLabel(meta, fc?.entity ?? '', missing, lang) : '';
   return (
     <Select
       {...common(p)}
+      mode={multiple ? 'multiple' : undefined}
       showSearch
       allowClear
       filterOption={false}
-      placeholder={p.placeholder || t('form.searchPlaceholder')}
-      value={p.value ?? undefined}
+      placeholder={missing ? t('names.chooseFirst', { field: missingLabel }) : p.placeholder || t('form.searchPlaceholder')}
+      value={multiple ? values : (p.value ?? undefined)}
       options={options}
-      notFoundContent={loading ? <Spin size="small" /> : undefined}
+      optionRender={(o) => (
+        <div className="ct-ref-option">
+          <div>{o.data.label}</div>
+          {o.data.sub && <div className="ct-ref-option-sub">{o.data.sub}</div>}
+        </div>
+      )}
+      notFoundContent={loading ? <Spin size="small" /> : missing ? t('names.chooseFirst', { field: missingLabel }) : undefined}
       onOpenChange={(open) => open && opts.length === 0 && load('', 0)}
       onSearch={(text) => {
         q.current = text;
@@ -147,10 +262,92 @@ export function RefWidget(p: WidgetProps) {
         const el = e.target as HTMLElement;
         if (more && !loading && el.scrollTop + el.clientHeight >= el.scrollHeight - 24) load(q.current, opts.length);
       }}
-      onChange={(v: number | undefined, o) => {
-        if (o && !Array.isArray(o)) setCurrent({ value: v as number, label: String(o.label) });
+      onChange={(v: number | number[] | undefined) => {
+        if (multiple) return p.onChange(Array.isArray(v) && v.length ? v : undefined);
         p.onChange(v ?? undefined);
+        if (typeof v === 'number') prefill(v);
       }}
+      style={{ width: '100%' }}
+    />
+  );
+}
+
+interface Person {
+  id: number;
+  displayName: string;
+  orgName?: string | null;
+}
+
+/**
+ * A user reference (`x-user`): search the people the signed-in user may name by name; shows display names only.
+ * `x-user: current` on a new record: empty means "me" (the server fills it), said in the placeholder.
+ */
+export function UserWidget(p: WidgetProps) {
+  const { t } = useTranslation();
+  const { user } = useAuth();
+  const { message } = App.useApp();
+  const fs = p.schema as FieldSchema;
+  const fc = ctx(p);
+  const [opts, setOpts] = useState<Person[]>([]);
+  const [loading, setLoading] = useState(false);
+  const [known, setKnown] = useState<Map<number, string>>(new Map());
+  const seq = useRef(0);
+  const debounce = useRef<number>(0);
+  const value = typeof p.value === 'number' ? p.value : undefined;
+
+  useEffect(() => {
+    if (value == null || known.has(value)) return;
+    const exp = fc?.expanded[p.name] as { id?: number; displayName?: string } | undefined;
+    if (exp?.id === value && exp.displayName) return setKnown((m) => new Map(m).set(value, exp.displayName!));
+    if (user && Number(user.id) === value && user.displayName) return setKnown((m) => new Map(m).set(value, user.displayName!));
+    api<{ data: Person[] }>('/api/v1/users', { query: { ids: String(value) } })
+      .then((b) => setKnown((m) => new Map(m).set(value, b.data?.[0]?.displayName ?? t('record.noAccess'))))
+      .catch(() => undefined);
+    // eslint-disable-next-line
+  }, [value]);
+
+  const load = (q: string) => {
+    const my = ++seq.current;
+    setLoading(true);
+    api<{ data: Person[] }>('/api/v1/users', { query: { q: q || undefined, limit: 20 } })
+      .then((b) => {
+        if (my !== seq.current) return;
+        setOpts(b.data ?? []);
+        setKnown((m) => {
+          const n = new Map(m);
+          for (const u of b.data ?? []) n.set(u.id, u.displayName);
+          return n;
+        });
+      })
+      .catch((e: unknown) => void message.error(errorText(e)))
+      .finally(() => my === seq.current && setLoading(false));
+  };
+
+  const options = opts.map((u) => ({ value: u.id, label: u.displayName, sub: u.orgName ?? undefined }));
+  if (value != null && !options.some((o) => o.value === value)) options.unshift({ value, label: known.get(value) ?? '…', sub: undefined });
+  const me = fs['x-user'] === 'current' && !fc?.recordId && user?.displayName ? t('names.currentUser', { name: user.displayName }) : undefined;
+  return (
+    <Select
+      {...common(p)}
+      showSearch
+      allowClear
+      filterOption={false}
+      placeholder={me ?? (p.placeholder || t('names.searchUser'))}
+      value={value}
+      options={options}
+      optionRender={(o) => (
+        <div className="ct-ref-option">
+          <div>{o.data.label}</div>
+          {o.data.sub && <div className="ct-ref-option-sub">{o.data.sub}</div>}
+        </div>
+      )}
+      notFoundContent={loading ? <Spin size="small" /> : undefined}
+      onOpenChange={(open) => open && opts.length === 0 && load('')}
+      onSearch={(text) => {
+        window.clearTimeout(debounce.current);
+        debounce.current = window.setTimeout(() => load(text.trim()), 300);
+      }}
+      onChange={(v: number | undefined) => p.onChange(v ?? undefined)}
       style={{ width: '100%' }}
     />
   );

@@ -27,10 +27,21 @@ export function formatDateTime(v: unknown): string {
 export function refTitle(meta: Meta, f: FieldSchema, field: string, record: Record<string, unknown> | undefined): string {
   const id = record?.[field];
   if (id == null || id === '') return '';
-  const exp = record?.[`${field}$expanded`] as Record<string, unknown> | undefined;
   const tf = f['x-ref'] ? titleField(meta, f['x-ref']) : 'id';
+  const many = record?.[`${field}$expanded`];
+  if (Array.isArray(many)) {
+    const titles = many.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[tf] : null));
+    return titles.every((x) => x != null && x !== '') ? titles.map(String).join('、') : i18n.t('record.noAccess');
+  }
+  const exp = many as Record<string, unknown> | undefined;
   const title = exp?.[tf];
-  return title != null && title !== '' ? String(title) : `#${String(id)}`;
+  return title != null && title !== '' ? String(title) : i18n.t('record.noAccess');
+}
+
+/** Display name of a user reference (`x-user`, createdBy…), from `{field}$expanded`; never the id. */
+export function userName(field: string, record: Record<string, unknown> | undefined): string {
+  const exp = record?.[`${field}$expanded`] as { displayName?: string } | null | undefined;
+  return exp?.displayName ?? '';
 }
 
 /** Plain-text rendering of one field value (grid cells, history diffs). */
@@ -44,7 +55,8 @@ export function formatValue(
 ): string {
   if (value == null || value === '') return '';
   if (!f) return typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (f['x-ref']) return record ? refTitle(meta, f, field, record) : `#${String(value)}`;
+  if (f['x-ref']) return record ? refTitle(meta, f, field, record) : '';
+  if (f['x-user']) return userName(field, record);
   if (f['x-dictionary']) return dictLabel(meta, f['x-dictionary'], value, lang);
   if (f.enum) return enumLabel(f, value, lang);
   if (isDate(f)) return formatDate(value);

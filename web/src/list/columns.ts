@@ -1,14 +1,14 @@
 import type { ColDef } from 'ag-grid-community';
 import { currentLang, pick, type Lang } from '../i18n';
 import { fieldLabel, titleField, type FieldSchema, type Meta } from '../meta';
-import { formatValue } from '../lib/format';
+import { formatValue, userName } from '../lib/format';
 import type { ColumnInfo, ColumnKind } from '../lib/filters';
 import ChoiceFilter, { type ChoiceOption } from './ChoiceFilter';
 import i18n from '../i18n';
 
 export function columnKind(f: FieldSchema | undefined): ColumnKind {
   if (!f) return 'text';
-  if (f['x-ref']) return 'ref';
+  if (f['x-ref'] || f['x-user']) return 'ref';
   if (f['x-dictionary'] || f.enum) return 'choice';
   if (f['x-type'] === 'attachment' || f['x-type'] === 'json' || f.type === 'object' || f.type === 'array') return 'none';
   if (f.format === 'date') return 'date';
@@ -22,7 +22,7 @@ export function columnInfos(meta: Meta, entity: string): Record<string, ColumnIn
   const out: Record<string, ColumnInfo> = {};
   for (const [name, f] of Object.entries(meta.entities[entity]?.properties ?? {})) {
     const kind = columnKind(f);
-    out[name] = { kind, filterPath: kind === 'ref' && f['x-ref'] ? `${name}.${titleField(meta, f['x-ref'])}` : name };
+    out[name] = { kind, filterPath: f['x-user'] ? `${name}.displayName` : kind === 'ref' && f['x-ref'] ? `${name}.${titleField(meta, f['x-ref'])}` : name };
   }
   return out;
 }
@@ -58,7 +58,8 @@ export function buildColumnDefs(meta: Meta, entity: string, columns: string[]): 
       sortable: kind !== 'none',
       resizable: true,
       minWidth: 120,
-      valueFormatter: (p) => (p.data ? formatValue(meta, f, name, p.value, lang, p.data as Record<string, unknown>) : ''),
+      valueFormatter: (p) =>
+        !p.data ? '' : name === 'createdBy' || name === 'updatedBy' ? userName(name, p.data as Record<string, unknown>) : formatValue(meta, f, name, p.value, lang, p.data as Record<string, unknown>),
     };
     const common = { maxNumConditions: 1, buttons: ['reset'], closeOnApply: false };
     switch (kind) {

@@ -64,7 +64,7 @@ export default function ListPage({ listId }: { listId: string }) {
         const filter = buildFilter(params.filterModel as Record<string, unknown>, infos, { text: quickRef.current, fields: list.quickSearch ?? [] });
         const sort = buildSort(params.sortModel as SortModelItem[], list.defaultSort ?? []);
         lastQuery.current = { filter, sort };
-        const refs = allColumns.filter((c) => infos[c]?.kind === 'ref');
+        const refs = allColumns.filter((c) => (infos[c]?.kind === 'ref' && !meta.entities[entity]?.properties[c]?.['x-user']) || c === 'createdBy' || c === 'updatedBy');
         api<{ data: Record<string, unknown>[]; page?: { total?: number } }>(`/api/v1/data/${entity}`, {
           query: {
             filter: filter ? JSON.stringify(filter) : undefined,

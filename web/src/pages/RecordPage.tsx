@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { App, Button, Card, Descriptions, Empty, Image, Popconfirm, Result, Skeleton, Space, Tag, Timeline, Typography } from 'antd';
+import { App, Badge, Button, Card, Descriptions, Image, Input, Modal, Result, Skeleton, Space, Tabs, Tag, Typography } from 'antd';
 import { DeleteOutlined, EditOutlined, PaperClipOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api, errorText } from '../api';
@@ -7,26 +7,15 @@ import { currentLang, pick } from '../i18n';
 import { entityLabel, fieldLabel, formFor, listFor, titleField, useMeta, type FieldSchema } from '../meta';
 import { Link, navigate } from '../router';
 import { useCrumbs } from '../shell/crumbs';
-import { formatDateTime, formatValue, refTitle } from '../lib/format';
+import { formatDateTime, formatValue, refTitle, userName } from '../lib/format';
 import { isLines, LinesView } from '../form/LineItems';
+import RecordHistory, { type HistoryEntry } from './RecordHistory';
+import RelatedRecords, { relationsOf, useRelatedCount, type Relation } from './RelatedRecords';
 import { visibleSections } from '../form/schema';
 import { fileUrl, isImage, type Attachment } from '../form/widgets';
 import { recordActionSlots } from '../slots';
 
 type Data = Record<string, unknown>;
-
-interface HistoryEntry {
-  at: string;
-  by?: unknown;
-  byName?: string;
-  action: string;
-  /** Field diffs for writes; other audit entries (flow steps, signatures) carry an object of details. */
-  changes?: { field: string; from: unknown; to: unknown }[] | Record<string, unknown> | null;
-  reason?: string;
-}
-
-/** Technical keys of audit details not worth a technician's attention. */
-const HIDDEN_DETAILS = new Set(['contentHash', 'hash', 'signatureId', 'task', 'version']);
 
 interface SignatureRow {
   id: number;
@@ -52,10 +41,13 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
   const [signatures, setSignatures] = useState<SignatureRow[]>([]);
 
   const refFields = useMemo(() => Object.entries(schema?.properties ?? {}).filter(([, p]) => p['x-ref']).map(([k]) => k), [schema]);
+  const relations = useMemo(() => relationsOf(meta, entity), [meta, entity]);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteReason, setDeleteReason] = useState('');
 
   const load = useCallback(() => {
     setError(null);
-    api<{ data: Data }>(`/api/v1/data/${entity}/${id}`, { query: { expand: refFields.join(',') || undefined } })
+    api<{ data: Data }>(`/api/v1/data/${entity}/${id}`, { query: { expand: [...refFields, 'createdBy', 'updatedBy'].join(',') } })
       .then((b) => setRecord(b.data))
       .catch((e: unknown) => setError(errorText(e)));
     api<{ data: HistoryEntry[] }>(`/api/v1/data/${entity}/${id}/history`)
@@ -68,11 +60,22 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
   }, [entity, id, refFields]);
   useEffect(load, [load]);
 
-  const title = record ? String(record[titleField(meta, entity)] ?? `#${id}`) : `#${id}`;
+  const title = record ? String(record[titleField(meta, entity)] ?? entityLabel(meta, entity, lang)) : entityLabel(meta, entity, lang);
   useCrumbs([...(list ? [{ title: pick(list.label, lang, list.$id), href: `/list/${list.$id}` }] : []), { title }]);
 
   const render = (field: string, f: FieldSchema | undefined, value: unknown): ReactNode => {
     if (value == null || value === '') return <Typography.Text type="secondary">—</Typography.Text>;
+    if (f?.['x-ref'] && record && Array.isArray(value)) {
+      const many = (record[`${field}$expanded`] ?? []) as (Data | null)[];
+      const tf = titleField(meta, f['x-ref']);
+      return (
+        <Space wrap size={[8, 4]}>
+          {value.map((v, i) => (
+            <Link key={String(v)} to={`/record/${f['x-ref']}/${String(v)}`}>{many[i]?.[tf] != null ? String(many[i]![tf]) : t('record.noAccess')}</Link>
+          ))}
+        </Space>
+      );
+    }
     if (f?.['x-ref'] && record) return <Link to={`/record/${f['x-ref']}/${String(value)}`}>{refTitle(meta, f, field, record)}</Link>;
     if (f?.['x-type'] === 'attachment' && Array.isArray(value)) {
       const files = value as Attachment[];
@@ -101,8 +104,14 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
   };
 
   const remove = async () => {
+    if (!deleteReason.trim()) return;
     try {
-      await api(`/api/v1/data/${entity}/${id}`, { method: 'DELETE', query: { version: record?.version as number } });
+      await api(`/api/v1/data/${entity}/${id}`, {
+        method: 'DELETE',
+        query: { version: record?.version as number },
+        headers: { 'X-Change-Reason': encodeURIComponent(deleteReason.trim()) },
+      });
+      setDeleting(false);
       void message.success(t('record.deletedOk'));
       void navigate(list ? `/list/${list.$id}` : '/', { replace: true });
     } catch (e) {
@@ -119,18 +128,14 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
   const rest = Object.keys(schema.properties).filter((f) => !shown.has(f) && record[f] != null && record[f] !== '');
   if (rest.length) sections.push({ key: '_other', title: t('form.other'), fields: rest });
 
-  const changeText = (field: string, v: unknown) => {
-    const f = schema.properties[field];
-    if (v == null || v === '') return '—';
-    return formatValue(meta, f, field, v, lang) || '—';
-  };
-  const actionLabel = (a: string) => {
-    if (a === 'create') return t('record.created');
-    if (a === 'update') return t('record.updated');
-    if (a === 'delete') return t('record.deleted');
-    // Flow steps, signatures and actions: a translated name where one exists, else the audit code.
-    return t(`record.audit.${a.replace(/[:.]/g, '_')}`, { defaultValue: a.startsWith('action:') ? `${t('record.audit.action')} ${a.slice(7)}` : a });
-  };
+  const attachments = Object.entries(schema.properties).filter(([k, p]) => p['x-type'] === 'attachment' && Array.isArray(record[k]) && (record[k] as unknown[]).length);
+  const tabs = [
+    ...relations.map((r) => ({ key: r.key, label: <RelatedLabel relation={r} id={id} />, children: <RelatedRecords meta={meta} relation={r} id={id} /> })),
+    ...(attachments.length
+      ? [{ key: '_attachments', label: t('record.attachments'), children: attachments.map(([k, p]) => <div key={k} className="ct-section">{fieldLabel(meta, entity, k, lang)}: {render(k, p, record[k])}</div>) }]
+      : []),
+    { key: '_history', label: t('record.history'), children: <div className="ct-history"><RecordHistory entity={entity} id={id} history={history} error={historyError} reload={load} /></div> },
+  ];
 
   return (
     <div className="ct-page" style={{ maxWidth: 1200 }}>
@@ -145,11 +150,22 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
         <Button type="primary" icon={<EditOutlined />} onClick={() => void navigate(`/form/${entity}/${id}/edit`)}>
           {t('common.edit')}
         </Button>
-        <Popconfirm title={t('record.confirmDelete')} onConfirm={() => void remove()} okButtonProps={{ danger: true }}>
-          <Button danger icon={<DeleteOutlined />} aria-label={t('common.delete')}>
-            {t('common.delete')}
-          </Button>
-        </Popconfirm>
+        <Button danger icon={<DeleteOutlined />} aria-label={t('common.delete')} onClick={() => setDeleting(true)}>
+          {t('common.delete')}
+        </Button>
+        <Modal
+          open={deleting}
+          title={t('record.deleteTitle')}
+          okText={t('common.delete')}
+          cancelText={t('common.cancel')}
+          okButtonProps={{ danger: true, disabled: !deleteReason.trim() }}
+          onOk={() => void remove()}
+          onCancel={() => setDeleting(false)}
+          destroyOnHidden
+        >
+          <p>{t('record.confirmDelete')}</p>
+          <Input.TextArea aria-label={t('record.deleteReason')} placeholder={t('record.deleteReason')} rows={3} maxLength={500} value={deleteReason} onChange={(e) => setDeleteReason(e.target.value)} />
+        </Modal>
       </div>
       {sections.map((s) => (
         <Card key={s.key} size="small" title={s.title || t('record.details')} className="ct-section">
@@ -164,67 +180,47 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
       ))}
       {signatures.length > 0 && (
         <Card size="small" title={<span><SafetyCertificateOutlined /> {t('record.signatures')}</span>} className="ct-section ct-signatures">
-          {signatures.map((g) => (
-            <Descriptions key={g.id} size="small" column={{ xs: 1, md: 2, xl: 3 }} data-testid="signature">
-              <Descriptions.Item label={t('record.signedBy')}>{g.printedName} ({g.username})</Descriptions.Item>
-              <Descriptions.Item label={t('record.meaning')}>{g.meaning}</Descriptions.Item>
-              <Descriptions.Item label={t('record.signedAt')}>
-                {formatDateTime(g.signedAt)} {g.valid ? <Tag color="green">{t('record.sigValid')}</Tag> : <Tag color="red">{t('record.sigInvalid')}</Tag>}
-              </Descriptions.Item>
-            </Descriptions>
-          ))}
+          <Signatures rows={signatures} />
         </Card>
       )}
       <Card size="small" title={t('record.system')} className="ct-section">
-        <Descriptions size="small" column={{ xs: 1, md: 2, xl: 4 }}>
+        <Descriptions size="small" column={{ xs: 1, md: 2, xl: 5 }}>
           <Descriptions.Item label={t('record.version')}>{String(record.version ?? '')}</Descriptions.Item>
+          <Descriptions.Item label={t('record.createdBy')}>{userName('createdBy', record)}</Descriptions.Item>
           <Descriptions.Item label={t('record.createdAt')}>{formatDateTime(record.createdAt)}</Descriptions.Item>
           <Descriptions.Item label={t('record.updatedAt')}>{formatDateTime(record.updatedAt)}</Descriptions.Item>
-          <Descriptions.Item label={t('record.updatedBy')}>{String(record.updatedByName ?? record.updatedBy ?? '')}</Descriptions.Item>
+          <Descriptions.Item label={t('record.updatedBy')}>{userName('updatedBy', record)}</Descriptions.Item>
         </Descriptions>
       </Card>
-      <Card size="small" title={t('record.history')} className="ct-section ct-history">
-        {historyError ? (
-          <Typography.Text type="secondary">{historyError}</Typography.Text>
-        ) : history == null ? (
-          <Skeleton active />
-        ) : history.length === 0 ? (
-          <Empty description={t('record.noHistory')} image={Empty.PRESENTED_IMAGE_SIMPLE} />
-        ) : (
-          <Timeline
-            items={history.map((h, i) => ({
-              key: i,
-              color: h.action === 'create' ? 'green' : h.action === 'delete' ? 'red' : 'blue',
-              children: (
-                <div>
-                  <Typography.Text strong>{actionLabel(h.action)}</Typography.Text>{' '}
-                  <Typography.Text type="secondary">
-                    {formatDateTime(h.at)} · {h.byName ?? String(h.by ?? '')}
-                  </Typography.Text>
-                  {h.reason && <div>{h.reason}</div>}
-                  {!Array.isArray(h.changes) && h.changes && typeof h.changes === 'object' && (
-                    <div style={{ fontSize: 13 }}>
-                      <Typography.Text type="secondary">
-                        {Object.entries(h.changes)
-                          .filter(([k, v]) => v != null && typeof v !== 'object' && !HIDDEN_DETAILS.has(k))
-                          .map(([k, v]) => `${k}: ${String(v)}`)
-                          .join(' · ')}
-                      </Typography.Text>
-                    </div>
-                  )}
-                  {(Array.isArray(h.changes) ? h.changes : []).map((c) => (
-                    <div key={c.field} style={{ fontSize: 13 }}>
-                      {fieldLabel(meta, entity, c.field, lang)}: <Typography.Text delete type="secondary">{changeText(c.field, c.from)}</Typography.Text>
-                      {' → '}
-                      <Typography.Text>{changeText(c.field, c.to)}</Typography.Text>
-                    </div>
-                  ))}
-                </div>
-              ),
-            }))}
-          />
-        )}
+      <Card size="small" className="ct-section ct-record-tabs">
+        <Tabs items={tabs} defaultActiveKey={relations.length ? relations[0].key : '_history'} />
       </Card>
     </div>
+  );
+}
+
+function RelatedLabel({ relation, id }: { relation: Relation; id: string }) {
+  const n = useRelatedCount(relation, id);
+  return (
+    <span>
+      {relation.title} {n != null && <Badge count={n} showZero color={n ? '#1677ff' : '#bfbfbf'} size="small" />}
+    </span>
+  );
+}
+
+function Signatures({ rows }: { rows: SignatureRow[] }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {rows.map((g) => (
+        <Descriptions key={g.id} size="small" column={{ xs: 1, md: 2, xl: 3 }} data-testid="signature">
+          <Descriptions.Item label={t('record.signedBy')}>{g.printedName} ({g.username})</Descriptions.Item>
+          <Descriptions.Item label={t('record.meaning')}>{g.meaning}</Descriptions.Item>
+          <Descriptions.Item label={t('record.signedAt')}>
+            {formatDateTime(g.signedAt)} {g.valid ? <Tag color="green">{t('record.sigValid')}</Tag> : <Tag color="red">{t('record.sigInvalid')}</Tag>}
+          </Descriptions.Item>
+        </Descriptions>
+      ))}
+    </>
   );
 }
