@@ -14,7 +14,8 @@ export const ANNOTATIONS = [
   'x-label', 'x-module', 'x-requirements', 'x-scope', 'x-title', 'x-ref', 'x-trace', 'x-numbering', 'x-encrypted',
   'x-dictionary', 'x-type', 'x-precision', 'x-scale', 'x-unique', 'x-enum-labels', 'x-widget', 'x-help',
   'x-index', 'x-reason-required', 'x-deprecated', 'x-sign', 'x-mask', 'x-default-sort', 'x-flow', 'x-actions',
-  'x-assignee', 'x-state', 'x-audit', 'x-order',
+  'x-assignee', 'x-state', 'x-audit', 'x-order', 'x-user', 'x-picker-fields', 'x-ref-filter', 'x-prefill',
+  'x-not-future',
 ];
 
 /** ajv options of every validator of entity data (allErrors: a user wants every wrong field at once). */

@@ -27,7 +27,20 @@ const fieldSchema = {
     'x-trace': { type: 'boolean' },
     'x-encrypted': { type: 'boolean' },
     'x-enum-labels': { type: 'object', additionalProperties: label },
-    format: { enum: ['date', 'date-time', 'email', 'uri', 'time'] },
+    // Only referenced records whose fields equal a field of this form ({"$field": "batch"}) or a constant ("stored").
+    'x-ref-filter': {
+      type: 'object', minProperties: 1, maxProperties: 6,
+      propertyNames: { pattern: '^[a-z][a-zA-Z0-9]{0,47}$' },
+      additionalProperties: {
+        anyOf: [
+          { type: ['string', 'number', 'boolean'] },
+          { type: 'object', required: ['$field'], properties: { $field: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' } }, additionalProperties: false },
+        ],
+      },
+    },
+    // A date of something that happened (a birth date, a sampling time): not after today.
+    'x-not-future': { type: 'boolean' },
+    format: { enum: ['date', 'date-time', 'email', 'uri', 'time', 'cn-id-number', 'cn-phone'] },
     readOnly: { type: 'boolean' },
     maxLength: { type: 'integer', minimum: 1, maximum: 10000 },
   },
@@ -48,6 +61,8 @@ export const entityMetaSchema = {
     'x-requirements': requirementsSchema,
     'x-scope': { enum: ['lab', 'org', 'global'] },
     'x-title': { type: 'string' },
+    // What tells records apart in a reference picker besides the title (a vial: position, status).
+    'x-picker-fields': { type: 'array', items: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' }, uniqueItems: true, maxItems: 4 },
     'x-reason-required': { type: 'boolean' },
     required: { type: 'array', items: { type: 'string' }, uniqueItems: true },
     properties: {

@@ -15,6 +15,7 @@ import type { Authorizer } from './access';
 import type { HookRegistry } from './hooks';
 import type { RecordEvents } from './events';
 import { createAjv, localizeErrors } from '../metadata/ajv';
+import jsonLogic from 'json-logic-js';
 
 export interface ListOptions {
   filter?: unknown;
@@ -53,6 +54,18 @@ export interface WriteOptions {
    */
   owner?: { labId: number | null; orgId?: number | null };
 }
+
+/** An action offered on a record page (see RecordService.availableActions). */
+export interface AvailableAction {
+  action: string;
+  label: string;
+  /** JSON Schema of the action's input (the form the button opens), or null. */
+  input: object | null;
+  /** The e-signature it requires (password again, with this meaning shown), or null. */
+  signature: { meaning: string } | null;
+}
+
+const actionLabel = (def: { label?: { 'zh-CN': string; en: string } }, name: string, lang: string) => (lang === 'en' ? def.label?.en : def.label?.['zh-CN']) ?? name;
 
 /** One record to create, with its own caller (a group-committed batch mixes requests) and error path prefix. */
 interface NewRecord {
@@ -616,6 +629,8 @@ export class RecordService {
       if (!v(body)) throw new ValidationError(localizeErrors(v.errors));
     }
     const before = await this.get(rctx, e.name, id);
+    if (def.when && !jsonLogic.truthy(jsonLogic.apply(def.when as any, before)))
+      throw new AppError(422, 'ACTION_NOT_AVAILABLE', 'error.actionNotAvailable', { action: actionLabel(def, action, ctx.lang) });
     return this.inTrx(opts, async (trx, svc) => {
       const out = await def.handler({ ctx, entity: e, record: before, input: body, signature, trx, records: svc });
       const after = out ?? (await svc.get(rctx, e.name, id));
@@ -627,6 +642,31 @@ export class RecordService {
       this.afterCommit(trx, { type: 'action', action, entity: e.name, id, record: after, actorId: ctx.actor.id });
       return after;
     });
+  }
+
+  /**
+   * The actions the caller may run on the record now, as buttons for the record page: declared for the entity (plugin
+   * actions, a flow's start action), listed, allowed to the caller's role, and whose `when` / `available` holds.
+   * A flow's transitions are not here: their tasks carry them (the inbox).
+   */
+  async availableActions(ctx: CallContext, entityName: string, id: number): Promise<AvailableAction[]> {
+    const e = this.entity(entityName);
+    const record = await this.get(ctx, e.name, id);
+    const out: AvailableAction[] = [];
+    for (const name of this.hooks.actionsOf(e.name)) {
+      const def = this.hooks.getAction(e.name, name)!;
+      if (def.listed === false) continue;
+      try {
+        await this.auth().assert(ctx, e, name);
+      } catch {
+        continue;
+      }
+      if (def.when && !jsonLogic.truthy(jsonLogic.apply(def.when as any, record))) continue;
+      if (def.available && !(await def.available({ ctx, entity: e, record }))) continue;
+      const sign = signatureFor(e, name, def);
+      out.push({ action: name, label: actionLabel(def, name, ctx.lang), input: def.input ?? null, signature: sign ? { meaning: sign.meaning ?? actionLabel(def, name, ctx.lang) } : null });
+    }
+    return out;
   }
 
   async history(ctx: CallContext, entityName: string, id: number): Promise<any[]> {

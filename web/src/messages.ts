@@ -43,7 +43,7 @@ const zh = {
     unsavedTitle: '有未保存的修改', unsavedBody: '离开此页面将丢失未保存的修改，确定离开吗？', leave: '离开',
     stay: '留在此页', autoNumber: '保存后自动生成', selectPlaceholder: '请选择', searchPlaceholder: '输入以搜索',
     upload: '上传', uploading: '上传中…', invalidJson: 'JSON 格式不正确', fixErrors: '请修正表单中的错误',
-    removeFile: '删除附件', other: '其他',
+    removeFile: '删除附件', other: '其他', chooseFirst: '请先选择{{field}}',
   },
   validation: {
     required: '此项为必填项', minimum: '不能小于 {{limit}}', maximum: '不能大于 {{limit}}',
@@ -143,6 +143,7 @@ const en: Messages = {
     leave: 'Leave', stay: 'Stay', autoNumber: 'Generated on save', selectPlaceholder: 'Select',
     searchPlaceholder: 'Type to search', upload: 'Upload', uploading: 'Uploading…', invalidJson: 'Invalid JSON',
     fixErrors: 'Please fix the errors in the form', removeFile: 'Remove attachment', other: 'Other',
+    chooseFirst: 'Choose {{field}} first',
   },
   validation: {
     required: 'This field is required', minimum: 'Must be at least {{limit}}', maximum: 'Must be at most {{limit}}',

@@ -7,13 +7,14 @@ import type { FormDef, Meta } from '../meta';
 import { buildSchema, buildUiSchema, isWide, visibleSections, type ResolvedSection } from './schema';
 import { validatorFor } from './validator';
 import SectionsTemplate from './SectionsTemplate';
+import MultiRefWidget from './MultiRefWidget';
 import { AttachmentWidget, DateTimeWidget, DateWidget, DictWidget, EnumWidget, JsonField, NumberWidget, RefWidget } from './widgets';
 import { pluginWidgets } from '../plugins';
 import { PluginLinesField } from './LineItems';
 
 type Data = Record<string, unknown>;
 
-const builtinWidgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
+const builtinWidgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, MultiRefWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
 const fields: RegistryFieldsType = { JsonField, PluginLinesField };
 const templates = { ObjectFieldTemplate: SectionsTemplate };
 

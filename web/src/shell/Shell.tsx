@@ -11,9 +11,10 @@ import { MetaContext, MetaReloadContext, normalizeMeta, type Meta, type MenuItem
 import { loadPlugins, pluginPage, hostApi } from '../plugins';
 import { onInboxChange } from '../flow/inboxCount';
 import RecordFlowActions from '../flow/RecordFlowActions';
+import RecordActions from '../flow/RecordActions';
 import { recordActionSlots } from '../slots';
 
-if (!recordActionSlots.includes(RecordFlowActions)) recordActionSlots.push(RecordFlowActions);
+for (const slot of [RecordFlowActions, RecordActions]) if (!recordActionSlots.includes(slot)) recordActionSlots.push(slot);
 import { Link, matchPath, navigate, useLocation } from '../router';
 import LangSwitch from '../LangSwitch';
 import ChangePasswordPage from '../pages/ChangePasswordPage';
