@@ -84,6 +84,7 @@ function ActionDialog({ entity, id, action, onClose }: { entity: string; id: num
         method: 'POST',
         body: { ...input, ...(action.signature ? { signature: { password, meaning: action.signature.meaning } } : {}) },
       });
+      message.destroy();
       void message.success(t('flow.done', { action: action.label }));
       onClose(true);
     } catch (e) {
@@ -107,22 +108,22 @@ function ActionDialog({ entity, id, action, onClose }: { entity: string; id: num
       destroyOnHidden
     >
       {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 12 }} />}
-      <Form form={form} layout="vertical" onFinish={() => undefined}>
+      <Form form={form} name="ct-action" layout="vertical" onFinish={() => undefined}>
         {props.map(([k, p]) => {
           const ty = typeOf(p);
           const label = labelOf(k, p);
-          const rules = required.has(k) ? [{ required: true, message: t('validation.required', { defaultValue: t('flow.commentRequired') }) }] : [];
+          const rules = required.has(k) ? [{ required: true, message: t('validation.required') }] : [];
           if (ty === 'boolean')
             return (
               <Form.Item key={k} name={k} valuePropName="checked" rules={rules}>
-                <Checkbox id={`ct-action-${k}`}>{label}</Checkbox>
+                <Checkbox>{label}</Checkbox>
               </Form.Item>
             );
           let control;
-          if (p.enum) control = <Select id={`ct-action-${k}`} aria-label={label} allowClear options={p.enum.map((v) => ({ value: v as string, label: pick(p['x-enum-labels']?.[String(v)], lang, String(v)) }))} />;
-          else if (ty === 'integer' || ty === 'number') control = <InputNumber id={`ct-action-${k}`} aria-label={label} precision={ty === 'integer' ? 0 : undefined} style={{ width: '100%' }} />;
-          else if (k === 'comment' || (p.maxLength ?? 0) > 100) control = <Input.TextArea id={`ct-action-${k}`} rows={3} maxLength={p.maxLength} />;
-          else control = <Input id={`ct-action-${k}`} maxLength={p.maxLength} onPressEnter={(e) => e.preventDefault()} />;
+          if (p.enum) control = <Select aria-label={label} allowClear options={p.enum.map((v) => ({ value: v as string, label: pick(p['x-enum-labels']?.[String(v)], lang, String(v)) }))} />;
+          else if (ty === 'integer' || ty === 'number') control = <InputNumber aria-label={label} precision={ty === 'integer' ? 0 : undefined} style={{ width: '100%' }} />;
+          else if (k === 'comment' || (p.maxLength ?? 0) > 100) control = <Input.TextArea rows={3} maxLength={p.maxLength} />;
+          else control = <Input maxLength={p.maxLength} onPressEnter={(e) => e.preventDefault()} />;
           return (
             <Form.Item key={k} name={k} label={label} rules={rules}>
               {control}
@@ -145,7 +146,7 @@ function ActionDialog({ entity, id, action, onClose }: { entity: string; id: num
               }
             />
             <Form.Item name="password" label={t('flow.password')} rules={[{ required: true, message: t('login.passwordRequired') }]}>
-              <Input.Password id="ct-action-password" autoComplete="current-password" />
+              <Input.Password autoComplete="current-password" />
             </Form.Item>
           </>
         )}

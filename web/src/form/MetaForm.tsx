@@ -1,5 +1,5 @@
 // The one RJSF renderer of metadata forms: the form page and the form designer's live preview both use it.
-import { useMemo, type ReactNode } from 'react';
+import { useMemo, type KeyboardEvent, type ReactNode } from 'react';
 import Form from '@rjsf/antd';
 import type { ErrorSchema, RegistryFieldsType, RegistryWidgetsType } from '@rjsf/utils';
 import { currentLang } from '../i18n';
@@ -17,6 +17,7 @@ type Data = Record<string, unknown>;
 const builtinWidgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, MultiRefWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
 const fields: RegistryFieldsType = { JsonField, PluginLinesField };
 const templates = { ObjectFieldTemplate: SectionsTemplate };
+const DEFAULTS = { arrayMinItems: { populate: 'never' as const } };
 
 export interface MetaFormProps {
   meta: Meta;
@@ -32,6 +33,11 @@ export interface MetaFormProps {
   onError?(): void;
   /** Called with the visible sections on every render (the page needs them to know what to send). */
   children?: ReactNode;
+}
+
+/** Cancels the browser's implicit submission by Enter in a one-line input. */
+function noEnterSubmit(e: KeyboardEvent<HTMLDivElement>) {
+  if (e.key === 'Enter' && e.target instanceof HTMLInputElement && !['button', 'submit', 'checkbox', 'radio'].includes(e.target.type)) e.preventDefault();
 }
 
 export function useVisibleSections(meta: Meta, entity: string, form: FormDef | undefined, data: Data): ResolvedSection[] {
@@ -62,24 +68,30 @@ export default function MetaForm({ meta, entity, form, data, isNew, record, extr
   const widgets = useMemo(() => ({ ...pluginWidgets(), ...builtinWidgets }), []);
   if (!schema) return null;
   return (
-    <Form
-      schema={rjsfSchema}
-      uiSchema={uiSchema}
-      formData={data}
-      formContext={formContext}
-      validator={validator}
-      widgets={widgets}
-      fields={fields}
-      templates={templates}
-      extraErrors={extraErrors}
-      showErrorList={false}
-      focusOnFirstError
-      noHtml5Validate
-      onChange={(e) => onChange((e.formData ?? {}) as Data)}
-      onSubmit={(e) => onSubmit?.((e.formData ?? {}) as Data)}
-      onError={() => onError?.()}
-    >
-      {children ?? <span />}
-    </Form>
+    // Enter in a one-line input (a date, a number) must not submit the form: only the save button does. In the bubble
+    // phase, so the widgets have handled the key (a picker opening) before the browser's implicit submit is cancelled.
+    <div onKeyDown={noEnterSubmit}>
+      <Form
+        schema={rjsfSchema}
+        uiSchema={uiSchema}
+        formData={data}
+        formContext={formContext}
+        validator={validator}
+        widgets={widgets}
+        fields={fields}
+        templates={templates}
+        extraErrors={extraErrors}
+        showErrorList={false}
+        focusOnFirstError
+        noHtml5Validate
+        // A multi-reference with minItems must start empty, not as [undefined] (a chip with no record).
+        experimental_defaultFormStateBehavior={DEFAULTS}
+        onChange={(e) => onChange((e.formData ?? {}) as Data)}
+        onSubmit={(e) => onSubmit?.((e.formData ?? {}) as Data)}
+        onError={() => onError?.()}
+      >
+        {children ?? <span />}
+      </Form>
+    </div>
   );
 }

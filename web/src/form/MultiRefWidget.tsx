@@ -61,7 +61,7 @@ export default function MultiRefWidget(p: WidgetProps) {
   const data = ((p.registry.formContext as { data?: Data } | undefined)?.data ?? {}) as Data;
   const { filter, missing } = refFilterOf(s['x-ref-filter'] as RefFilter | undefined, data);
   const filterKey = JSON.stringify(filter);
-  const value: number[] = Array.isArray(p.value) ? (p.value as number[]) : [];
+  const value: number[] = Array.isArray(p.value) ? (p.value as unknown[]).filter((v): v is number => typeof v === 'number') : [];
 
   const toOpt = useCallback(
     (r: Data): Opt => {
