@@ -90,7 +90,7 @@ const zh = {
     inbox: '待办中心', pending: '待我处理', handled: '我已处理', initiated: '我发起的', record: '记录', entity: '业务', flow: '流程', from: '发起人',
     received: '到达时间', due: '期限', result: '处理结果', status: '状态', started: '发起时间', assignment: '任务', nothing: '没有待办',
     comment: '意见', commentRequired: '请填写意见', signatureTitle: '电子签名', signer: '签名人', meaning: '签名含义', password: '请输入密码以签名',
-    done: '已{{action}}', st: { running: '进行中', approved: '已通过', rejected: '已驳回', withdrawn: '已撤回', done: '已完成' },
+    confirmAction: '确定{{action}}吗？', done: '已{{action}}', st: { running: '进行中', approved: '已通过', rejected: '已驳回', withdrawn: '已撤回', done: '已完成', completed: '已完成', cancelled: '已取消' },
   },
 };
 
@@ -191,7 +191,7 @@ const en: Messages = {
     inbox: 'To-do', pending: 'Waiting for me', handled: 'Handled by me', initiated: 'Started by me', record: 'Record', entity: 'Type', flow: 'Flow', from: 'From',
     received: 'Received', due: 'Due', result: 'Result', status: 'Status', started: 'Started', assignment: 'Task', nothing: 'Nothing to do',
     comment: 'Comment', commentRequired: 'Please enter a comment', signatureTitle: 'Electronic signature', signer: 'Signer', meaning: 'Meaning', password: 'Enter your password to sign',
-    done: '{{action}}: done', st: { running: 'Running', approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn', done: 'Done' },
+    confirmAction: '{{action}}: are you sure?', done: '{{action}}: done', st: { running: 'Running', approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn', done: 'Done', completed: 'Completed', cancelled: 'Cancelled' },
   },
 };
 

@@ -108,6 +108,7 @@ function ActionDialog({ entity, id, action, onClose }: { entity: string; id: num
       destroyOnHidden
     >
       {error && <Alert type="error" showIcon role="alert" message={error} style={{ marginBottom: 12 }} />}
+      {!props.length && !action.signature && <Typography.Paragraph>{t('flow.confirmAction', { action: action.label })}</Typography.Paragraph>}
       <Form form={form} name="ct-action" layout="vertical" onFinish={() => undefined}>
         {props.map(([k, p]) => {
           const ty = typeOf(p);
