@@ -50,7 +50,8 @@ const zh = {
     exclusiveMinimum: '必须大于 {{limit}}', exclusiveMaximum: '必须小于 {{limit}}', minLength: '至少 {{limit}} 个字符',
     maxLength: '最多 {{limit}} 个字符', pattern: '格式不正确', format: '格式不正确', type: '类型不正确',
     enum: '不是允许的值', const: '不是允许的值', multipleOf: '必须是 {{limit}} 的倍数', minItems: '至少 {{limit}} 项',
-    maxItems: '最多 {{limit}} 项',
+    maxItems: '最多 {{limit}} 项', notFuture: '不能晚于今天',
+    formats: { 'cn-id-number': '不是有效的居民身份证号码（18 位，出生日期和校验码须正确）', 'cn-phone': '不是有效的电话号码（手机号 11 位，或带区号的固定电话）' },
   },
   record: {
     details: '详细信息', history: '修改历史', noHistory: '暂无修改记录', by: '操作人', created: '创建',
@@ -151,6 +152,8 @@ const en: Messages = {
     minLength: 'At least {{limit}} characters', maxLength: 'At most {{limit}} characters', pattern: 'Invalid format',
     format: 'Invalid format', type: 'Wrong type', enum: 'Not an allowed value', const: 'Not an allowed value',
     multipleOf: 'Must be a multiple of {{limit}}', minItems: 'At least {{limit}} items', maxItems: 'At most {{limit}} items',
+    notFuture: 'Must not be in the future',
+    formats: { 'cn-id-number': 'Not a valid resident ID number (18 characters with a valid birth date and check digit)', 'cn-phone': 'Not a valid phone number (an 11-digit mobile, or a landline with its area code)' },
   },
   record: {
     details: 'Details', history: 'History', noHistory: 'No changes recorded', by: 'By', created: 'Created',

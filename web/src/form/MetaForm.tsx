@@ -1,7 +1,9 @@
 // The one RJSF renderer of metadata forms: the form page and the form designer's live preview both use it.
 import { useMemo, type KeyboardEvent, type ReactNode } from 'react';
 import Form from '@rjsf/antd';
-import type { ErrorSchema, RegistryFieldsType, RegistryWidgetsType } from '@rjsf/utils';
+import type { CustomValidator, ErrorSchema, ErrorTransformer, RegistryFieldsType, RegistryWidgetsType } from '@rjsf/utils';
+import i18n from '../i18n';
+import { isFuture } from '../../../platform/metadata/json-schema-dialect';
 import { currentLang } from '../i18n';
 import type { FormDef, Meta } from '../meta';
 import { buildSchema, buildUiSchema, isWide, visibleSections, type ResolvedSection } from './schema';
@@ -65,6 +67,26 @@ export default function MetaForm({ meta, entity, form, data, isNew, record, extr
     [sections, visibleFields, schema, form, refFields, record, data],
   );
   const validator = useMemo(() => validatorFor(meta), [meta]);
+  // `x-not-future` (a birth date, a sampling time): the same rule as the server's, checked before sending.
+  const customValidate = useMemo<CustomValidator<Data>>(
+    () => (formData, errors) => {
+      for (const f of visibleFields) {
+        if (schema?.properties[f]?.['x-not-future'] === true && isFuture(formData?.[f])) (errors as Record<string, { addError(m: string): void }>)[f]?.addError(i18n.t('validation.notFuture'));
+      }
+      return errors;
+    },
+    [schema, visibleFields],
+  );
+  // An encrypted field the caller sees masked comes back as it was shown: the server keeps the real value, so the
+  // masked text is not judged by the field's format here either.
+  const transformErrors = useMemo<ErrorTransformer>(
+    () => (errors) =>
+      errors.filter((e) => {
+        const f = (e.property ?? '').replace(/^\./, '').split('.')[0];
+        return !(schema?.properties[f]?.['x-encrypted'] && record && data[f] === record[f] && e.name !== 'required');
+      }),
+    [schema, record, data],
+  );
   const widgets = useMemo(() => ({ ...pluginWidgets(), ...builtinWidgets }), []);
   if (!schema) return null;
   return (
@@ -81,6 +103,8 @@ export default function MetaForm({ meta, entity, form, data, isNew, record, extr
         fields={fields}
         templates={templates}
         extraErrors={extraErrors}
+        customValidate={customValidate}
+        transformErrors={transformErrors}
         showErrorList={false}
         focusOnFirstError
         noHtml5Validate
