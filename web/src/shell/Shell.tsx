@@ -30,6 +30,21 @@ const InboxPage = lazy(() => import('../pages/InboxPage'));
 
 const { Header, Sider, Content } = Layout;
 
+/** The designers' chunks: fetched while an administrator's browser is idle, so a designer opens without waiting. */
+const DESIGNER_CHUNKS = [
+  () => import('../admin/AdminPage'), () => import('../admin/EntityDesigner'), () => import('../admin/FormDesigner'), () => import('../admin/ListDesigner'),
+  () => import('../admin/NumberingDesigner'), () => import('../admin/DictionaryEditor'), () => import('../admin/RoleEditor'), () => import('../admin/FlowDesigner'),
+];
+function usePrefetchDesigners(enabled: boolean) {
+  useEffect(() => {
+    if (!enabled) return;
+    const run = () => DESIGNER_CHUNKS.forEach((load) => void load().catch(() => undefined));
+    const idle = typeof window.requestIdleCallback === 'function';
+    const id = idle ? window.requestIdleCallback(run, { timeout: 5000 }) : window.setTimeout(run, 2000);
+    return () => (idle ? window.cancelIdleCallback(id) : window.clearTimeout(id));
+  }, [enabled]);
+}
+
 function useInboxCount(): number | null {
   const [count, setCount] = useState<number | null>(null);
   useEffect(() => {
@@ -110,6 +125,7 @@ export default function Shell() {
   const [crumbs, setCrumbsState] = useState<Crumb[]>([]);
   const setCrumbs = useCallback((c: Crumb[]) => setCrumbsState(c), []);
   const pending = useInboxCount();
+  usePrefetchDesigners(!!user?.isAdmin);
 
   const metaVersion = useRef<string | number | null>(null);
   const lastFetch = useRef(0);
