@@ -30,7 +30,7 @@ const InboxPage = lazy(() => import('../pages/InboxPage'));
 
 const { Header, Sider, Content } = Layout;
 
-/** The designers' chunks: fetched while an administrator's browser is idle, so a designer opens without waiting. */
+/** The designers' chunks: fetched in idle time once an administrator heads for them, so a designer opens without waiting. */
 const DESIGNER_CHUNKS = [
   () => import('../admin/AdminPage'), () => import('../admin/EntityDesigner'), () => import('../admin/FormDesigner'), () => import('../admin/ListDesigner'),
   () => import('../admin/NumberingDesigner'), () => import('../admin/DictionaryEditor'), () => import('../admin/RoleEditor'), () => import('../admin/FlowDesigner'),
@@ -125,7 +125,6 @@ export default function Shell() {
   const [crumbs, setCrumbsState] = useState<Crumb[]>([]);
   const setCrumbs = useCallback((c: Crumb[]) => setCrumbsState(c), []);
   const pending = useInboxCount();
-  usePrefetchDesigners(!!user?.isAdmin);
 
   const metaVersion = useRef<string | number | null>(null);
   const lastFetch = useRef(0);
@@ -211,6 +210,8 @@ export default function Shell() {
     [menus, selectedKey],
   );
   const [userOpenKeys, setUserOpenKeys] = useState<string[] | null>(null);
+  // Once an administrator opens the system menu (or a designer), the other designers load in the background.
+  usePrefetchDesigners(!!user?.isAdmin && ((userOpenKeys ?? openKeys).includes('menu:__system') || loc.path.startsWith('/admin')));
 
   if (metaError) {
     return (
