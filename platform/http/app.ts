@@ -1,11 +1,9 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { errorMiddleware } from './errors';
-import { checkJson, decodePath, inputGuard } from './input';
+import { checkJson, inputGuard } from './input';
 import { pickLang } from '../i18n';
 import { AppError } from '../errors';
 import type { Services } from '../services';
@@ -15,6 +13,7 @@ import { metaRoutes } from './routes/meta';
 import { fileRoutes } from './routes/files';
 import { peopleRoutes } from './routes/people';
 import { numberingRoutes } from './routes/numbering';
+import { staticWeb } from './static';
 import { openapiDocument, apiReferencePage, apiReferenceScript } from './openapi';
 
 const mountedRouters = new WeakMap<Services, Router[]>();
@@ -110,24 +109,3 @@ export function createApp(s: Services): Koa {
   return app;
 }
 
-/** Serves the built web app; unknown non-API paths get index.html so client routes survive a reload. */
-function staticWeb(dist: string): Koa.Middleware {
-  const types: Record<string, string> = { '.js': 'application/javascript', '.css': 'text/css', '.html': 'text/html; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.woff2': 'font/woff2' };
-  return async (ctx, next) => {
-    if (ctx.path.startsWith('/api/') || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
-    const root = path.resolve(dist);
-    let file = path.resolve(root, '.' + decodePath(ctx.path));
-    if (!file.startsWith(root)) return next();
-    if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(root, 'index.html');
-    if (!fs.existsSync(file)) {
-      ctx.status = 503;
-      ctx.type = 'text';
-      ctx.body = 'The web app is not built yet: run `npm run build:web`.';
-      return;
-    }
-    ctx.type = types[path.extname(file)] ?? 'application/octet-stream';
-    if (file.includes(`${path.sep}assets${path.sep}`)) ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
-    else ctx.set('Cache-Control', 'no-cache');
-    ctx.body = fs.createReadStream(file);
-  };
-}

@@ -1,7 +1,7 @@
 import type Ajv from 'ajv';
 import type { ErrorObject, Options } from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
-import { AJV_OPTIONS, ANNOTATIONS, FORMATS } from './json-schema-dialect';
+import { AJV_OPTIONS, ANNOTATIONS, FORMATS, NAMED_FORMATS } from './json-schema-dialect';
 import addFormats from 'ajv-formats';
 import localize from 'ajv-i18n';
 import type { ErrorDetail } from '../errors';
@@ -35,7 +35,9 @@ export function localizeErrors(errors: ErrorObject[] | null | undefined, basePat
       const key = `${path}|${e.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out[lang].push({ path: basePath + path, message: e.message ?? e.keyword });
+      const format = e.keyword === 'format' ? String((e.params as any).format) : '';
+      const message = NAMED_FORMATS.includes(format) ? t(lang, `validation.format.${format}`) : (e.message ?? e.keyword);
+      out[lang].push({ path: basePath + path, message });
     }
   }
   return out;

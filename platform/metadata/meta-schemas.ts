@@ -28,16 +28,23 @@ const fieldSchema = {
     'x-encrypted': { type: 'boolean' },
     // A user reference ("the person who did it"): an integer naming a ct_user; "current" defaults to the signed-in user.
     'x-user': { enum: [true, 'current'] },
-    // Only referenced records whose field equals a value of this form: {"batch": {"$field": "batch"}}.
-    'x-ref-filter': {
-      type: 'object', minProperties: 1, maxProperties: 6,
-      propertyNames: { pattern: '^[a-z][a-zA-Z0-9]{0,47}$' },
-      additionalProperties: { type: 'object', required: ['$field'], properties: { $field: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' } }, additionalProperties: false },
-    },
     // On choosing a referenced record, copy its fields into this form: {"<this form's field>": "<referenced field>"}.
     'x-prefill': { type: 'object', minProperties: 1, propertyNames: { pattern: '^[a-z][a-zA-Z0-9]{0,47}$' }, additionalProperties: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' } },
     'x-enum-labels': { type: 'object', additionalProperties: label },
-    format: { enum: ['date', 'date-time', 'email', 'uri', 'time'] },
+    // Only referenced records whose fields equal a field of this form ({"$field": "batch"}) or a constant ("stored").
+    'x-ref-filter': {
+      type: 'object', minProperties: 1, maxProperties: 6,
+      propertyNames: { pattern: '^[a-z][a-zA-Z0-9]{0,47}$' },
+      additionalProperties: {
+        anyOf: [
+          { type: ['string', 'number', 'boolean'] },
+          { type: 'object', required: ['$field'], properties: { $field: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' } }, additionalProperties: false },
+        ],
+      },
+    },
+    // A date of something that happened (a birth date, a sampling time): not after today.
+    'x-not-future': { type: 'boolean' },
+    format: { enum: ['date', 'date-time', 'email', 'uri', 'time', 'cn-id-number', 'cn-phone'] },
     readOnly: { type: 'boolean' },
     maxLength: { type: 'integer', minimum: 1, maximum: 10000 },
   },
@@ -60,7 +67,7 @@ export const entityMetaSchema = {
     'x-requirements': requirementsSchema,
     'x-scope': { enum: ['lab', 'org', 'global'] },
     'x-title': { type: 'string' },
-    // What tells records apart in a reference picker besides the title (customer: code, birth date).
+    // What tells records apart in a reference picker besides the title (customer: code, birth date; a vial: position, status).
     'x-picker-fields': { type: 'array', items: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' }, uniqueItems: true, maxItems: 4 },
     'x-reason-required': { type: 'boolean' },
     required: { type: 'array', items: { type: 'string' }, uniqueItems: true },

@@ -87,7 +87,7 @@ export function registerCoreKinds(): void {
         if (target) {
           for (const [tf, v] of Object.entries<any>(f['x-ref-filter'] ?? {})) {
             if (!(tf in target) && !SYSTEM_FIELDS.includes(tf)) out.push({ path: `/properties/${name}/x-ref-filter/${tf}`, message: `unknown field ${tf} of ${f['x-ref']}` });
-            if (!(v?.$field in own)) out.push({ path: `/properties/${name}/x-ref-filter/${tf}/$field`, message: `unknown field ${v?.$field}` });
+            if (v && typeof v === 'object' && !(v.$field in own)) out.push({ path: `/properties/${name}/x-ref-filter/${tf}/$field`, message: `unknown field ${v?.$field}` });
           }
           for (const [mine, theirs] of Object.entries<any>(f['x-prefill'] ?? {})) {
             if (!(mine in own)) out.push({ path: `/properties/${name}/x-prefill/${mine}`, message: `unknown field ${mine}` });

@@ -42,6 +42,15 @@ export interface ActionDef {
   input?: object;
   /** Returns the record after the action; its changes are audited as the action. */
   handler: (a: ActionArgs) => Promise<Record<string, any> | void>;
+  /**
+   * JSON Logic over the record: the states in which the action may run (`{"==": [{"var": "state"}, "approved"]}`).
+   * The pipeline refuses the action otherwise, and the record page offers it only then.
+   */
+  when?: Record<string, unknown>;
+  /** Platform code only: a check JSON Logic cannot say (a flow's start action: no flow running yet). */
+  available?: (a: { ctx: CallContext; entity: EntityDef; record: Record<string, any> }) => boolean | Promise<boolean>;
+  /** False: not offered as a record-page button (a flow's transitions are acted on through their tasks). */
+  listed?: boolean;
 }
 
 /** A before-hook's refusal: 422 with a translated reason. */

@@ -16,6 +16,7 @@ import type { HookRegistry } from './hooks';
 import type { RecordEvents } from './events';
 import { createAjv, localizeErrors } from '../metadata/ajv';
 import { checkUsers, fillCurrentUsers, userFields, userNames } from './people';
+import jsonLogic from 'json-logic-js';
 
 export interface ListOptions {
   filter?: unknown;
@@ -54,6 +55,18 @@ export interface WriteOptions {
    */
   owner?: { labId: number | null; orgId?: number | null };
 }
+
+/** An action offered on a record page (see RecordService.availableActions). */
+export interface AvailableAction {
+  action: string;
+  label: string;
+  /** JSON Schema of the action's input (the form the button opens), or null. */
+  input: object | null;
+  /** The e-signature it requires (password again, with this meaning shown), or null. */
+  signature: { meaning: string } | null;
+}
+
+const actionLabel = (def: { label?: { 'zh-CN': string; en: string } }, name: string, lang: string) => (lang === 'en' ? def.label?.en : def.label?.['zh-CN']) ?? name;
 
 /** One record to create, with its own caller (a group-committed batch mixes requests) and error path prefix. */
 interface NewRecord {
@@ -635,6 +648,8 @@ export class RecordService {
       if (!v(body)) throw new ValidationError(localizeErrors(v.errors));
     }
     const before = await this.get(rctx, e.name, id);
+    if (def.when && !jsonLogic.truthy(jsonLogic.apply(def.when as any, before)))
+      throw new AppError(422, 'ACTION_NOT_AVAILABLE', 'error.actionNotAvailable', { action: actionLabel(def, action, ctx.lang) });
     return this.inTrx(opts, async (trx, svc) => {
       const out = await def.handler({ ctx, entity: e, record: before, input: body, signature, trx, records: svc });
       const after = out ?? (await svc.get(rctx, e.name, id));
@@ -663,20 +678,51 @@ export class RecordService {
     for (const f of shape.filtered) {
       const v = record[f.name];
       if (v == null || (Array.isArray(v) && !v.length)) continue;
-      const rules = Object.entries<{ $field: string }>(f.schema['x-ref-filter']);
-      if (previous && same(previous[f.name], v) && rules.every(([, r]) => same(previous[r.$field], record[r.$field]))) continue;
+      // A rule is a field of this record ({"$field": "batch"}) or a constant ("stored").
+      const rules = Object.entries<{ $field: string } | string | number | boolean>(f.schema['x-ref-filter']);
+      const fieldOf = (r: unknown) => (r && typeof r === 'object' ? (r as { $field: string }).$field : null);
+      if (previous && same(previous[f.name], v) && rules.every(([, r]) => !fieldOf(r) || same(previous[fieldOf(r)!], record[fieldOf(r)!]))) continue;
       const ids = [...new Set(Array.isArray(v) ? v : [v])];
       const filter: Record<string, unknown> = { id: { in: ids } };
-      for (const [tf, r] of rules) filter[tf] = record[r.$field] == null ? { isNull: true } : { eq: record[r.$field] };
+      for (const [tf, r] of rules) {
+        const own = fieldOf(r);
+        const want = own ? record[own] : r;
+        filter[tf] = want == null ? { isNull: true } : { eq: want };
+      }
       // Whether the caller may read the referenced records is the reference guard's business: here only the match.
       const found = await this.list(asSystem(ctx), f.ref!, { filter, fields: ['id'], limit: MAX_LIMIT });
       if (found.data.length < ids.length) {
-        const own = rules.map(([, r]) => e.fields.get(r.$field)?.schema['x-label'] ?? r.$field);
+        const own = rules.filter(([, r]) => fieldOf(r)).map(([, r]) => e.fields.get(fieldOf(r)!)?.schema['x-label'] ?? fieldOf(r));
         throw new AppError(422, 'VALIDATION_FAILED', 'error.validation', {}, [
-          { path: `${basePath}/${f.name}`, messageKey: 'error.refFilterMismatch', params: { field: own[0], target: this.entity(f.ref!).schema['x-label'] ?? f.ref } },
+          { path: `${basePath}/${f.name}`, messageKey: 'error.refFilterMismatch', params: { field: own[0] ?? this.entity(f.ref!).schema['x-label'] ?? f.ref, target: this.entity(f.ref!).schema['x-label'] ?? f.ref } },
         ]);
       }
     }
+  }
+
+  /**
+   * The actions the caller may run on the record now, as buttons for the record page: declared for the entity (plugin
+   * actions, a flow's start action), listed, allowed to the caller's role, and whose `when` / `available` holds.
+   * A flow's transitions are not here: their tasks carry them (the inbox).
+   */
+  async availableActions(ctx: CallContext, entityName: string, id: number): Promise<AvailableAction[]> {
+    const e = this.entity(entityName);
+    const record = await this.get(ctx, e.name, id);
+    const out: AvailableAction[] = [];
+    for (const name of this.hooks.actionsOf(e.name)) {
+      const def = this.hooks.getAction(e.name, name)!;
+      if (def.listed === false) continue;
+      try {
+        await this.auth().assert(ctx, e, name);
+      } catch {
+        continue;
+      }
+      if (def.when && !jsonLogic.truthy(jsonLogic.apply(def.when as any, record))) continue;
+      if (def.available && !(await def.available({ ctx, entity: e, record }))) continue;
+      const sign = signatureFor(e, name, def);
+      out.push({ action: name, label: actionLabel(def, name, ctx.lang), input: def.input ?? null, signature: sign ? { meaning: sign.meaning ?? actionLabel(def, name, ctx.lang) } : null });
+    }
+    return out;
   }
 
   async history(ctx: CallContext, entityName: string, id: number): Promise<any[]> {

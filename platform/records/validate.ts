@@ -3,6 +3,7 @@ import { createAjv, localizeErrors } from '../metadata/ajv';
 import { ValidationError, type ErrorDetail } from '../errors';
 import type { EntityDef, Model } from '../metadata/model';
 import { t, type Lang } from '../i18n';
+import { isFuture } from '../metadata/json-schema-dialect';
 
 /** The entity's JSON Schema as the server checks input: no unknown fields; generated numbers are not required. */
 export function inputSchema(e: EntityDef): Record<string, any> {
@@ -37,8 +38,15 @@ export function validateRecord(model: Model, e: EntityDef, record: Record<string
   const dictProblems = checkDictionaries(model, e, record);
   for (const lang of ['zh-CN', 'en'] as Lang[]) {
     for (const d of dictProblems) problems[lang].push({ path: (opts.basePath ?? '') + d.path, message: t(lang, 'error.dictionaryCode', { dictionary: d.dictionary }) });
+    for (const f of futureDates(e, record)) problems[lang].push({ path: `${opts.basePath ?? ''}/${f}`, message: t(lang, 'validation.notFuture') });
   }
   if (problems.en.length) throw new ValidationError(problems);
+}
+
+/** Fields marked `x-not-future` whose date lies after today (a birth date, a sampling time). */
+function futureDates(e: EntityDef, record: Record<string, unknown>): string[] {
+  const marked = [...e.fields.values()].filter((f) => e.schema.properties?.[f.name]?.['x-not-future'] === true);
+  return marked.filter((f) => isFuture(record[f.name])).map((f) => f.name);
 }
 
 function checkDictionaries(model: Model, e: EntityDef, record: Record<string, unknown>, previous?: Record<string, unknown>) {
@@ -56,9 +64,19 @@ function checkDictionaries(model: Model, e: EntityDef, record: Record<string, un
 
 export function validateUpdate(model: Model, e: EntityDef, merged: Record<string, unknown>, previous: Record<string, unknown>, opts: { early?: boolean } = {}): void {
   const v = validatorFor(model, e);
-  const errors = v(merged) || (opts.early && (v.errors ?? []).every((x) => COMPLETENESS.has(x.keyword))) ? [] : (v.errors ?? []);
+  // A value stored before a format rule existed (an old ID number) is not judged again while it stays unchanged:
+  // editing another field of the record must still work.
+  const unchanged = (path: string) => {
+    const f = path.split('/')[1];
+    return !!f && JSON.stringify(merged[f] ?? null) === JSON.stringify(previous[f] ?? null);
+  };
+  const errors = (v(merged) || (opts.early && (v.errors ?? []).every((x) => COMPLETENESS.has(x.keyword))) ? [] : (v.errors ?? [])).filter(
+    (x) => !(x.keyword === 'format' && unchanged(x.instancePath)),
+  );
   const problems: Record<Lang, ErrorDetail[]> = errors.length ? localizeErrors(errors) : { 'zh-CN': [], en: [] };
   for (const d of checkDictionaries(model, e, merged, previous))
     for (const lang of ['zh-CN', 'en'] as Lang[]) problems[lang].push({ path: d.path, message: t(lang, 'error.dictionaryCode', { dictionary: d.dictionary }) });
+  for (const f of futureDates(e, merged).filter((f) => !unchanged(`/${f}`)))
+    for (const lang of ['zh-CN', 'en'] as Lang[]) problems[lang].push({ path: `/${f}`, message: t(lang, 'validation.notFuture') });
   if (problems.en.length) throw new ValidationError(problems);
 }

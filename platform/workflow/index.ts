@@ -67,6 +67,10 @@ export function setupWorkflow(s: Services): WorkflowEngine {
         const startAction = f.start.action;
         own(f.entity, startAction, {
           label: f.start.label ?? { 'zh-CN': '提交审批', en: 'Submit for approval' },
+          // Offered while this flow applies to the record and none of its flows is running on it.
+          available: async ({ entity, record }) =>
+            !!engine.select(entity.name, record, { on: 'action', action: startAction }) &&
+            !(await s.knex('ct_wf_instance').where({ entity: entity.name, record_id: record.id, status: 'running' }).first('id')),
           handler: async ({ ctx, entity, record, trx, records }) => {
             const flow = engine.select(entity.name, record, { on: 'action', action: startAction });
             if (!flow) throw new AppError(422, 'NO_FLOW', 'workflow.noFlow');
@@ -77,6 +81,7 @@ export function setupWorkflow(s: Services): WorkflowEngine {
       for (const t of f.transitions) {
         own(f.entity, t.action, {
           label: t.label,
+          listed: false, // acted on through the step's tasks (inbox, record page)
           input: ACT_INPUT,
           handler: async ({ ctx, entity, record, input, signature, trx, records }) => {
             await engine.act(ctx, entity.name, record.id, t.action, { ...input, signature: signature as ActInput['signature'] }, trx, records);
@@ -89,6 +94,7 @@ export function setupWorkflow(s: Services): WorkflowEngine {
       if (!field) continue;
       own(e.name, 'assign', {
         label: { 'zh-CN': '分派', en: 'Assign' },
+        listed: false, // the assignee field of the form says it
         input: ASSIGN_INPUT,
         handler: async ({ ctx, entity, record, input, records, trx }) => {
           const [userId] = await usersByRef(trx, [input.assignee]);

@@ -136,7 +136,9 @@ export default definePlugin({
     // The password check and the signature record are the platform's (x-sign on qcRecord); this stamps who signed.
     p.hooks.action('qcRecord', 'sign', {
       label: { 'zh-CN': '质检员电子签名', en: 'Sign as QC inspector' },
-      input: { type: 'object', properties: { comment: { type: 'string', maxLength: 200 } }, additionalProperties: false },
+      // A judged result not signed yet.
+      when: { and: [{ in: [{ var: 'result' }, ['pass', 'fail']] }, { '!': { var: 'signedBy' } }] },
+      input: { type: 'object', properties: { comment: { type: 'string', maxLength: 200, 'x-label': { 'zh-CN': '说明', en: 'Comment' } } }, additionalProperties: false },
       handler: async ({ ctx, record, records }) => {
         if (!ctx.actor.id) throw new AppError(403, 'FORBIDDEN', 'qc.signSystem');
         if (record.result !== 'pass' && record.result !== 'fail') throw new VetoError('qc.signPending');

@@ -176,7 +176,8 @@ export function registerCellbank(api: PluginApi, strategies: Strategies): void {
   });
   api.hooks.action('storageDevice', 'buildFromTemplate', {
     label: { 'zh-CN': '按模板生成容器', en: 'Build from template' },
-    input: { type: 'object', required: ['template'], properties: { template: { type: 'string', maxLength: 64 } }, additionalProperties: false },
+    when: { '!': { var: 'template' } }, // a device is built once
+    input: { type: 'object', required: ['template'], properties: { template: { type: 'string', maxLength: 64, 'x-label': { 'zh-CN': '存储模板', en: 'Storage template' } } }, additionalProperties: false },
     handler: async ({ ctx, record, input, trx, records }) => {
       const r = await build(ctx, record.id, input.template, trx, records);
       return records.update(ctx, 'storageDevice', record.id, { version: r.version }, { set: { template: input.template, capacity: r.capacity } });
@@ -217,6 +218,8 @@ export function registerCellbank(api: PluginApi, strategies: Strategies): void {
   });
   api.hooks.action('container', 'block', {
     label: { 'zh-CN': '禁用/启用孔位', en: 'Block / unblock positions' },
+    when: { '!!': { var: 'holdsVials' } },
+    listed: false, // positions are chosen on the position map, which calls it
     input: {
       type: 'object', required: ['positions', 'blocked'], additionalProperties: false,
       properties: {
@@ -258,7 +261,8 @@ export function registerCellbank(api: PluginApi, strategies: Strategies): void {
     if (api.hooks.hasAction('stockOut', name)) return; // an approval flow (platform/workflow) owns it
     api.hooks.action('stockOut', name, {
       label: { 'zh-CN': zh, en },
-      input: { type: 'object', properties: { comment: { type: 'string', maxLength: 500 } }, additionalProperties: false },
+      when: { in: [{ var: 'state' }, from] },
+      input: { type: 'object', properties: { comment: { type: 'string', maxLength: 500, 'x-label': { 'zh-CN': '说明', en: 'Comment' } } }, additionalProperties: false },
       handler: async ({ ctx, record, records }) => {
         if (!from.includes(record.state)) throw new VetoError('slots.badState', { state: enumLabel(api, 'stockOut', 'state', record.state, ctx.lang) });
         const f: Record<string, unknown> = { state: to };
@@ -271,7 +275,8 @@ export function registerCellbank(api: PluginApi, strategies: Strategies): void {
   transition('reject', ['requested', 'approved'], 'rejected', '驳回', 'Reject');
   api.hooks.action('stockOut', 'execute', {
     label: { 'zh-CN': '执行出库', en: 'Execute stock-out' },
-    input: { type: 'object', properties: { comment: { type: 'string', maxLength: 500 } }, additionalProperties: false },
+    when: { '==': [{ var: 'state' }, 'approved'] },
+    input: { type: 'object', properties: { comment: { type: 'string', maxLength: 500, 'x-label': { 'zh-CN': '说明', en: 'Comment' } } }, additionalProperties: false },
     handler: ({ ctx, record, trx, records }) => executeStockOut(api, ctx, record, trx, records),
   });
 
@@ -281,7 +286,11 @@ export function registerCellbank(api: PluginApi, strategies: Strategies): void {
   // ---- vials: thaw (freeze-thaw count), no deletion while stored
   api.hooks.action('cryovial', 'thaw', {
     label: { 'zh-CN': '复苏', en: 'Thaw' },
-    input: { type: 'object', properties: { returnToStorage: { type: 'boolean' }, comment: { type: 'string', maxLength: 300 } }, additionalProperties: false },
+    when: { '==': [{ var: 'status' }, 'stored'] },
+    input: {
+      type: 'object', additionalProperties: false,
+      properties: { returnToStorage: { type: 'boolean', 'x-label': { 'zh-CN': '复苏后放回原位', en: 'Return to storage after thawing' } }, comment: { type: 'string', maxLength: 300, 'x-label': { 'zh-CN': '说明', en: 'Comment' } } },
+    },
     handler: async ({ ctx, record, input, trx, records }) => {
       if (record.status !== 'stored') throw new VetoError('slots.vialNotStored', { vial: record.vialCode });
       const db = api.db(trx);

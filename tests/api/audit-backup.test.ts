@@ -29,7 +29,7 @@ it('R-3.7.7 backup → drop database → restore gives the same rows and checksu
   try {
     const t = await startTestServer({ databaseUrl: db.url });
     const admin = await t.login();
-    for (let i = 0; i < 20; i++) await t.api('POST', '/api/v1/data/customer', { token: admin, body: { name: `客户 ${i}`, phone: '1234567' } });
+    for (let i = 0; i < 20; i++) await t.api('POST', '/api/v1/data/customer', { token: admin, body: { name: `客户 ${i}`, phone: '13812345670' } });
     await t.stop();
     const before = await fingerprint(db.url);
     expect(Number(before.customer.split(':')[0])).toBe(20);

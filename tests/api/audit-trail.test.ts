@@ -40,7 +40,7 @@ afterAll(async () => {
 
 describe('R-3.7.9 history', () => {
   it('shows who, when, what, old and new values, reason and IP', async () => {
-    const c = await t.api('POST', '/api/v1/data/customer', { token: admin, body: { name: 'Before', phone: '12345' }, headers: { 'X-Change-Reason': 'new customer' } });
+    const c = await t.api('POST', '/api/v1/data/customer', { token: admin, body: { name: 'Before', phone: '13800012345' }, headers: { 'X-Change-Reason': 'new customer' } });
     await t.api('PATCH', `/api/v1/data/customer/${c.body.data.id}`, { token: admin, body: { version: 1, name: 'After' }, headers: { 'X-Change-Reason': encodeURIComponent('typo fixed') } });
     const h = await t.api('GET', `/api/v1/data/customer/${c.body.data.id}/history`, { token: admin });
     expect(h.body.data).toHaveLength(2);

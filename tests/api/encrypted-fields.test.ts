@@ -11,7 +11,7 @@ let sales: { id: number; username: string; token: string };
 let cust: any;
 
 const PHONE = '13812345678';
-const IDNO = '110101199001011234';
+const IDNO = '110101199001011237';
 const q = (o: unknown) => encodeURIComponent(JSON.stringify(o));
 
 beforeAll(async () => {
@@ -51,7 +51,7 @@ describe('encrypted fields (R-1.7)', () => {
     expect(tech.body.data.phone).toBe('138****5678');
     expect(tech.body.data).not.toHaveProperty('idNumber'); // hidden for technicians
     const mgmt = await t.api('GET', `/api/v1/data/customer/${cust.id}`, { token: fx.mgmt.token });
-    expect(mgmt.body.data).toMatchObject({ phone: '138****5678', idNumber: '110***********1234' });
+    expect(mgmt.body.data).toMatchObject({ phone: '138****5678', idNumber: '110***********1237' });
     const sal = await t.api('GET', `/api/v1/data/customer/${cust.id}`, { token: sales.token });
     expect(sal.body.data).toMatchObject({ phone: PHONE, idNumber: IDNO });
     const adm = await t.api('GET', `/api/v1/data/customer/${cust.id}`, { token: admin });
@@ -161,7 +161,7 @@ describe('data key', () => {
       const tok = await own.login();
       const ids: number[] = [];
       for (let i = 0; i < 7; i++) {
-        const r = await own.api('POST', '/api/v1/data/customer', { token: tok, body: { name: `R${i}`, phone: `1390000000${i}`, idNumber: `ID-${i}` } });
+        const r = await own.api('POST', '/api/v1/data/customer', { token: tok, body: { name: `R${i}`, phone: `1390000000${i}`, idNumber: `1101011990010100${i}${'7531X864'[i]}` } });
         ids.push(r.body.data.id);
       }
       // A row written before its field became encrypted (clear value, no blind index) is picked up too.
@@ -180,7 +180,7 @@ describe('data key', () => {
       // The server restarted with the new key (old one kept to read audit entries) reads and filters everything.
       setKeyring(makeKeyring(parseKey(NEW), [parseKey(TEST_DATA_KEY)]));
       const one = await own.api('GET', `/api/v1/data/customer?filter=${q({ phone: '13900000003' })}`, { token: tok });
-      expect(one.body.data).toEqual([expect.objectContaining({ id: ids[3], phone: '13900000003', idNumber: 'ID-3' })]);
+      expect(one.body.data).toEqual([expect.objectContaining({ id: ids[3], phone: '13900000003', idNumber: '110101199001010031' })]);
       const legacy = await own.api('GET', `/api/v1/data/customer?filter=${q({ phone: '13700000000' })}`, { token: tok });
       expect(legacy.body.data.map((r: any) => r.name)).toEqual(['legacy']);
       const hist = await own.api('GET', `/api/v1/data/customer/${ids[3]}/history`, { token: tok });

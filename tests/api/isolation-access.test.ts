@@ -17,7 +17,7 @@ let cultA: any;
 
 const CULT = { cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1 };
 const PHONE = '13812345678';
-const IDNO = '110101199001011234';
+const IDNO = '110101199001011237';
 const q = (o: unknown) => encodeURIComponent(JSON.stringify(o));
 const ids = (r: any) => r.body.data.map((x: any) => x.id);
 

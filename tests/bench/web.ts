@@ -1,5 +1,7 @@
-// `npm run bench` (web part): gzipped size of the JS the login route loads, and the time to first rows of
-// the culture list (1,000,000 rows in the bench database) in headless Chromium. Figures, not assertions.
+// `npm run bench` (web part): gzipped size of the JS the login route loads and of what the first list page adds
+// (and the bytes actually sent, brotli where the browser accepts it), the time to first rows of the culture list
+// (1,000,000 rows in the bench database) and the time to open each designer, in headless Chromium. Figures, not
+// assertions.
 // Env: BENCH_DATABASE_URL (required), BENCH_ADMIN_PASSWORD.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,10 +11,42 @@ import crypto from 'node:crypto';
 import pino from 'pino';
 import { loadConfig } from '../../platform/config';
 import { createServer } from '../../platform/server';
+import type { Page } from 'playwright-core';
 import { launchBrowser, newPage, login } from '../e2e/support/browser';
+import { measureDesigners } from './designers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DIST = path.join(ROOT, 'web', 'dist');
+
+interface Scripts {
+  files: number;
+  raw: number;
+  gz: number;
+  sent: number;
+}
+/** The JS files a step loads: their raw size, gzip -9 size, and the bytes the server sent (its Content-Encoding). */
+async function scriptsOf(page: Page, step: () => Promise<unknown>): Promise<Scripts> {
+  const seen = new Map<string, Promise<number>>();
+  const onResponse = (r: import('playwright-core').Response) => {
+    const u = new URL(r.url());
+    if (u.pathname.endsWith('.js') && !seen.has(u.pathname)) seen.set(u.pathname, r.request().sizes().then((x) => x.responseBodySize).catch(() => 0));
+  };
+  page.on('response', onResponse);
+  await step();
+  page.off('response', onResponse);
+  const out: Scripts = { files: seen.size, raw: 0, gz: 0, sent: 0 };
+  for (const [p, sent] of seen) {
+    const buf = fs.readFileSync(path.join(DIST, p));
+    out.raw += buf.length;
+    out.gz += zlib.gzipSync(buf, { level: 9 }).length;
+    out.sent += await sent;
+  }
+  return out;
+}
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+function print(label: string, s: Scripts) {
+  console.log(`  ${label}: ${s.files} files, ${kib(s.raw)} raw, ${kib(s.gz)} gzipped, ${kib(s.sent)} sent`);
+}
 
 async function main() {
   const url = process.env.BENCH_DATABASE_URL;
@@ -28,22 +62,19 @@ async function main() {
   const base = await server.listen(0, '127.0.0.1');
   const browser = await launchBrowser();
   try {
-    // (1) JS fetched by the login route, gzipped as a server would send it.
+    // (1) JS fetched by the login route, gzipped, and as the server sent it.
     const { context, page } = await newPage(browser);
-    const scripts = new Set<string>();
-    page.on('response', (r) => {
-      const u = new URL(r.url());
-      if (u.pathname.endsWith('.js')) scripts.add(u.pathname);
+    const login0 = await scriptsOf(page, () => page.goto(`${base}/login`, { waitUntil: 'networkidle' }));
+    print('initial JS (login route)', login0);
+    // (1b) Everything the first list page needs from a cold cache: the login route, the shell, the list's chunks.
+    const { context: c2, page: p2 } = await newPage(browser);
+    const list0 = await scriptsOf(p2, async () => {
+      await login(p2, base, 'admin', password);
+      await p2.goto(`${base}/list/cultureRecord`);
+      await p2.locator('.ag-row').first().waitFor();
     });
-    await page.goto(`${base}/login`, { waitUntil: 'networkidle' });
-    let raw = 0;
-    let gz = 0;
-    for (const p of scripts) {
-      const buf = fs.readFileSync(path.join(DIST, p));
-      raw += buf.length;
-      gz += zlib.gzipSync(buf, { level: 9 }).length;
-    }
-    console.log(`  initial JS (login route): ${scripts.size} files, ${(raw / 1024).toFixed(1)} KiB raw, ${(gz / 1024).toFixed(1)} KiB gzipped`);
+    print('first list page (cold, with sign-in)', list0);
+    await c2.close();
 
     // (2) Time to first rows of the culture list.
     await login(page, base, 'admin', password);
@@ -74,6 +105,9 @@ async function main() {
     });
     await page.waitForFunction(() => !!document.querySelector('.ag-row [col-id="batchCode"]')?.textContent);
     console.log(`  ${'first rows, in-app navigation'.padEnd(38)} ${String(Date.now() - t0).padStart(6)} ms`);
+    // (3) The designers (goal: < 1 s).
+    const worst = await measureDesigners(page, base, console.log);
+    console.log(`  ${'designers, slowest in-app open'.padEnd(38)} ${String(worst).padStart(6)} ms`);
     await context.close();
   } finally {
     await browser.close();

@@ -43,14 +43,15 @@ const zh = {
     unsavedTitle: '有未保存的修改', unsavedBody: '离开此页面将丢失未保存的修改，确定离开吗？', leave: '离开',
     stay: '留在此页', autoNumber: '保存后自动生成', selectPlaceholder: '请选择', searchPlaceholder: '输入以搜索',
     upload: '上传', uploading: '上传中…', invalidJson: 'JSON 格式不正确', fixErrors: '请修正表单中的错误',
-    removeFile: '删除附件', other: '其他',
+    removeFile: '删除附件', other: '其他', chooseFirst: '请先选择{{field}}',
   },
   validation: {
     required: '此项为必填项', minimum: '不能小于 {{limit}}', maximum: '不能大于 {{limit}}',
     exclusiveMinimum: '必须大于 {{limit}}', exclusiveMaximum: '必须小于 {{limit}}', minLength: '至少 {{limit}} 个字符',
     maxLength: '最多 {{limit}} 个字符', pattern: '格式不正确', format: '格式不正确', type: '类型不正确',
     enum: '不是允许的值', const: '不是允许的值', multipleOf: '必须是 {{limit}} 的倍数', minItems: '至少 {{limit}} 项',
-    maxItems: '最多 {{limit}} 项',
+    maxItems: '最多 {{limit}} 项', notFuture: '不能晚于今天',
+    formats: { 'cn-id-number': '不是有效的居民身份证号码（18 位，出生日期和校验码须正确）', 'cn-phone': '不是有效的电话号码（手机号 11 位，或带区号的固定电话）' },
   },
   record: {
     details: '详细信息', history: '修改历史', noHistory: '暂无修改记录', by: '操作人', created: '创建',
@@ -97,7 +98,7 @@ const zh = {
     inbox: '待办中心', pending: '待我处理', handled: '我已处理', initiated: '我发起的', record: '记录', entity: '业务', flow: '流程', from: '发起人',
     received: '到达时间', due: '期限', result: '处理结果', status: '状态', started: '发起时间', assignment: '任务', nothing: '没有待办',
     comment: '意见', commentRequired: '请填写意见', signatureTitle: '电子签名', signer: '签名人', meaning: '签名含义', password: '请输入密码以签名',
-    done: '已{{action}}', st: { running: '进行中', approved: '已通过', rejected: '已驳回', withdrawn: '已撤回', done: '已完成' },
+    confirmAction: '确定{{action}}吗？', done: '已{{action}}', st: { running: '进行中', approved: '已通过', rejected: '已驳回', withdrawn: '已撤回', done: '已完成', completed: '已完成', cancelled: '已取消' },
   },
 };
 
@@ -150,6 +151,7 @@ const en: Messages = {
     leave: 'Leave', stay: 'Stay', autoNumber: 'Generated on save', selectPlaceholder: 'Select',
     searchPlaceholder: 'Type to search', upload: 'Upload', uploading: 'Uploading…', invalidJson: 'Invalid JSON',
     fixErrors: 'Please fix the errors in the form', removeFile: 'Remove attachment', other: 'Other',
+    chooseFirst: 'Choose {{field}} first',
   },
   validation: {
     required: 'This field is required', minimum: 'Must be at least {{limit}}', maximum: 'Must be at most {{limit}}',
@@ -157,6 +159,8 @@ const en: Messages = {
     minLength: 'At least {{limit}} characters', maxLength: 'At most {{limit}} characters', pattern: 'Invalid format',
     format: 'Invalid format', type: 'Wrong type', enum: 'Not an allowed value', const: 'Not an allowed value',
     multipleOf: 'Must be a multiple of {{limit}}', minItems: 'At least {{limit}} items', maxItems: 'At most {{limit}} items',
+    notFuture: 'Must not be in the future',
+    formats: { 'cn-id-number': 'Not a valid resident ID number (18 characters with a valid birth date and check digit)', 'cn-phone': 'Not a valid phone number (an 11-digit mobile, or a landline with its area code)' },
   },
   record: {
     details: 'Details', history: 'History', noHistory: 'No changes recorded', by: 'By', created: 'Created',
@@ -204,7 +208,7 @@ const en: Messages = {
     inbox: 'To-do', pending: 'Waiting for me', handled: 'Handled by me', initiated: 'Started by me', record: 'Record', entity: 'Type', flow: 'Flow', from: 'From',
     received: 'Received', due: 'Due', result: 'Result', status: 'Status', started: 'Started', assignment: 'Task', nothing: 'Nothing to do',
     comment: 'Comment', commentRequired: 'Please enter a comment', signatureTitle: 'Electronic signature', signer: 'Signer', meaning: 'Meaning', password: 'Enter your password to sign',
-    done: '{{action}}: done', st: { running: 'Running', approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn', done: 'Done' },
+    confirmAction: '{{action}}: are you sure?', done: '{{action}}: done', st: { running: 'Running', approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn', done: 'Done', completed: 'Completed', cancelled: 'Cancelled' },
   },
 };
 

@@ -41,6 +41,11 @@ const docs: RouteDoc[] = [
     response: data(arr(obj({ id: int, at: str, by: { type: ['integer', 'null'] }, byName: str, action: str, changes: {}, reason: { type: ['string', 'null'] } }))),
   },
   {
+    method: 'get', path: '/api/v1/data/:entity/:id/actions', id: 'actions', tag: '$entity', summary: 'Actions the caller may run on the record now (record-page buttons)',
+    scope: 'record', permission: 'read <entity>', params: { id },
+    response: data(arr(obj({ action: str, label: str, input: { type: ['object', 'null'] }, signature: { type: ['object', 'null'], properties: { meaning: str } } }, ['action', 'label']))),
+  },
+  {
     method: 'post', path: '/api/v1/data/:entity/:id/actions/:action', id: '$action', tag: '$entity', summary: '$action', scope: 'record', permission: '<action> <entity>', params: { id },
     body: '$actionInput', response: '$entity',
   },

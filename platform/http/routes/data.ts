@@ -76,6 +76,9 @@ export function dataRoutes(api: Router, s: Services): void {
   api.get('/data/:entity/:id/history', async (ctx) => {
     ctx.body = { data: await s.records.history(callContext(ctx), ctx.params.entity, recordId(ctx.params.id, ctx.params.entity)) };
   });
+  api.get('/data/:entity/:id/actions', async (ctx) => {
+    ctx.body = { data: await s.records.availableActions(callContext(ctx), ctx.params.entity, recordId(ctx.params.id, ctx.params.entity)) };
+  });
   api.post('/data/:entity/:id/actions/:action', async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     ctx.body = { data: await s.records.action(callContext(ctx), ctx.params.entity, recordId(ctx.params.id, ctx.params.entity), ctx.params.action, body, { reason: reasonOf(ctx) }) };

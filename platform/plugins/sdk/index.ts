@@ -66,7 +66,7 @@ export interface Records {
 export type HookArgs = Omit<PlatformHookArgs, 'trx' | 'records'> & { trx: Knex.Transaction; records: Records };
 export type Hook = (a: HookArgs) => Promise<void> | void;
 export type ActionArgs = Omit<PlatformActionArgs, 'records'> & { records: Records };
-export type PluginActionDef = Omit<ActionDef, 'handler'> & { handler: (a: ActionArgs) => Promise<Record<string, any> | void> };
+export type PluginActionDef = Omit<ActionDef, 'handler' | 'available'> & { handler: (a: ActionArgs) => Promise<Record<string, any> | void> };
 
 /** A plugin's own tables (declared in `tables`); entity tables and platform tables are refused. */
 export interface PluginDb {

@@ -54,6 +54,7 @@ export default function ActDialog({ task, action, onClose }: { task: Task; actio
           method: 'POST',
           body: { action: action.action, comment: v.comment, signature: action.signature ? { password: v.password } : undefined },
         });
+      message.destroy();
       void message.success(t('flow.done', { action: action.label }));
       form.resetFields();
       onClose(true);

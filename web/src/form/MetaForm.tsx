@@ -1,21 +1,25 @@
 // The one RJSF renderer of metadata forms: the form page and the form designer's live preview both use it.
-import { useCallback, useMemo, useRef, type ReactNode } from 'react';
+import { useCallback, useMemo, useRef, type KeyboardEvent, type ReactNode } from 'react';
 import Form from '@rjsf/antd';
-import type { ErrorSchema, RegistryFieldsType, RegistryWidgetsType } from '@rjsf/utils';
+import type { CustomValidator, ErrorSchema, ErrorTransformer, RegistryFieldsType, RegistryWidgetsType } from '@rjsf/utils';
+import i18n from '../i18n';
+import { isFuture } from '../../../platform/metadata/json-schema-dialect';
 import { currentLang } from '../i18n';
 import type { FormDef, Meta } from '../meta';
 import { buildSchema, buildUiSchema, isWide, visibleSections, type ResolvedSection } from './schema';
 import { validatorFor } from './validator';
 import SectionsTemplate from './SectionsTemplate';
+import MultiRefWidget from './MultiRefWidget';
 import { AttachmentWidget, DateTimeWidget, DateWidget, DictWidget, EnumWidget, JsonField, NumberWidget, RefWidget, UserWidget } from './widgets';
 import { pluginWidgets } from '../plugins';
 import { PluginLinesField } from './LineItems';
 
 type Data = Record<string, unknown>;
 
-const builtinWidgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, UserWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
+const builtinWidgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, MultiRefWidget, UserWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
 const fields: RegistryFieldsType = { JsonField, PluginLinesField };
 const templates = { ObjectFieldTemplate: SectionsTemplate };
+const DEFAULTS = { arrayMinItems: { populate: 'never' as const } };
 
 export interface MetaFormProps {
   meta: Meta;
@@ -31,6 +35,11 @@ export interface MetaFormProps {
   onError?(): void;
   /** Called with the visible sections on every render (the page needs them to know what to send). */
   children?: ReactNode;
+}
+
+/** Cancels the browser's implicit submission by Enter in a one-line input. */
+function noEnterSubmit(e: KeyboardEvent<HTMLDivElement>) {
+  if (e.key === 'Enter' && e.target instanceof HTMLInputElement && !['button', 'submit', 'checkbox', 'radio'].includes(e.target.type)) e.preventDefault();
 }
 
 export function useVisibleSections(meta: Meta, entity: string, form: FormDef | undefined, data: Data): ResolvedSection[] {
@@ -67,27 +76,55 @@ export default function MetaForm({ meta, entity, form, data, isNew, record, extr
     [sections, visibleFields, schema, form, refFields, record, entity, data, patch],
   );
   const validator = useMemo(() => validatorFor(meta), [meta]);
+  // `x-not-future` (a birth date, a sampling time): the same rule as the server's, checked before sending.
+  const customValidate = useMemo<CustomValidator<Data>>(
+    () => (formData, errors) => {
+      for (const f of visibleFields) {
+        if (schema?.properties[f]?.['x-not-future'] === true && isFuture(formData?.[f])) (errors as Record<string, { addError(m: string): void }>)[f]?.addError(i18n.t('validation.notFuture'));
+      }
+      return errors;
+    },
+    [schema, visibleFields],
+  );
+  // An encrypted field the caller sees masked comes back as it was shown: the server keeps the real value, so the
+  // masked text is not judged by the field's format here either.
+  const transformErrors = useMemo<ErrorTransformer>(
+    () => (errors) =>
+      errors.filter((e) => {
+        const f = (e.property ?? '').replace(/^\./, '').split('.')[0];
+        return !(schema?.properties[f]?.['x-encrypted'] && record && data[f] === record[f] && e.name !== 'required');
+      }),
+    [schema, record, data],
+  );
   const widgets = useMemo(() => ({ ...pluginWidgets(), ...builtinWidgets }), []);
   if (!schema) return null;
   return (
-    <Form
-      schema={rjsfSchema}
-      uiSchema={uiSchema}
-      formData={data}
-      formContext={formContext}
-      validator={validator}
-      widgets={widgets}
-      fields={fields}
-      templates={templates}
-      extraErrors={extraErrors}
-      showErrorList={false}
-      focusOnFirstError
-      noHtml5Validate
-      onChange={(e) => onChange((e.formData ?? {}) as Data)}
-      onSubmit={(e) => onSubmit?.((e.formData ?? {}) as Data)}
-      onError={() => onError?.()}
-    >
-      {children ?? <span />}
-    </Form>
+    // Enter in a one-line input (a date, a number) must not submit the form: only the save button does. In the bubble
+    // phase, so the widgets have handled the key (a picker opening) before the browser's implicit submit is cancelled.
+    <div onKeyDown={noEnterSubmit}>
+      <Form
+        schema={rjsfSchema}
+        uiSchema={uiSchema}
+        formData={data}
+        formContext={formContext}
+        validator={validator}
+        widgets={widgets}
+        fields={fields}
+        templates={templates}
+        extraErrors={extraErrors}
+        customValidate={customValidate}
+        transformErrors={transformErrors}
+        showErrorList={false}
+        focusOnFirstError
+        noHtml5Validate
+        // A multi-reference with minItems must start empty, not as [undefined] (a chip with no record).
+        experimental_defaultFormStateBehavior={DEFAULTS}
+        onChange={(e) => onChange((e.formData ?? {}) as Data)}
+        onSubmit={(e) => onSubmit?.((e.formData ?? {}) as Data)}
+        onError={() => onError?.()}
+      >
+        {children ?? <span />}
+      </Form>
+    </div>
   );
 }

@@ -5,6 +5,9 @@ import type { Meta } from '../meta';
 import { interpretingAjv, webAjvOptions } from './interpreter';
 
 const InterpretingAjv = interpretingAjv((keyword, params, fallback) => {
+  // A named format (resident ID number, phone) says what is wrong; other formats: "wrong format".
+  const named = keyword === 'format' ? `validation.formats.${String(params.format)}` : '';
+  if (named && i18n.exists(named)) return i18n.t(named);
   const key = `validation.${keyword}`;
   return i18n.exists(key) ? i18n.t(key, params) : fallback;
 });

@@ -122,6 +122,7 @@ export default function FormPage({ entity, id }: { entity: string; id?: string }
         saved = (await api<{ data: Data }>(`/api/v1/data/${entity}/${id}`, { method: 'PATCH', body })).data;
       }
       setInitial(canon(formData));
+      message.destroy(); // an earlier "fix the errors" toast must not stay beside "saved"
       void message.success(t('form.saved'));
       void navigate(`/record/${entity}/${String(saved?.id ?? id)}`, { force: true, replace: isNew });
     } catch (e) {

@@ -59,6 +59,11 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
       .catch(() => setSignatures([]));
   }, [entity, id, refFields]);
   useEffect(load, [load]);
+  const [slotRound, setSlotRound] = useState(0);
+  const reloadAfterAction = useCallback(() => {
+    load();
+    setSlotRound((n) => n + 1);
+  }, [load]);
 
   const title = record ? String(record[titleField(meta, entity)] ?? entityLabel(meta, entity, lang)) : entityLabel(meta, entity, lang);
   useCrumbs([...(list ? [{ title: pick(list.label, lang, list.$id), href: `/list/${list.$id}` }] : []), { title }]);
@@ -145,7 +150,8 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
         </Typography.Title>
         <span className="ct-spacer" />
         {recordActionSlots.map((Slot, i) => (
-          <Slot key={i} entity={entity} record={record} reload={load} />
+          // Remounted after an action: a flow started or moved on without changing the record's version.
+          <Slot key={`${i}:${slotRound}`} entity={entity} record={record} reload={reloadAfterAction} />
         ))}
         <Button type="primary" icon={<EditOutlined />} onClick={() => void navigate(`/form/${entity}/${id}/edit`)}>
           {t('common.edit')}

@@ -11,9 +11,10 @@ import { MetaContext, MetaReloadContext, normalizeMeta, type Meta, type MenuItem
 import { loadPlugins, pluginPage, hostApi } from '../plugins';
 import { onInboxChange } from '../flow/inboxCount';
 import RecordFlowActions from '../flow/RecordFlowActions';
+import RecordActions from '../flow/RecordActions';
 import { recordActionSlots } from '../slots';
 
-if (!recordActionSlots.includes(RecordFlowActions)) recordActionSlots.push(RecordFlowActions);
+for (const slot of [RecordFlowActions, RecordActions]) if (!recordActionSlots.includes(slot)) recordActionSlots.push(slot);
 import { Link, matchPath, navigate, useLocation } from '../router';
 import LangSwitch from '../LangSwitch';
 import ChangePasswordPage from '../pages/ChangePasswordPage';
@@ -30,6 +31,21 @@ const InboxPage = lazy(() => import('../pages/InboxPage'));
 const SystemPage = lazy(() => import('../sysadmin/SystemPage'));
 
 const { Header, Sider, Content } = Layout;
+
+/** The designers' chunks: fetched in idle time once an administrator heads for them, so a designer opens without waiting. */
+const DESIGNER_CHUNKS = [
+  () => import('../admin/AdminPage'), () => import('../admin/EntityDesigner'), () => import('../admin/FormDesigner'), () => import('../admin/ListDesigner'),
+  () => import('../admin/NumberingDesigner'), () => import('../admin/DictionaryEditor'), () => import('../admin/RoleEditor'), () => import('../admin/FlowDesigner'),
+];
+function usePrefetchDesigners(enabled: boolean) {
+  useEffect(() => {
+    if (!enabled) return;
+    const run = () => DESIGNER_CHUNKS.forEach((load) => void load().catch(() => undefined));
+    const idle = typeof window.requestIdleCallback === 'function';
+    const id = idle ? window.requestIdleCallback(run, { timeout: 5000 }) : window.setTimeout(run, 2000);
+    return () => (idle ? window.cancelIdleCallback(id) : window.clearTimeout(id));
+  }, [enabled]);
+}
 
 function useInboxCount(): number | null {
   const [count, setCount] = useState<number | null>(null);
@@ -200,6 +216,8 @@ export default function Shell() {
     [menus, selectedKey],
   );
   const [userOpenKeys, setUserOpenKeys] = useState<string[] | null>(null);
+  // Once an administrator opens the system menu (or a designer), the other designers load in the background.
+  usePrefetchDesigners(!!user?.isAdmin && ((userOpenKeys ?? openKeys).includes('menu:__system') || loc.path.startsWith('/admin')));
 
   if (metaError) {
     return (
