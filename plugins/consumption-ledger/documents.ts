@@ -64,7 +64,6 @@ export function registerDocuments(api: PluginApi): void {
   // ---- receipt: lots are found or created (quarantined when the material needs QC), then stock comes in
   api.hooks.on('materialReceipt', 'beforeCreate', async ({ ctx, record, records }) => {
     record.receivedAt ??= nowIso();
-    record.receivedByName = ctx.actor.displayName;
     record.state = 'posted';
     const store = await storeInfo(records, ctx, record.store, '/store');
     if (!store.enabled) throw new VetoError('ledger.storeDisabled', { store: store.name }, '/store');
@@ -95,7 +94,6 @@ export function registerDocuments(api: PluginApi): void {
   // ---- issue: transfer to a secondary store, or a direct issue; against an approved requisition or direct
   api.hooks.on('materialIssue', 'beforeCreate', ({ ctx, record }) => {
     record.issuedAt ??= nowIso();
-    record.issuedByName = ctx.actor.displayName;
     record.state = 'posted';
     if (record.issueKind !== 'transfer') delete record.toStore;
     if (record.toStore && record.toStore === record.fromStore) throw new VetoError('ledger.sameStore', {}, '/toStore');
@@ -120,7 +118,6 @@ export function registerDocuments(api: PluginApi): void {
   // ---- piecemeal use from a (secondary) store, optionally for a culture record
   api.hooks.on('materialUsage', 'beforeCreate', ({ ctx, record }) => {
     record.usedAt ??= nowIso();
-    record.usedByName = ctx.actor.displayName;
     record.state = 'posted';
   });
   api.hooks.on('materialUsage', 'afterCreate', async ({ ctx, record, records, trx }) => {
@@ -131,7 +128,6 @@ export function registerDocuments(api: PluginApi): void {
 
   // ---- return to another store (secondary → main)
   api.hooks.on('materialReturn', 'beforeCreate', ({ ctx, record }) => {
-    record.returnedByName = ctx.actor.displayName;
     record.state = 'posted';
     if (record.toStore === record.fromStore) throw new VetoError('ledger.sameStore', {}, '/toStore');
   });
@@ -150,7 +146,6 @@ export function registerDocuments(api: PluginApi): void {
 
   // ---- scrap: any lot (expired, rejected), with a reason
   api.hooks.on('materialScrap', 'beforeCreate', ({ ctx, record }) => {
-    record.scrappedByName = ctx.actor.displayName;
     record.state = 'posted';
   });
   api.hooks.on('materialScrap', 'afterCreate', async ({ ctx, record, records, trx }) => {
@@ -163,7 +158,6 @@ export function registerDocuments(api: PluginApi): void {
   // ---- stock take: the book quantity is captured when counted; the difference is posted when the director approves
   api.hooks.on('materialStockTake', 'beforeCreate', async ({ ctx, record, records, trx }) => {
     record.countedAt ??= nowIso();
-    record.countedByName = ctx.actor.displayName;
     const store = await storeInfo(records, ctx, record.store, '/store');
     const seen = new Set<number>();
     for (const [i, l] of (record.lines as Line[]).entries()) {
@@ -214,7 +208,6 @@ export function registerDocuments(api: PluginApi): void {
 
   // ---- requisition: what was issued against it is the plugin's (issuedLines, read-only for clients)
   api.hooks.on('materialRequisition', 'beforeCreate', ({ ctx, record }) => {
-    record.requestedByName = ctx.actor.displayName;
     record.issueStatus = 'open';
   });
   api.hooks.on('materialRequisition', 'beforeUpdate', ({ record, previous }) => {

@@ -50,7 +50,7 @@ function registerLotQc(api: PluginApi) {
       handler: async ({ ctx, record, input, records }) => {
         if (record.status !== 'quarantined') throw new VetoError('ledger.notQuarantined', { status: statusLabel(api, record.status, ctx) });
         return records.update(ctx, 'materialLot', record.id, { version: record.version }, {
-          set: { status: to, qcConclusion: input.conclusion, releasedByName: ctx.actor.displayName, releasedAt: new Date().toISOString() },
+          set: { status: to, qcConclusion: input.conclusion, releasedBy: ctx.actor.id, releasedAt: new Date().toISOString() },
           reason: String(input.conclusion), system: true, // the action's own permission (release / reject) was checked
         });
       },

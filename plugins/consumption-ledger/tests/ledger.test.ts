@@ -78,7 +78,7 @@ test('receipt → quarantined lot that cannot be used → QC release with e-sign
   expect(noSig.status).toBe(400);
   const rel = await call(qcA.token, 'POST', `/api/v1/data/materialLot/${M.serumLot.id}/actions/release`, { conclusion: '无菌、支原体阴性', ...sign('物料质检放行 / Material QC release') });
   expect(rel.status).toBe(200);
-  expect(rel.body.data).toMatchObject({ status: 'released', qcConclusion: '无菌、支原体阴性', releasedByName: 'qcA' });
+  expect(rel.body.data).toMatchObject({ status: 'released', qcConclusion: '无菌、支原体阴性', releasedBy: qcA.id, releasedBy$expanded: { displayName: 'qcA' } });
 
   // Transfer 200 mL to the secondary store.
   const tr = await create(L.t, keeperA.token, 'materialIssue', { issueKind: 'transfer', fromStore: M.mainA.id, toStore: M.secA.id, lines: [{ lot: M.serumLot.id, quantity: 200 }, { lot: M.tubeLot.id, quantity: 40 }] });
@@ -190,7 +190,7 @@ test('after a random mix of documents every balance equals the sum of its moveme
 
 test('a requisition is issued only once approved, in one or several goes, never beyond what was asked', async () => {
   const req = await create(L.t, techA.token, 'materialRequisition', { fromStore: M.mainA.id, toStore: M.secA.id, purpose: '本周传代', lines: [{ material: M.serum.id, quantity: 60 }] });
-  expect(req).toMatchObject({ state: 'requested', issueStatus: 'open', requestedByName: 'techA' });
+  expect(req).toMatchObject({ state: 'requested', issueStatus: 'open', requestedBy: techA.id });
   const early = await call(keeperA.token, 'POST', '/api/v1/data/materialIssue', { issueKind: 'transfer', requisition: req.id, fromStore: M.mainA.id, toStore: M.secA.id, lines: [{ lot: M.serumLot.id, quantity: 10 }] });
   expect(early.status).toBe(422);
   expect(early.body.error.details[0].path).toBe('/requisition');
