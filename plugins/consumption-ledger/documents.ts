@@ -186,7 +186,8 @@ export function registerDocuments(api: PluginApi): void {
   for (const doc of POSTED_DOCS) {
     api.hooks.action(doc, 'void', {
       label: { 'zh-CN': '作废', en: 'Void' },
-      input: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 300 } }, additionalProperties: false },
+      when: { '==': [{ var: 'state' }, 'posted'] },
+      input: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 300, 'x-label': { 'zh-CN': '作废原因', en: 'Reason for voiding' } } }, additionalProperties: false },
       handler: async ({ ctx, record, input, trx, records }) => {
         if (record.state === 'voided') throw new VetoError('ledger.alreadyVoided', {});
         await reverseDocument(api, trx, ctx, records, doc, record.id, String(input.reason));

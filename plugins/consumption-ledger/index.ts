@@ -46,7 +46,14 @@ function registerLotQc(api: PluginApi) {
   for (const [action, to, zh, en] of [['release', 'released', '质检放行', 'QC release'], ['reject', 'rejected', '质检不合格', 'QC reject']] as const) {
     api.hooks.action('materialLot', action, {
       label: { 'zh-CN': zh, en },
-      input: { type: 'object', required: ['conclusion'], additionalProperties: false, properties: { conclusion: { type: 'string', minLength: 1, maxLength: 500 }, comment: { type: 'string', maxLength: 500 } } },
+      when: { '==': [{ var: 'status' }, 'quarantined'] },
+      input: {
+        type: 'object', required: ['conclusion'], additionalProperties: false,
+        properties: {
+          conclusion: { type: 'string', minLength: 1, maxLength: 500, 'x-label': { 'zh-CN': '质检结论', en: 'QC conclusion' } },
+          comment: { type: 'string', maxLength: 500, 'x-label': { 'zh-CN': '备注', en: 'Remarks' } },
+        },
+      },
       handler: async ({ ctx, record, input, records }) => {
         if (record.status !== 'quarantined') throw new VetoError('ledger.notQuarantined', { status: statusLabel(api, record.status, ctx) });
         return records.update(ctx, 'materialLot', record.id, { version: record.version }, {

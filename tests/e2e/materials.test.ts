@@ -43,7 +43,8 @@ afterAll(async () => {
 async function pick(page: Page, id: string, text: string, search?: string) {
   await page.locator(`.ant-select:has(#${id})`).click();
   if (search) await page.locator(`#${id}`).fill(search);
-  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first().click();
+  // The dropdown of this select (antd renders its listbox as `<id>_list`), not one still closing from the last pick.
+  await page.locator(`.ant-select-dropdown:has(#${id}_list) .ant-select-item-option`, { hasText: text }).first().click();
 }
 const save = (page: Page) => page.getByRole('button', { name: /保\s*存/ }).click();
 
@@ -118,9 +119,8 @@ test('receipt → QC release → transfer → consumption in a culture record �
   // 5. The ledger, filtered by the batch, shows the 3 mL used for it.
   await keeper.goto(`${e.url}/plugin/consumption-ledger%2FLedger`);
   await keeper.getByText('生产消耗台账').first().waitFor();
-  await keeper.locator('.ant-select', { hasText: '月份 × 类别性质' }).click();
-  await keeper.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: '培养批号 × 物料' }).click();
-  await pick(keeper, await keeper.getByLabel('批次').getAttribute('id') as string, batch.batchCode, batch.batchCode.slice(-6));
+  await pick(keeper, 'ct-ledger-group', '培养批号 × 物料');
+  await pick(keeper, 'ct-ledger-batch', batch.batchCode, batch.batchCode.slice(-6));
   const row = keeper.locator('.ant-table-row', { hasText: '人血小板裂解物' });
   await row.waitFor();
   expect(await row.innerText()).toContain(culture.batchCode);

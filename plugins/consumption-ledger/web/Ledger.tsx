@@ -107,10 +107,10 @@ export default function Ledger({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang 
       {error && <Alert type="error" showIcon message={error} />}
       <Space wrap>
         <DatePicker.RangePicker value={range} allowClear={false} onChange={(v) => v?.[0] && v[1] && setRange([v[0], v[1]])} aria-label={`${w.from} – ${w.to}`} />
-        <Select aria-label={w.groupBy} style={{ minWidth: 200 }} value={groups.join(',')} onChange={(v) => setGroups(v.split(',') as Group[])}
+        <Select id="ct-ledger-group" aria-label={w.groupBy} style={{ minWidth: 200 }} value={groups.join(',')} onChange={(v) => setGroups(v.split(',') as Group[])}
           options={GROUPINGS.map((g) => ({ value: g.join(','), label: g.map((x) => label[x]).join(' × ') }))} />
-        <Select allowClear aria-label={w.kind} placeholder={w.allKinds} style={{ minWidth: 160 }} value={kind} onChange={setKind} options={kinds} />
-        <Select allowClear showSearch filterOption={false} aria-label={w.batch} placeholder={w.batch} style={{ minWidth: 200 }} value={batch}
+        <Select id="ct-ledger-kind" allowClear aria-label={w.kind} placeholder={w.allKinds} style={{ minWidth: 160 }} value={kind} onChange={setKind} options={kinds} />
+        <Select id="ct-ledger-batch" allowClear showSearch filterOption={false} aria-label={w.batch} placeholder={w.batch} style={{ minWidth: 200 }} value={batch}
           onChange={setBatch} onSearch={searchBatches} onOpenChange={(o) => o && !batches.length && searchBatches('')} options={batches} />
         <Button icon={<DownloadOutlined />} href={exportHref}>{w.export}</Button>
       </Space>
