@@ -62,7 +62,7 @@ test('receipt → QC release → transfer → consumption in a culture record �
   await keeper.locator('#root_lines_0_packs').fill('3');
   await save(keeper);
   await keeper.waitForURL((u) => u.pathname.startsWith('/record/materialReceipt/'));
-  const lines = keeper.locator('.ct-page .ant-table', { hasText: '人血小板裂解物' });
+  const lines = keeper.locator('.ct-page .ant-table', { hasText: '人血小板裂解物' }).first(); // the record's lines (the history shows them too)
   await lines.waitFor();
   expect(await lines.innerText()).toMatch(/PL2612A[\s\S]*300/); // 3 bottles of 100 mL
   await keeper.getByText('已过账').first().waitFor();
@@ -133,5 +133,10 @@ test('receipt → QC release → transfer → consumption in a culture record �
   expect(await secRow.innerText()).toContain('197');
   expect(await keeper.locator('.ant-table-row', { hasText: '物料主库' }).innerText()).toContain('100');
   await shot(keeper, 'materials-stock');
+  // Where the lot went: receipt, transfer out and in, and the culture record it was used for.
+  await secRow.getByRole('button', { name: /去\s*向/ }).click();
+  const drawer = keeper.locator('.ant-drawer-content');
+  await drawer.getByText(culture.batchCode).first().waitFor(); // as the document and as the production record
+  expect(await drawer.innerText()).toMatch(/入库[\s\S]*调拨[\s\S]*使用消耗|使用消耗[\s\S]*调拨[\s\S]*入库/);
   expect(realErrors(e.errors)).toEqual([]);
 });

@@ -54,6 +54,7 @@ const zh = {
     formats: { 'cn-id-number': '不是有效的居民身份证号码（18 位，出生日期和校验码须正确）', 'cn-phone': '不是有效的电话号码（手机号 11 位，或带区号的固定电话）' },
   },
   record: {
+    linesChange: '{{from}} 行 → {{to}} 行',
     details: '详细信息', history: '修改历史', noHistory: '暂无修改记录', by: '操作人', created: '创建',
     signatures: '电子签名', signedBy: '签名人', signedAt: '签名时间', meaning: '签名含义', sigValid: '有效', sigInvalid: '签名校验失败',
     audit: { signature: '电子签名', action: '操作', flow_start: '流程启动', flow_approve: '审批通过', flow_reject: '审批驳回', flow_transition: '状态流转', flow_sendBack: '退回', flow_withdraw: '撤回', flow_assign: '指派', flow_reassign: '转办', flow_complete: '完成', 'action_approve': '批准', 'action_reject': '驳回', 'action_execute': '执行' },
@@ -163,6 +164,7 @@ const en: Messages = {
     formats: { 'cn-id-number': 'Not a valid resident ID number (18 characters with a valid birth date and check digit)', 'cn-phone': 'Not a valid phone number (an 11-digit mobile, or a landline with its area code)' },
   },
   record: {
+    linesChange: '{{from}} lines → {{to}} lines',
     details: 'Details', history: 'History', noHistory: 'No changes recorded', by: 'By', created: 'Created',
     signatures: 'E-signatures', signedBy: 'Signed by', signedAt: 'Signed at', meaning: 'Meaning', sigValid: 'Valid', sigInvalid: 'Signature check failed',
     audit: { signature: 'E-signature', action: 'Action', flow_start: 'Flow started', flow_approve: 'Approved', flow_reject: 'Rejected', flow_transition: 'State change', flow_sendBack: 'Sent back', flow_withdraw: 'Withdrawn', flow_assign: 'Assigned', flow_reassign: 'Reassigned', flow_complete: 'Completed', 'action_approve': 'Approve', 'action_reject': 'Reject', 'action_execute': 'Execute' },

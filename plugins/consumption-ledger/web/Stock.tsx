@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Input, Segmented, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Drawer, Input, Segmented, Select, Space, Table, Tag, Typography } from 'antd';
+import dayjs from 'dayjs';
 import { errText, fill, words, type Api, type Lang } from './shared';
 
 interface Row {
@@ -28,6 +29,7 @@ export default function Stock({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang }
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [whereUsed, setWhereUsed] = useState<{ lot: Row['lot']; material: string; rows: any[] } | null>(null);
 
   useEffect(() => {
     api('/api/v1/data/materialStore', { query: { limit: 200, sort: 'code', fields: 'id,name' } })
@@ -58,6 +60,11 @@ export default function Stock({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang }
   useEffect(load, [load]);
 
   const unit = (u?: string) => (u ? units[u] ?? u : '');
+  /** Where a lot went: every movement, to the documents and production records it touched. */
+  const openWhereUsed = (r: Row) =>
+    api('/api/v1/materials/movements', { query: { lot: r.lot.id, purpose: 'all', limit: 500 } })
+      .then((b) => setWhereUsed({ lot: r.lot, material: r.material.name, rows: b.data }))
+      .catch((e) => setError(errText(e)));
   return (
     <Space direction="vertical" style={{ width: '100%' }} size="middle">
       <Typography.Title level={4} style={{ margin: 0 }}>{lang === 'en' ? 'Material stock' : '物料库存查询'}</Typography.Title>
@@ -84,8 +91,25 @@ export default function Stock({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang }
             title: w.flags, key: 'f',
             render: (_v, r) => <Space size={4} wrap>{FLAGS.filter((f) => f !== 'notReleased' && r.flags[f]).map((f) => <Tag key={f} color={f === 'expiringSoon' ? 'orange' : 'red'}>{w[f]}</Tag>)}</Space>,
           },
+          { title: w.whereUsed, key: 'w', render: (_v, r) => <Button size="small" style={{ minHeight: 32 }} onClick={() => void openWhereUsed(r)}>{w.whereUsed}</Button> },
         ]}
       />
+      <Drawer open={!!whereUsed} width={960} onClose={() => setWhereUsed(null)} title={whereUsed ? `${w.whereUsed} · ${whereUsed.material} ${whereUsed.lot.lotNo}` : ''}>
+        {whereUsed && (
+          <Table
+            size="small" rowKey="id" dataSource={whereUsed.rows} pagination={{ pageSize: 50 }}
+            columns={[
+              { title: w.at, key: 'at', render: (_v, m: any) => dayjs(m.at).format('YYYY-MM-DD HH:mm') },
+              { title: w.purpose, key: 'p', render: (_v, m: any) => <Space size={4}>{m.purposeLabel}{m.reversal ? <Tag>{w.reversal}</Tag> : null}</Space> },
+              { title: w.document, key: 'd', render: (_v, m: any) => (m.document.title ? <a href={`/record/${m.document.entity}/${m.document.id}`}>{m.document.title}</a> : '—') },
+              { title: w.store, key: 's', render: (_v, m: any) => m.store.name },
+              { title: w.quantity, key: 'q', align: 'right', render: (_v, m: any) => `${m.quantity > 0 ? '+' : ''}${m.quantity}` },
+              { title: w.culture, key: 'c', render: (_v, m: any) => (m.cultureRecord?.title ? <a href={`/record/cultureRecord/${m.cultureRecord.id}`}>{m.cultureRecord.title}</a> : '—') },
+              { title: w.actor, key: 'a', render: (_v, m: any) => m.actor },
+            ]}
+          />
+        )}
+      </Drawer>
     </Space>
   );
 }

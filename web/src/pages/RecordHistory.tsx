@@ -9,6 +9,7 @@ import { currentLang, pick, type Lang } from '../i18n';
 import { fieldLabel, useMeta, type Label, type Meta } from '../meta';
 import { formatDateTime, formatValue } from '../lib/format';
 import { useAuth } from '../auth';
+import { isLines, LinesView } from '../form/LineItems';
 
 export interface HistoryChange {
   field: string;
@@ -135,13 +136,26 @@ export default function RecordHistory({ entity, id, history, error, reload }: { 
                   <Typography.Text type="secondary">{detailText(meta, entity, h.changes, t, lang)}</Typography.Text>
                 </div>
               )}
-              {(Array.isArray(h.changes) ? h.changes : []).map((c) => (
+              {(Array.isArray(h.changes) ? h.changes : []).map((c) => {
+                const fs = meta.entities[entity]?.properties[c.field];
+                // Line items: how many lines before and after, and the new lines as a table with names.
+                if (fs && isLines(fs)) {
+                  const n = (v: unknown) => (Array.isArray(v) ? v.length : 0);
+                  return (
+                    <div key={c.field} style={{ fontSize: 13 }}>
+                      {fieldLabel(meta, entity, c.field, lang)}: <Typography.Text type="secondary">{t('record.linesChange', { from: n(c.from), to: n(c.to) })}</Typography.Text>
+                      {Array.isArray(c.to) && c.to.length > 0 && <LinesView schema={fs} value={c.to as Record<string, unknown>[]} />}
+                    </div>
+                  );
+                }
+                return (
                 <div key={c.field} style={{ fontSize: 13 }}>
                   {fieldLabel(meta, entity, c.field, lang)}: <Typography.Text delete type="secondary">{changeText(c, 'from')}</Typography.Text>
                   {' → '}
                   <Typography.Text>{changeText(c, 'to')}</Typography.Text>
                 </div>
-              ))}
+                );
+              })}
             </div>
           ),
         }))}
