@@ -61,6 +61,11 @@ export function registerDocuments(api: PluginApi): void {
     record.enabled ??= true;
   });
 
+  // A corrected expiry date follows the lot onto its balances (the stock query reads them in expiry order).
+  api.hooks.on('materialLot', 'afterUpdate', async ({ record, previous, trx }) => {
+    if ((previous?.expiryDate ?? null) !== (record.expiryDate ?? null)) await api.db(trx).raw('update cl_balance set expiry_date = ? where lot_id = ?', [record.expiryDate ?? null, record.id]);
+  });
+
   // ---- receipt: lots are found or created (quarantined when the material needs QC), then stock comes in
   api.hooks.on('materialReceipt', 'beforeCreate', async ({ ctx, record, records }) => {
     record.receivedAt ??= nowIso();
@@ -92,7 +97,7 @@ export function registerDocuments(api: PluginApi): void {
   });
 
   // ---- issue: transfer to a secondary store, or a direct issue; against an approved requisition or direct
-  api.hooks.on('materialIssue', 'beforeCreate', ({ ctx, record }) => {
+  api.hooks.on('materialIssue', 'beforeCreate', ({ record }) => {
     record.issuedAt ??= nowIso();
     record.state = 'posted';
     if (record.issueKind !== 'transfer') delete record.toStore;
@@ -116,7 +121,7 @@ export function registerDocuments(api: PluginApi): void {
   });
 
   // ---- piecemeal use from a (secondary) store, optionally for a culture record
-  api.hooks.on('materialUsage', 'beforeCreate', ({ ctx, record }) => {
+  api.hooks.on('materialUsage', 'beforeCreate', ({ record }) => {
     record.usedAt ??= nowIso();
     record.state = 'posted';
   });
@@ -127,7 +132,7 @@ export function registerDocuments(api: PluginApi): void {
   });
 
   // ---- return to another store (secondary → main)
-  api.hooks.on('materialReturn', 'beforeCreate', ({ ctx, record }) => {
+  api.hooks.on('materialReturn', 'beforeCreate', ({ record }) => {
     record.state = 'posted';
     if (record.toStore === record.fromStore) throw new VetoError('ledger.sameStore', {}, '/toStore');
   });
@@ -145,7 +150,7 @@ export function registerDocuments(api: PluginApi): void {
   });
 
   // ---- scrap: any lot (expired, rejected), with a reason
-  api.hooks.on('materialScrap', 'beforeCreate', ({ ctx, record }) => {
+  api.hooks.on('materialScrap', 'beforeCreate', ({ record }) => {
     record.state = 'posted';
   });
   api.hooks.on('materialScrap', 'afterCreate', async ({ ctx, record, records, trx }) => {
@@ -208,7 +213,7 @@ export function registerDocuments(api: PluginApi): void {
   }
 
   // ---- requisition: what was issued against it is the plugin's (issuedLines, read-only for clients)
-  api.hooks.on('materialRequisition', 'beforeCreate', ({ ctx, record }) => {
+  api.hooks.on('materialRequisition', 'beforeCreate', ({ record }) => {
     record.issueStatus = 'open';
   });
   api.hooks.on('materialRequisition', 'beforeUpdate', ({ record, previous }) => {

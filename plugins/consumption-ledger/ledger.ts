@@ -104,9 +104,9 @@ export async function post(api: PluginApi, trx: Knex.Transaction, ctx: CallConte
       }
     } else {
       await db.raw(
-        `insert into cl_balance (lot_id, store_id, lab_id, material_id, qty) values (?, ?, ?, ?, ?)
+        `insert into cl_balance (lot_id, store_id, lab_id, material_id, qty, expiry_date) values (?, ?, ?, ?, ?, ?)
          on conflict (store_id, lot_id) do update set qty = cl_balance.qty + excluded.qty, updated_at = now()`,
-        [m.lotId, m.storeId, lot.labId, lot.material, m.qty],
+        [m.lotId, m.storeId, lot.labId, lot.material, m.qty, lot.expiryDate],
       );
     }
     const row = await db.raw(

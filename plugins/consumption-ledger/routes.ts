@@ -58,7 +58,7 @@ export function ledgerRoutes(router: Router, api: PluginApi): void {
     // The lab's total per material (minimum stock is the lab's): joined only when filtering on it, else read for the
     // page's materials afterwards, so the first page of a 10,000-lot store is one index range plus the joins.
     const lowOnly = q.flag === 'lowStock';
-    const inner = `select b.store_id, b.lot_id, b.material_id, b.lab_id, b.qty, s.name as store_name, s.code as store_code, s."storeKind" as store_kind,
+    const inner = `select b.store_id, b.lot_id, b.material_id, b.lab_id, b.qty, b.expiry_date as b_expiry, s.name as store_name, s.code as store_code, s."storeKind" as store_kind,
         l."lotNo" as lot_no, l."expiryDate" as expiry, l.status, m.code as mcode, m.name as mname, m.specification as spec, m.unit, m."minStock" as min_stock, m.kind,
         o.opened_at, o.expires_at as in_use_expiry${lowOnly ? ', t.total as material_total' : ''}
       from cl_balance b join ? on s.id = b.store_id join ? on l.id = b.lot_id join ? on m.id = b.material_id
@@ -73,12 +73,12 @@ export function ledgerRoutes(router: Router, api: PluginApi): void {
     if (q.flag === 'expired') { outer.push('x.expiry < ?'); b.push(today()); }
     if (q.flag === 'inUseExpired') outer.push('x.in_use_expiry < now()');
     if (q.flag === 'notReleased') outer.push(`x.status <> 'released'`);
-    const order = { expiry: 'x.expiry, x.mname, x.lot_no', material: 'x.mname, x.expiry, x.lot_no', lot: 'x.lot_no', qty: 'x.qty desc, x.expiry' }[(q.sort ?? 'expiry') as 'expiry'];
+    const order = { expiry: 'x.b_expiry nulls last, x.lot_id', material: 'x.mname, x.expiry, x.lot_no', lot: 'x.lot_no', qty: 'x.qty desc, x.expiry' }[(q.sort ?? 'expiry') as 'expiry'];
     // The page (a top-N sort) and the count run side by side: a window count would sort every row of the store.
     const filtered = `from (${inner}) x ${outer.length ? `where ${outer.join(' and ')}` : ''}`;
     const innerFactory = () => b.map((v) => (v && typeof v === 'object' && 'clone' in (v as object) ? (v as { clone(): unknown }).clone() : v));
     const [page, count] = await Promise.all([
-      api.db().raw(`select x.* ${filtered} order by ${order}, x.store_id, x.lot_id limit ? offset ?`, [...b, q.limit, q.offset]),
+      api.db().raw(`select x.* ${filtered} order by ${order}, x.store_id limit ? offset ?`, [...b, q.limit, q.offset]),
       api.db().raw(`select count(*)::int as n ${filtered}`, innerFactory()),
     ]);
     const rows = page.rows;
