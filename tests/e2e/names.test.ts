@@ -85,9 +85,10 @@ test('a reference picker shows a second line, searches it, and prefills from the
   await page.locator('#root_customer').waitFor();
   await page.locator('.ant-select:has(#root_customer)').click();
   await page.locator('#root_customer').fill('张伟');
-  const options = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ct-ref-option');
+  // Each select's own dropdown (antd renders its listbox as `<id>_list`), never one still closing from another.
+  const options = page.locator('.ant-select-dropdown:has(#root_customer_list) .ct-ref-option');
   await options.nth(1).waitFor();
-  const subs = await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ct-ref-option-sub').allInnerTexts();
+  const subs = await page.locator('.ant-select-dropdown:has(#root_customer_list) .ct-ref-option-sub').allInnerTexts();
   expect(subs).toHaveLength(2);
   expect(subs.join('\n')).toContain('1980-05-01');
   expect(subs.join('\n')).toContain('1992-11-20');
@@ -95,12 +96,12 @@ test('a reference picker shows a second line, searches it, and prefills from the
   await shot(page, 'picker-second-line');
   // The second line is searched too: a birth date finds exactly that 张伟.
   await page.locator('#root_customer').fill('1992-11-20');
-  await page.waitForFunction(() => document.querySelectorAll('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ct-ref-option').length === 1);
+  await page.waitForFunction(() => document.querySelectorAll('.ant-select-dropdown:has(#root_customer_list) .ct-ref-option').length === 1);
   await page.keyboard.press('Escape');
 
   // Choosing the culture record fills customer and cell type (x-prefill).
   await page.locator('.ant-select:has(#root_cultureRecord)').click();
-  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ct-ref-option').first().click();
+  await page.locator('.ant-select-dropdown:has(#root_cultureRecord_list) .ct-ref-option').first().click();
   await page.locator('.ant-select:has(#root_customer) .ant-select-selection-item', { hasText: '张伟' }).waitFor();
   await page.locator('.ant-select:has(#root_cellType) .ant-select-selection-item').waitFor();
   expect(await page.locator('.ant-select:has(#root_cellType) .ant-select-selection-item').innerText()).toBe('脐带间充质干细胞');

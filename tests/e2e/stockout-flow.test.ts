@@ -92,7 +92,7 @@ test('stock-out: requested in the form, approved with e-signature in the inbox, 
   await sign.locator('.ant-btn-primary').click();
   await sign.waitFor({ state: 'detached' });
   await row.waitFor({ state: 'detached' });
-  expect((await f.call(f.director.token, 'GET', `/api/v1/data/stockOut/${id}`)).data).toMatchObject({ state: 'approved', approvedBy: f.director.displayName });
+  expect((await f.call(f.director.token, 'GET', `/api/v1/data/stockOut/${id}`)).data).toMatchObject({ state: 'approved', approvedBy: f.director.id });
   await director.context().close();
 
   // 3. The cryostorage keeper executes it from the record page.
@@ -110,7 +110,7 @@ test('stock-out: requested in the form, approved with e-signature in the inbox, 
   await k.locator('.ct-section .ant-tag', { hasText: /^已出库$/ }).waitFor();
   expect(await k.getByRole('button', { name: '执行出库' }).count()).toBe(0);
   const done = (await f.call(keeper.token, 'GET', `/api/v1/data/stockOut/${id}`)).data;
-  expect(done).toMatchObject({ state: 'executed', executedBy: keeper.displayName });
+  expect(done).toMatchObject({ state: 'executed', executedBy: keeper.id, executedBy$expanded: { displayName: keeper.displayName } });
   expect(done.positionSummary).toContain(freed[0]);
 
   // The vials are out of stock: the vial's own page says so.
