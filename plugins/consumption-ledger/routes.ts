@@ -79,7 +79,13 @@ export function ledgerRoutes(router: Router, api: PluginApi): void {
     const innerFactory = () => b.map((v) => (v && typeof v === 'object' && 'clone' in (v as object) ? (v as { clone(): unknown }).clone() : v));
     const [page, count] = await Promise.all([
       api.db().raw(`select x.* ${filtered} order by ${order}, x.store_id limit ? offset ?`, [...b, q.limit, q.offset]),
-      api.db().raw(`select count(*)::int as n ${filtered}`, innerFactory()),
+      // Without filters on the joined columns the count needs only the balances, their store and their lot (scope).
+      outer.length || lowOnly
+        ? api.db().raw(`select count(*)::int as n ${filtered}`, innerFactory())
+        : api.db().raw(
+          `select count(*)::int as n from cl_balance b join ? on s.id = b.store_id join ? on l.id = b.lot_id ${where.length ? `where ${where.join(' and ')}` : ''}`,
+          innerFactory().filter((_v, i) => i !== 2),
+        ),
     ]);
     const rows = page.rows;
     if (!lowOnly && rows.length) {

@@ -468,6 +468,17 @@ async function runAll(env: Record<string, string | undefined>, reuse: boolean) {
         }).on('exit', () => res()),
       );
     }
+    const materials = path.join(__dirname, 'materials.ts');
+    if (fs.existsSync(materials) && !process.env.BENCH_SKIP_EXTRA) {
+      console.log('\nMaterials and the consumption ledger (tests/bench/materials.ts)');
+      await new Promise<void>((res) =>
+        spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [materials], {
+          cwd: ROOT,
+          env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY },
+          stdio: 'inherit',
+        }).on('exit', () => res()),
+      );
+    }
     const web = path.join(__dirname, 'web.ts');
     if (fs.existsSync(web) && !process.env.BENCH_SKIP_EXTRA) {
       console.log('\nWeb (tests/bench/web.ts)');
