@@ -89,7 +89,12 @@ test('receipt → QC release → transfer → consumption in a culture record �
   await pick(keeper, 'root_fromStore', '物料主库');
   await pick(keeper, 'root_toStore', '洁净区二级库');
   await keeper.getByRole('button', { name: '添加一行' }).click();
-  await pick(keeper, 'root_lines_0_lot', 'PL2612A');
+  // A barcode scanner types the lot number and Enter into the focused picker: the lot is chosen.
+  await keeper.locator('.ant-select:has(#root_lines_0_lot)').click();
+  await keeper.locator('#root_lines_0_lot').fill('PL2612A');
+  await keeper.locator('.ant-select-dropdown:has(#root_lines_0_lot_list) .ant-select-item-option', { hasText: 'PL2612A' }).waitFor();
+  await keeper.locator('#root_lines_0_lot').press('Enter');
+  await keeper.locator('.ant-select:has(#root_lines_0_lot) .ant-select-selection-item', { hasText: 'PL2612A' }).waitFor();
   await keeper.locator('#root_lines_0_quantity').fill('200');
   await save(keeper);
   await keeper.waitForURL((u) => u.pathname.startsWith('/record/materialIssue/'));
