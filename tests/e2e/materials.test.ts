@@ -25,7 +25,7 @@ beforeAll(async () => {
   const company = await org('company', 'MAT-CO', '示例细胞公司', null);
   const centre = await org('centre', 'MAT-CX', '上海中心', company);
   const lab = await org('lab', 'MAT-LAB', '上海细胞制备实验室', centre);
-  for (const [username, displayName, roles] of [['keeper', '钱芳', ['inventoryKeeper']], ['qc', '赵敏', ['qcInspector']], ['tech', '何晓明', ['technician']]] as const) {
+  for (const [username, displayName, roles] of [['keeper', '钱芳', ['inventoryKeeper']], ['qc', '赵敏', ['qcInspector']], ['tech', '何晓明', ['technician']], ['director', '周建国', ['labDirector']]] as const) {
     const u = await call(admin, 'POST', '/api/v1/admin/users', { username, displayName, password: LAB_PASSWORD, mustChangePassword: false, orgId: lab, roles: [...roles] });
     U[username] = { id: u.id, username, token: await e.server.login(username, LAB_PASSWORD) };
   }
@@ -143,5 +143,72 @@ test('receipt → QC release → transfer → consumption in a culture record �
   const drawer = keeper.locator('.ant-drawer-content');
   await drawer.getByText(culture.batchCode).first().waitFor(); // as the document and as the production record
   expect(await drawer.innerText()).toMatch(/入库[\s\S]*调拨[\s\S]*使用消耗|使用消耗[\s\S]*调拨[\s\S]*入库/);
+  expect(realErrors(e.errors)).toEqual([]);
+});
+
+test('requisition → approval in the inbox → issued from the requisition first expiry first out; stock take → approval with e-signature → adjusted', async () => {
+  // The technician asks for 50 mL for the clean room.
+  const tech = await e.page({ user: 'tech', password: LAB_PASSWORD });
+  await tech.goto(`${e.url}/form/materialRequisition/new`);
+  await pick(tech, 'root_fromStore', '物料主库');
+  await pick(tech, 'root_toStore', '洁净区二级库');
+  await tech.locator('#root_purpose').fill('本周传代用');
+  await tech.getByRole('button', { name: '添加一行' }).click();
+  await pick(tech, 'root_lines_0_material', '人血小板裂解物');
+  await tech.locator('#root_lines_0_quantity').fill('50');
+  await save(tech);
+  await tech.waitForURL((u) => u.pathname.startsWith('/record/materialRequisition/'));
+  const reqId = Number(tech.url().split('/').pop());
+  const req = await call(U.tech.token, 'GET', `/api/v1/data/materialRequisition/${reqId}`);
+  expect(req).toMatchObject({ state: 'requested', issueStatus: 'open', requestedBy: U.tech.id });
+
+  // The director approves it from the inbox.
+  const dir = await e.page({ user: 'director', password: LAB_PASSWORD });
+  await dir.goto(`${e.url}/inbox`);
+  const row = dir.locator('.ant-table-row', { hasText: req.requisitionNo });
+  await row.getByRole('link', { name: req.requisitionNo }).click();
+  await dir.waitForURL((u) => u.pathname === `/record/materialRequisition/${reqId}`);
+  await dir.getByRole('button', { name: '批准申领' }).click();
+  const dialog = dir.locator('.ant-modal');
+  await dialog.locator('.ant-btn-primary').click();
+  await dialog.waitFor({ state: 'detached' });
+  await dir.getByText('已批准').first().waitFor();
+
+  // The keeper issues it: lines proposed from the requisition, first expiry first out.
+  const keeper = await e.page({ user: 'keeper', password: LAB_PASSWORD });
+  await keeper.goto(`${e.url}/form/materialIssue/new`);
+  await pick(keeper, 'root_issueKind', '调拨至二级库');
+  await pick(keeper, 'root_requisition', req.requisitionNo);
+  await pick(keeper, 'root_fromStore', '物料主库');
+  await pick(keeper, 'root_toStore', '洁净区二级库');
+  await keeper.getByRole('button', { name: /按申领单带出/ }).click();
+  await keeper.locator('.ant-select:has(#root_lines_0_lot)', { hasText: 'PL2612A' }).waitFor();
+  expect(await keeper.locator('#root_lines_0_quantity').inputValue()).toBe('50');
+  await save(keeper);
+  await keeper.waitForURL((u) => u.pathname.startsWith('/record/materialIssue/'));
+  expect((await call(U.tech.token, 'GET', `/api/v1/data/materialRequisition/${reqId}`)).issueStatus).toBe('complete');
+
+  // Stock take of the secondary store: 2 mL short, posted once the director signs.
+  const lot = (await e.server.api('GET', `/api/v1/data/materialLot?filter=${encodeURIComponent(JSON.stringify({ lotNo: 'PL2612A' }))}`, { token: U.keeper.token })).body.data[0];
+  const book = (await e.server.api('GET', `/api/v1/materials/stock?store=${M.sec.id}&lot=${lot.id}`, { token: U.keeper.token })).body.data[0].quantity as number;
+  await keeper.goto(`${e.url}/form/materialStockTake/new`);
+  await pick(keeper, 'root_store', '洁净区二级库');
+  await keeper.locator('#root_reason').fill('月末盘点，差 2 mL');
+  await keeper.getByRole('button', { name: '添加一行' }).click();
+  await pick(keeper, 'root_lines_0_lot', 'PL2612A');
+  await keeper.locator('#root_lines_0_counted').fill(String(book - 2));
+  await save(keeper);
+  await keeper.waitForURL((u) => u.pathname.startsWith('/record/materialStockTake/'));
+  const takeId = Number(keeper.url().split('/').pop());
+  const take = await call(U.keeper.token, 'GET', `/api/v1/data/materialStockTake/${takeId}`);
+  expect(take.lines[0]).toMatchObject({ system: book, difference: -2 });
+  await dir.goto(`${e.url}/record/materialStockTake/${takeId}`);
+  await dir.getByRole('button', { name: '批准调整' }).click();
+  await dialog.locator('#ct-flow-password').fill(LAB_PASSWORD);
+  await dialog.locator('.ant-btn-primary').click();
+  await dialog.waitFor({ state: 'detached' });
+  await dir.getByText('已批准并调整').first().waitFor();
+  const after = (await e.server.api('GET', `/api/v1/materials/stock?store=${M.sec.id}&lot=${lot.id}`, { token: U.keeper.token })).body.data[0].quantity;
+  expect(after).toBe(book - 2);
   expect(realErrors(e.errors)).toEqual([]);
 });

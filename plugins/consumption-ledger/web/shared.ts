@@ -10,7 +10,7 @@ export const L = {
     consumption: '消耗数量', mixedUnits: '多种单位', movements: '笔数', export: '导出 Excel', totals: '合计', allKinds: '全部类别', batch: '批次', lines: '明细',
     at: '时间', document: '单据', actor: '经办人', reversal: '冲销',
     template: '按培养物料模板带出', templateNone: '没有适用于该细胞类型的物料模板', chooseStore: '请先选择物料领用库房', chooseKind: '请先选择细胞大类',
-    templateApplied: '已按模板“{name}”带出 {n} 项物料', noLot: '{material}：该库房没有可用批次', replaceAsk: '将替换已填写的物料明细',
+    templateApplied: '已按模板“{name}”带出 {n} 项物料', fromRequisition: '按申领单带出（先到期先出）', chooseRequisition: '请先选择申领单', chooseFromStore: '请先选择发料库房', fefoApplied: '已按先到期先出带出 {n} 行', shortfall: '{material} 库存不足，还差 {n}', noLot: '{material}：该库房没有可用批次', replaceAsk: '将替换已填写的物料明细',
   },
   en: {
     store: 'Store', material: 'Material', lot: 'Lot', expiry: 'Expiry', status: 'Status', quantity: 'In stock', unit: 'Unit', materialTotal: 'Lab total / minimum', minStock: 'Minimum',
@@ -20,7 +20,7 @@ export const L = {
     consumption: 'Consumed', mixedUnits: 'mixed units', movements: 'Movements', export: 'Export to Excel', totals: 'Total', allKinds: 'All kinds', batch: 'Batch', lines: 'Lines',
     at: 'Time', document: 'Document', actor: 'By', reversal: 'Reversal',
     template: 'Fill from the culture material template', templateNone: 'No material template for this cell type', chooseStore: 'Choose the store materials come from first', chooseKind: 'Choose the cell kind first',
-    templateApplied: 'Filled {n} materials from template "{name}"', noLot: '{material}: no usable lot in this store', replaceAsk: 'This replaces the material lines entered',
+    templateApplied: 'Filled {n} materials from template "{name}"', fromRequisition: 'Fill from the requisition (first expiry first out)', chooseRequisition: 'Choose the requisition first', chooseFromStore: 'Choose the issuing store first', fefoApplied: 'Filled {n} lines, first expiry first out', shortfall: 'Not enough {material}: {n} short', noLot: '{material}: no usable lot in this store', replaceAsk: 'This replaces the material lines entered',
   },
 };
 export type Words = (typeof L)['zh-CN'];

@@ -1,0 +1,69 @@
+import { useState, type ReactNode } from 'react';
+import { Alert, App, Button, Popconfirm, Space } from 'antd';
+import { ThunderboltOutlined } from '@ant-design/icons';
+import { errText, fill, words, type Api, type Lang } from './shared';
+
+interface Props {
+  api: Api;
+  lang?: Lang;
+  value?: { lot?: number; quantity?: number }[];
+  onChange(v: unknown): void;
+  formData: Record<string, any>;
+  editor: ReactNode;
+  disabled?: boolean;
+  readonly?: boolean;
+}
+
+/**
+ * Lines of an issue or transfer (R-3.5.4, R-3.5.5): the standard line editor plus "fill from the requisition", which
+ * proposes, for what is still to issue of each requested material, the usable lots of the issuing store first
+ * expiry first out (FEFO), split across lots where one does not hold enough.
+ */
+export default function IssueLines({ api, lang = 'zh-CN', value, onChange, formData, editor, disabled, readonly }: Props) {
+  const w = words(lang);
+  const { message } = App.useApp();
+  const [short, setShort] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const apply = async () => {
+    if (!formData.requisition) return void message.warning(w.chooseRequisition);
+    if (!formData.fromStore) return void message.warning(w.chooseFromStore);
+    setBusy(true);
+    try {
+      const req = (await api(`/api/v1/data/materialRequisition/${String(formData.requisition)}`)).data;
+      const issued = new Map<number, number>(((req.issuedLines ?? []) as { material: number; issued: number }[]).map((l) => [l.material, l.issued]));
+      const lines: { lot: number; quantity: number }[] = [];
+      const missing: string[] = [];
+      for (const l of req.lines as { material: number; quantity: number }[]) {
+        const left = Math.round((l.quantity - (issued.get(l.material) ?? 0)) * 1000) / 1000;
+        issued.set(l.material, Math.max(0, (issued.get(l.material) ?? 0) - l.quantity));
+        if (left <= 0) continue;
+        const f = await api('/api/v1/materials/fefo', { query: { store: formData.fromStore, material: l.material, quantity: left } });
+        for (const s of f.data as { lot: { id: number }; suggested: number }[]) if (s.suggested > 0) lines.push({ lot: s.lot.id, quantity: s.suggested });
+        if (f.shortfall > 0) {
+          const m = (await api(`/api/v1/data/material/${l.material}`, { query: { fields: 'id,name' } })).data;
+          missing.push(fill(w.shortfall, { material: m.name, n: f.shortfall }));
+        }
+      }
+      onChange(lines);
+      setShort(missing);
+      void message.success(fill(w.fefoApplied, { n: lines.length }));
+    } catch (e) {
+      void message.error(errText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const editable = !disabled && !readonly;
+  const button = (
+    <Button icon={<ThunderboltOutlined />} loading={busy} disabled={!editable} style={{ minHeight: 36 }} onClick={value?.length ? undefined : () => void apply()}>
+      {w.fromRequisition}
+    </Button>
+  );
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      {editable && formData.requisition ? (value?.length ? <Popconfirm title={w.replaceAsk} onConfirm={() => void apply()}>{button}</Popconfirm> : button) : null}
+      {short.length > 0 && <Alert type="warning" showIcon message={short.join('；')} />}
+      {editor}
+    </Space>
+  );
+}
