@@ -130,6 +130,8 @@ test('receipt → QC release → transfer → consumption in a culture record �
   await row.waitFor();
   expect(await row.innerText()).toContain(culture.batchCode);
   expect(await row.innerText()).toMatch(/\b3\b/);
+  await keeper.keyboard.press('Escape');
+  await keeper.locator('.ant-select-dropdown:has(#ct-ledger-batch_list)').waitFor({ state: 'hidden' });
   await shot(keeper, 'materials-ledger');
   // The stock page: 100 mL left in the main store, 197 mL in the secondary store.
   await keeper.goto(`${e.url}/plugin/consumption-ledger%2FStock`);

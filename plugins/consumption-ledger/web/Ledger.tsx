@@ -69,7 +69,7 @@ export default function Ledger({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang 
     const series = g2 ? [...new Set(rows.map((r) => text(r[g2])))] : [byQty ? w.consumption : w.movements];
     chart.setOption(
       {
-        tooltip: { trigger: 'axis' }, legend: { top: 0 }, title: { text: byQty ? `${w.consumption}（${rows[0]?.unit ?? ''}）` : w.movements, left: 0, top: 0, textStyle: { fontSize: 12, fontWeight: 'normal' } }, grid: { left: 48, right: 16, top: 36, bottom: 48 },
+        animation: false, tooltip: { trigger: 'axis' }, legend: { top: 0 }, title: { text: byQty ? `${w.consumption}（${rows[0]?.unit ?? ''}）` : w.movements, left: 0, top: 0, textStyle: { fontSize: 12, fontWeight: 'normal' } }, grid: { left: 48, right: 16, top: 36, bottom: 48 },
         xAxis: { type: 'category', data: xs, axisLabel: { interval: 0, rotate: xs.length > 8 ? 30 : 0 } }, yAxis: { type: 'value' },
         series: series.map((s) => ({
           name: s, type: 'bar', stack: 'all',
