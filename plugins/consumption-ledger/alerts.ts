@@ -32,10 +32,10 @@ export async function runAlerts(api: PluginApi): Promise<{ sent: number }> {
   const alerts: Alert[] = [];
   // Minimum stock is the lab's: every store of the lab together (a secondary store holds little by design).
   const low = (await db.raw(
-    `select b.lab_id, b.material_id, sum(b.qty) as qty, m.name as mname, m.unit, m."minStock" as min_stock
-     from cl_balance b join ? on s.id = b.store_id join ? on m.id = b.material_id
-     where m."minStock" is not null group by b.lab_id, b.material_id, m.name, m.unit, m."minStock" having sum(b.qty) < m."minStock"`,
-    [s(), m()],
+    `select nullif(t.lab_id, 0) as lab_id, t.material_id, t.qty, m.name as mname, m.unit, m."minStock" as min_stock
+     from cl_material_total t join ? on m.id = t.material_id
+     where m."minStock" is not null and t.qty < m."minStock"`,
+    [m()],
   )).rows;
   for (const r of low)
     alerts.push({

@@ -13,7 +13,7 @@ import { runAlerts, expireLots } from './alerts';
 export default definePlugin({
   name: 'consumption-ledger',
   migrations: 'migrations',
-  tables: ['cl_movement', 'cl_balance', 'cl_daily', 'cl_opened', 'cl_alert_sent'],
+  tables: ['cl_movement', 'cl_balance', 'cl_daily', 'cl_opened', 'cl_alert_sent', 'cl_material_total'],
   messages: ledgerMessages,
   web: 'web/index.tsx',
   settings: {

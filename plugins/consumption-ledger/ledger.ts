@@ -117,6 +117,22 @@ export async function post(api: PluginApi, trx: Knex.Transaction, ctx: CallConte
     );
     ids[i] = Number(row.rows[0].id);
   }
+  // The lab's total per material, one upsert per (lab, material) of this posting, in a fixed order.
+  const totals = new Map<string, { lab: number; material: number; qty: number }>();
+  for (const m of moves) {
+    const lot = lots.get(m.lotId)!;
+    const k = `${lot.labId ?? 0}|${lot.material}`;
+    const t = totals.get(k) ?? { lab: lot.labId ?? 0, material: lot.material, qty: 0 };
+    t.qty += m.qty;
+    totals.set(k, t);
+  }
+  for (const t of [...totals.values()].sort((a, b) => a.material - b.material || a.lab - b.lab)) {
+    if (!t.qty) continue;
+    await db.raw(
+      `insert into cl_material_total (lab_id, material_id, qty) values (?, ?, ?) on conflict (material_id, lab_id) do update set qty = cl_material_total.qty + excluded.qty`,
+      [t.lab, t.material, t.qty],
+    );
+  }
   // The daily roll-up: one upsert per (store, material, purpose, kind) of this posting.
   const roll = new Map<string, { store: number; lab: number; material: number; kind: string; purpose: string; qty: number; n: number }>();
   for (const m of moves) {

@@ -60,10 +60,10 @@ export function ledgerRoutes(router: Router, api: PluginApi): void {
     const lowOnly = q.flag === 'lowStock';
     const inner = `select b.store_id, b.lot_id, b.material_id, b.lab_id, b.qty, b.expiry_date as b_expiry, s.name as store_name, s.code as store_code, s."storeKind" as store_kind,
         l."lotNo" as lot_no, l."expiryDate" as expiry, l.status, m.code as mcode, m.name as mname, m.specification as spec, m.unit, m."minStock" as min_stock, m.kind,
-        o.opened_at, o.expires_at as in_use_expiry${lowOnly ? ', t.total as material_total' : ''}
+        o.opened_at, o.expires_at as in_use_expiry${lowOnly ? ', t.qty as material_total' : ''}
       from cl_balance b join ? on s.id = b.store_id join ? on l.id = b.lot_id join ? on m.id = b.material_id
       left join cl_opened o on o.store_id = b.store_id and o.lot_id = b.lot_id
-      ${lowOnly ? 'join (select lab_id, material_id, sum(qty) as total from cl_balance group by lab_id, material_id) t on t.lab_id is not distinct from b.lab_id and t.material_id = b.material_id' : ''}
+      ${lowOnly ? 'join cl_material_total t on t.lab_id = coalesce(b.lab_id, 0) and t.material_id = b.material_id' : ''}
       ${where.length ? `where ${where.join(' and ')}` : ''}`;
     const outer: string[] = [];
     if (q.kind) { outer.push('x.kind = ?'); b.push(q.kind); }
@@ -90,11 +90,11 @@ export function ledgerRoutes(router: Router, api: PluginApi): void {
     const rows = page.rows;
     if (!lowOnly && rows.length) {
       const totals = (await api.db().raw(
-        `select lab_id, material_id, sum(qty) as total from cl_balance where material_id = any(?::bigint[]) group by lab_id, material_id`,
+        `select lab_id, material_id, qty from cl_material_total where material_id = any(?::bigint[])`,
         [[...new Set(rows.map((r: Row) => Number(r.material_id)))]],
       )).rows;
-      const tot = new Map(totals.map((x: Row) => [`${x.lab_id}|${x.material_id}`, x.total]));
-      for (const r of rows) r.material_total = tot.get(`${r.lab_id}|${r.material_id}`) ?? r.qty;
+      const tot = new Map(totals.map((x: Row) => [`${x.lab_id}|${x.material_id}`, x.qty]));
+      for (const r of rows) r.material_total = tot.get(`${r.lab_id ?? 0}|${r.material_id}`) ?? r.qty;
     }
     const soon = addDays(expiringDays);
     ctx.body = {

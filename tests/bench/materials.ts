@@ -87,6 +87,7 @@ async function main() {
     await knex.raw(`insert into cl_balance (lot_id, store_id, lab_id, material_id, qty)
       select lot_id, store_id, null, min(material_id), -sum(qty) + 10 from cl_movement where store_id <> ? group by lot_id, store_id`, [stores[0].id]);
     await knex.raw(`update cl_balance b set expiry_date = l.expiry_date from material_lot l where l.id = b.lot_id and b.expiry_date is null`);
+    await knex.raw(`insert into cl_material_total (lab_id, material_id, qty) select coalesce(lab_id, 0), material_id, sum(qty) from cl_balance group by 1, 2`);
     await knex.raw('analyze');
     const daily = Number((await knex('cl_daily').count('* as n').first())!.n);
     console.log(`  seeded ${MOVES.toLocaleString('en')} movements (${daily.toLocaleString('en')} daily roll-up rows) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

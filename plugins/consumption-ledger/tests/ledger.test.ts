@@ -183,8 +183,12 @@ test('after a random mix of documents every balance equals the sum of its moveme
     full join (select store_id, lot_id, sum(qty) as sum from cl_movement group by store_id, lot_id) m on m.store_id = b.store_id and m.lot_id = b.lot_id
     where coalesce(b.qty, 0) <> coalesce(m.sum, 0)`);
   expect(mismatched.rows).toEqual([]);
-  const roll = await knex().raw(`select (select sum(qty) from cl_daily) as daily, (select sum(qty) from cl_movement) as moves`);
+  const roll = await knex().raw(`select (select sum(qty) from cl_daily) as daily, (select sum(qty) from cl_movement) as moves, (select sum(qty) from cl_material_total) as totals`);
   expect(Number(roll.rows[0].daily)).toBe(Number(roll.rows[0].moves));
+  expect(Number(roll.rows[0].totals)).toBe(Number(roll.rows[0].moves));
+  const labTotals = await knex().raw(`select t.material_id, t.qty, coalesce(b.sum, 0) as sum from cl_material_total t
+    left join (select coalesce(lab_id, 0) as lab_id, material_id, sum(qty) as sum from cl_balance group by 1, 2) b on b.lab_id = t.lab_id and b.material_id = t.material_id where t.qty <> coalesce(b.sum, 0)`);
+  expect(labTotals.rows).toEqual([]);
   expect((await knex()('cl_balance').where('qty', '<', 0)).length).toBe(0);
 });
 
