@@ -220,6 +220,17 @@ test('a requisition is issued only once approved, in one or several goes, never 
   expect((await call(techA.token, 'GET', `/api/v1/data/materialRequisition/${req.id}`)).body.data.issuedLines[0].issued).toBe(20);
 });
 
+test('the technician may withdraw a requisition not yet approved; nothing can be issued against it then', async () => {
+  const req = await create(L.t, techA.token, 'materialRequisition', { fromStore: M.mainA.id, toStore: M.secA.id, purpose: '误填', lines: [{ material: M.tube.id, quantity: 5 }] });
+  const inst = await knex()('ct_wf_instance').where({ entity: 'materialRequisition', record_id: req.id }).first();
+  expect((await call(keeperA.token, 'POST', `/api/v1/inbox/instances/${inst.id}/withdraw`, {})).status).toBe(403); // only the initiator
+  expect((await call(techA.token, 'POST', `/api/v1/inbox/instances/${inst.id}/withdraw`, { comment: '填错了' })).status).toBe(200);
+  expect((await call(techA.token, 'GET', `/api/v1/data/materialRequisition/${req.id}`)).body.data.state).toBe('withdrawn');
+  const iss = await call(keeperA.token, 'POST', '/api/v1/data/materialIssue', { issueKind: 'transfer', requisition: req.id, fromStore: M.mainA.id, toStore: M.secA.id, lines: [{ lot: M.tubeLot.id, quantity: 1 }] });
+  expect(iss.status).toBe(422);
+  expect(iss.body.error.details[0].path).toBe('/requisition');
+});
+
 test('a stock take posts its differences only when the director approves with an e-signature', async () => {
   const book = await balance(M.secA.id, M.tubeLot.id);
   const st = await create(L.t, keeperA.token, 'materialStockTake', { store: M.secA.id, reason: '月末盘点，少 2 支', lines: [{ lot: M.tubeLot.id, counted: book - 2 }] });
