@@ -17,6 +17,7 @@ import type { RecordEvents } from './events';
 import { createAjv, localizeErrors } from '../metadata/ajv';
 import { checkUsers, fillCurrentUsers, userFields, userNames } from './people';
 import jsonLogic from 'json-logic-js';
+import { applyAggregate, parseGroups, parseMeasures } from './aggregate';
 
 export interface ListOptions {
   filter?: unknown;
@@ -172,6 +173,73 @@ export class RecordService {
     // The scope adds AND-ed, self-grouped clauses: applied directly, without another nested group.
     this.auth().scope(ctx, e, alias)?.(qb);
     return qb;
+  }
+
+  /**
+   * Grouped figures (dashboards, statistics): `groupBy` up to three fields or date buckets (`cultureDate:month`),
+   * `measures` count / sum|avg|min|max:<number field>, within the caller's row scope, filter and field rules. Group
+   * values are labelled: dictionary and enum labels, referenced records' titles (as far as the caller may read them),
+   * people's names.
+   */
+  async aggregate(ctx: CallContext, entityName: string, opts: { groupBy?: string[]; measures?: string[]; filter?: unknown; limit?: number }): Promise<{ data: Record<string, any>[]; groupBy: string[]; measures: string[] }> {
+    const e = this.entity(entityName);
+    await this.auth().assert(ctx, e, 'read');
+    const hidden = this.auth().fieldAccess(ctx, e).hidden;
+    const groups = parseGroups(e, hidden, opts.groupBy ?? []);
+    const measures = parseMeasures(e, hidden, opts.measures ?? []);
+    const limit = opts.limit ?? 1000;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new AppError(400, 'BAD_REQUEST', 'error.badLimit', { max: 10000 }, [{ path: '/limit', messageKey: 'error.badLimit', params: { max: 10000 } }]);
+    const where = compileFilter(this.model, e, 't', opts.filter, filterAccess(this.auth(), ctx));
+    const qb = applyAggregate(this.knex, this.base(ctx, e).modify(where), groups, measures, limit);
+    const rows: Record<string, any>[] = await qb.catch((err: any) => {
+      if (!/^22/.test(err?.code ?? '')) throw err;
+      throw badFilter('error.badFilterValue', { field: '', op: '' }, '/filter');
+    });
+    // Labels for the group values, never ids: titles of referenced records the caller may read, people's names.
+    const labels = await Promise.all(groups.map(async (g, i) => {
+      const f = (e.fields.get(g.field.name) ?? g.field) as FieldDef; // the full definition (ref, dictionary, labels)
+      const ids = [...new Set(rows.map((r) => r[`g${i}`]).filter((v) => v != null))];
+      if (!ids.length || g.bucket) return null;
+      if (f.kind === 'reference' && f.ref) {
+        const target = this.entity(f.ref);
+        try {
+          const found = await this.list(ctx, target.name, { filter: { id: { in: ids.map(Number) } }, fields: ['id', target.titleField], limit: Math.min(MAX_LIMIT, ids.length) });
+          return new Map(found.data.map((r) => [String(r.id), String(r[target.titleField] ?? '')]));
+        } catch (err) {
+          if (err instanceof AppError && err.status === 403) return new Map<string, string>();
+          throw err;
+        }
+      }
+      if (f.kind === 'user' || g.name === 'createdBy' || g.name === 'updatedBy') {
+        const people = await this.db()('ct_user').whereIn('id', ids.map(Number)).select('id', 'display_name');
+        return new Map(people.map((u: any) => [String(u.id), String(u.display_name)]));
+      }
+      return null;
+    }));
+    const lang = ctx.lang;
+    const data = rows.map((r) => {
+      const out: Record<string, any> = {};
+      groups.forEach((g, i) => {
+        const v = r[`g${i}`];
+        const f = (e.fields.get(g.field.name) ?? g.field) as FieldDef; // the full definition (ref, dictionary, labels)
+        let label: string | null = v == null ? null : String(v);
+        if (v != null && !g.bucket) {
+          if (labels[i]) label = labels[i]!.get(String(v)) ?? null;
+          else if (f.kind === 'dictionary' && f.dictionary) {
+            const it = (this.model.set.dictionary?.[f.dictionary] as any)?.items?.find((x: any) => x.code === v);
+            label = it?.label?.[lang] ?? it?.label?.['zh-CN'] ?? String(v);
+          } else if (f.kind === 'enum') {
+            const l = f.schema?.['x-enum-labels']?.[v];
+            label = l?.[lang] ?? l?.['zh-CN'] ?? String(v);
+          } else if (f.kind === 'boolean') label = v ? (lang === 'en' ? 'Yes' : '是') : (lang === 'en' ? 'No' : '否');
+          else if (f.kind === 'date' || f.kind === 'datetime') label = v instanceof Date ? v.toISOString().slice(0, f.kind === 'date' ? 10 : 16) : String(v);
+        }
+        out[g.name] = { value: v instanceof Date ? v.toISOString() : v, label };
+      });
+      for (const m of measures) out[m.key] = r[m.key] == null ? null : Number(r[m.key]);
+      return out;
+    });
+    return { data, groupBy: groups.map((g) => g.name), measures: measures.map((m) => m.key) };
   }
 
   async list(ctx: CallContext, entityName: string, opts: ListOptions = {}, action = 'read'): Promise<ListResult> {

@@ -19,6 +19,17 @@ const docs: RouteDoc[] = [
   { method: 'get', path: '/api/v1/data/:entity', id: 'list', tag: '$entity', summary: 'List', scope: 'record', permission: 'read <entity>', query: listParams, response: '$entityPage' },
   { method: 'post', path: '/api/v1/data/:entity', id: 'create', tag: '$entity', summary: 'Create', scope: 'record', permission: 'create <entity>', body: '$entityInput', response: '$entity', status: 201 },
   {
+    method: 'get', path: '/api/v1/data/:entity/aggregate', id: 'aggregate', tag: '$entity', scope: 'record', permission: 'read <entity>',
+    summary: 'Grouped figures: up to three group keys (fields, or date fields by day/week/month/quarter/year) and count/sum/avg/min/max, within the caller\'s scope and field rules',
+    query: [
+      { name: 'groupBy', schema: { type: 'string', examples: ['cellKind,cultureDate:month'] }, description: 'comma-separated fields; a date field may carry :day, :week, :month, :quarter or :year' },
+      { name: 'measures', schema: { type: 'string', examples: ['count,avg:viability'] }, description: 'comma-separated: count, sum|avg|min|max:<number field> (default count)' },
+      { name: 'filter', schema: { type: 'string' }, description: 'the list filter language (JSON)' },
+      { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 10000 } },
+    ],
+    response: { type: 'object', required: ['data'], properties: { data: arr({ type: 'object' }), groupBy: arr(str), measures: arr(str) } },
+  },
+  {
     method: 'get', path: '/api/v1/data/:entity/export', id: 'export', tag: '$entity', summary: 'Export as a spreadsheet', scope: 'record', permission: 'export <entity>',
     query: [...listParams, format], responseType: 'application/octet-stream',
   },

@@ -41,6 +41,11 @@ export function dataRoutes(api: Router, s: Services): void {
   api.get('/data/:entity', async (ctx) => {
     ctx.body = await s.records.list(callContext(ctx), ctx.params.entity, listOptions(ctx.query as any));
   });
+  api.get('/data/:entity/aggregate', async (ctx) => {
+    const q = ctx.query as Record<string, unknown>;
+    const o = listOptions({ filter: q.filter, limit: q.limit });
+    ctx.body = await s.records.aggregate(callContext(ctx), ctx.params.entity, { groupBy: list(q.groupBy), measures: list(q.measures), filter: o.filter, limit: o.limit });
+  });
   api.get('/data/:entity/export', async (ctx) => {
     const format = ctx.query.format === 'csv' ? 'csv' : 'xlsx';
     await exportRecords(s.records, callContext(ctx), ctx.params.entity, listOptions(ctx.query as any), format, ctx);
