@@ -78,11 +78,51 @@ test('a role named in Chinese gets a generated id; a wrong id is refused with th
   await admin.locator('.ant-modal .ant-btn-primary').click();
   await admin.getByText(/标识须以小写字母开头/).first().waitFor();
   await admin.locator('#ct-new-def-id').fill('zhiJianFuHeYuan');
+  // The corrected id passes its check (the message goes), then the dialog opens the role editor.
+  await admin.locator('.ant-modal .ant-form-item-explain-error').waitFor({ state: 'detached' });
   await admin.locator('.ant-modal .ant-btn-primary').click();
   await admin.waitForURL((u) => u.pathname === '/admin/role/zhiJianFuHeYuan');
   await saveWithReason(admin, '新增角色');
   const role = (await ok(await e.server.api('GET', '/api/v1/meta/role/zhiJianFuHeYuan', { token: e.token }))).data;
   expect(role.label).toEqual({ 'zh-CN': '质检复核员' });
+  await admin.context().close();
+});
+
+async function pickOption(page: Page, ariaLabel: string, optionText: string | RegExp) {
+  await page.locator(`.ant-select:has(input[aria-label="${ariaLabel}"])`).click();
+  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: optionText }).first().click();
+}
+
+test('flow designer: a deadline of "24 小时", and a guard built from fields, operators and values reads as a sentence', async () => {
+  const admin = await e.page();
+  await admin.goto(`${e.url}/admin/flow/qcRecordReview`);
+  // The shipped guard of "放行" (transition 4), in words, with the field and value labels.
+  const guard = admin.locator('[data-testid="guard-3"]');
+  await guard.locator('.ct-cond-sentence', { hasText: '当 无菌 不等于 阳性 且 支原体 不等于 阳性' }).waitFor();
+  await guard.getByRole('button', { name: /添加条件$/ }).click();
+  await pickOption(admin, '前置条件 4 字段 3', '活率(%)');
+  await pickOption(admin, '前置条件 4 运算 3', '大于或等于');
+  await guard.getByRole('spinbutton', { name: '前置条件 4 值 3' }).fill('80');
+  await guard.locator('.ct-cond-sentence', { hasText: '当 无菌 不等于 阳性 且 支原体 不等于 阳性 且 活率(%) 大于或等于 80' }).waitFor();
+
+  // The countersign step's deadline: 2 天 as shipped (P2D), now 24 小时.
+  const step = admin.locator('[data-state-editor="countersign"]');
+  const after = step.getByRole('spinbutton', { name: '处理时限' });
+  expect(await after.inputValue()).toBe('2');
+  await after.fill('24');
+  await pickOption(admin, '处理时限 单位', '小时');
+  expect(await step.getByRole('spinbutton', { name: '提前提醒' }).inputValue()).toBe('8');
+  await shot(admin, 'designer-flow-nocode', { tall: true });
+  await saveWithReason(admin, '放行要求活率不低于 80，会签 24 小时内完成');
+
+  const flow = (await ok(await e.server.api('GET', '/api/v1/meta/flow/qcRecordReview', { token: e.token }))).data;
+  expect(flow.states.countersign.due).toEqual({ after: 'PT24H', remindBefore: 'PT8H' });
+  expect(flow.transitions[3].guard).toEqual({
+    and: [{ '!=': [{ var: 'sterility' }, 'positive'] }, { '!=': [{ var: 'mycoplasma' }, 'positive'] }, { '>=': [{ var: 'viability' }, 80] }],
+  });
+  // Read back after the save: the same sentence, from the stored JSON Logic.
+  await admin.reload();
+  await admin.locator('[data-testid="guard-3"] .ct-cond-sentence', { hasText: '活率(%) 大于或等于 80' }).waitFor();
   await admin.context().close();
 });
 

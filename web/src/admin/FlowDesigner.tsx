@@ -10,6 +10,7 @@ import { useMeta } from '../meta';
 import { DesignerFrame, LabelInput, useDefinition, type Label } from './common';
 import { ErrorText, JsonInput, errorsAt, type PathError } from './designerKit';
 import './designerMessages';
+import { ConditionBuilder, SetFieldsEditor, fieldChoices } from './ConditionBuilder';
 import { DURATION_UNITS, formatDuration, parseDuration, type DurationUnit } from './duration';
 
 // The flow's shape is the server's own (platform/workflow/schema.ts), never written twice.
@@ -250,6 +251,7 @@ export default function FlowDesigner({ id }: { id: string }) {
   const ent = meta.entities[draft.entity];
   const props = ent?.properties ?? {};
   const fieldOpts = Object.entries(props).map(([k, p]) => ({ value: k, label: `${pick(p['x-label'], lang, k)} (${k})` }));
+  const choices = fieldChoices(props, meta, lang, t);
   const stateKeys = Object.keys(draft.states);
   const stateOpts = stateKeys.map((k) => ({ value: k, label: `${pick(draft.states[k].label, lang, k)} (${k})` }));
   const stateField = draft.stateField ?? (ent?.['x-state'] as string | undefined);
@@ -394,13 +396,14 @@ export default function FlowDesigner({ id }: { id: string }) {
           <Row gutter={12}>
             <Col xs={24} md={12}>
               <Typography.Text>{t('admin.flow.guard')}</Typography.Text>
-              <JsonInput
+              <ConditionBuilder
                 ariaLabel={`${t('admin.flow.guard')} ${i + 1}`}
+                testId={`guard-${i}`}
                 value={tr.guard}
-                rows={2}
-                placeholder='{"!=": [{"var": "sterility"}, "positive"]}'
+                fields={choices}
+                lang={lang}
                 serverErrors={errorsAt(errors, `${base}/guard`)}
-                onChange={(v) => setTr(i, v ? { ...tr, guard: v, refusal: tr.refusal ?? { 'zh-CN': '', en: '' } } : omit(tr, 'guard', 'refusal'))}
+                onChange={(v) => setTr(i, v ? { ...tr, guard: v, refusal: tr.refusal ?? { 'zh-CN': '' } } : omit(tr, 'guard', 'refusal'))}
               />
             </Col>
             {tr.guard && (
@@ -428,11 +431,16 @@ export default function FlowDesigner({ id }: { id: string }) {
                   {kind === 'action' ? (
                     <Select size="small" showSearch style={{ width: 170 }} value={ef.action} options={actions} onChange={(a: string) => setEf({ ...ef, action: a })} />
                   ) : (
-                    <Input size="small" style={{ width: 170 }} value={ef.effect} onChange={(e) => setEf({ ...ef, effect: e.target.value })} />
+                    <Select size="small" style={{ width: 170 }} aria-label={`${t('admin.flow.effectEffect')} ${j + 1}`} value={ef.effect === 'setFields' ? 'setFields' : 'other'} options={[{ value: 'setFields', label: t('admin.flow.effectSetFields') }, ...(ef.effect !== 'setFields' ? [{ value: 'other', label: `${t('admin.flow.effectOther')}: ${ef.effect ?? ''}` }] : [])]} onChange={(v: string) => v === 'setFields' && setEf({ effect: 'setFields', input: {} })} />
                   )}
                 </Col>
                 <Col flex="auto">
-                  <JsonInput ariaLabel={t('admin.flow.effectInput')} value={ef.input} rows={1} placeholder={t('admin.flow.effectInput')} serverErrors={errorsAt(errors, `${base}/effects/${j}`)} onChange={(v) => setEf(v ? { ...ef, input: v } : omit(ef, 'input'))} />
+                  {kind === 'effect' && ef.effect === 'setFields' ? (
+                    <SetFieldsEditor ariaLabel={`${t('admin.flow.effectSetFields')} ${j + 1}`} value={ef.input} fields={choices} onChange={(v) => setEf({ ...ef, input: v })} />
+                  ) : (
+                    <JsonInput ariaLabel={t('admin.flow.effectInput')} value={ef.input} rows={1} placeholder={t('admin.flow.effectInput')} onChange={(v) => setEf(v ? { ...ef, input: v } : omit(ef, 'input'))} />
+                  )}
+                  <ErrorText errors={errors} path={`${base}/effects/${j}`} />
                 </Col>
                 <Col flex="none">
                   <Button size="small" type="text" danger icon={<DeleteOutlined />} aria-label={t('admin.flow.remove')} onClick={() => setEf(null)} />
@@ -525,7 +533,7 @@ export default function FlowDesigner({ id }: { id: string }) {
           </Col>
           <Col xs={24} md={12}>
             <Typography.Text>{t('admin.flow.when')}</Typography.Text>
-            <JsonInput ariaLabel={t('admin.flow.when')} value={draft.when} rows={1} serverErrors={errorsAt(errors, '/when')} onChange={(v) => set({ when: v })} />
+            <ConditionBuilder ariaLabel={t('admin.flow.when')} testId="flow-when" value={draft.when} fields={choices} lang={lang} serverErrors={errorsAt(errors, '/when')} onChange={(v) => set({ when: v })} />
           </Col>
         </Row>
       </Card>
