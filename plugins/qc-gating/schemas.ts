@@ -60,7 +60,7 @@ export const qcGateSchema = {
     kind: { const: 'qcGate' },
     label: { ...labelSchema, 'x-label': { 'zh-CN': '名称', en: 'Name' } },
     'x-requirements': requirementsSchema,
-    enabled: { type: 'boolean', 'x-label': { 'zh-CN': '启用', en: 'Enabled' } },
+    enabled: { type: 'boolean', default: true, 'x-label': { 'zh-CN': '启用', en: 'Enabled' } },
     /** The guarded entity and its writes. */
     entity: { type: 'string', 'x-label': { 'zh-CN': '受控实体', en: 'Guarded entity' }, 'x-widget': 'entity' },
     on: {

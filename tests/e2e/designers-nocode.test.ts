@@ -4,6 +4,7 @@
 // a sentence; a formerly raw-JSON kind is edited through the form generated from its meta-schema.
 import type { Page } from 'playwright-core';
 import { realErrors, shot, startE2E, type E2E } from './support/fixture';
+import { DESIGNERS, measureDesigners } from '../bench/designers';
 
 jest.setTimeout(180_000);
 
@@ -124,6 +125,35 @@ test('flow designer: a deadline of "24 小时", and a guard built from fields, o
   await admin.reload();
   await admin.locator('[data-testid="guard-3"] .ct-cond-sentence', { hasText: '活率(%) 大于或等于 80' }).waitFor();
   await admin.context().close();
+});
+
+test('a QC gate (formerly raw JSON) is edited through the form generated from its meta-schema', async () => {
+  const admin = await e.page();
+  await admin.goto(`${e.url}/admin/qcGate/stockInRequiresQc`);
+  const form = admin.locator('.ct-schema-designer');
+  // Names, never keys: the guarded entity and the result fields by their labels.
+  await form.getByText('受控实体').waitFor();
+  await form.locator('.ant-select-selection-item', { hasText: '入库' }).first().waitFor();
+  await form.locator('.ant-select-selection-item', { hasText: '无菌' }).first().waitFor();
+  expect(await form.locator('textarea').count()).toBe(0);
+  const validity = form.locator('.ant-formily-item', { hasText: '有效期（天）' }).locator('input');
+  await validity.fill('30');
+  await form.locator('.ant-formily-item', { hasText: '须电子签名' }).getByRole('switch').click();
+  await shot(admin, 'designer-qc-gate', { tall: true });
+  await saveWithReason(admin, '入库质检 30 天内有效，须签名');
+  const gate = (await ok(await e.server.api('GET', '/api/v1/meta/qcGate/stockInRequiresQc', { token: e.token }))).data;
+  expect(gate).toMatchObject({ $id: 'stockInRequiresQc', kind: 'qcGate', entity: 'stockIn', validityDays: 30, requireSignature: true, fields: ['viability', 'sterility', 'mycoplasma'], subject: { field: 'batch', entity: 'cellBatch', qcField: 'batch' } });
+  expect(JSON.stringify(gate)).not.toContain('__DO_NOT_USE');
+  await admin.context().close();
+});
+
+test('designers open: in-app and cold times (figures for issue 16, goal < 1 s)', async () => {
+  const page = await e.page();
+  const lines: string[] = [];
+  const worst = await measureDesigners(page, e.url, (l) => lines.push(l));
+  console.log(`designer open times (test database):\n${lines.join('\n')}\n  slowest in-app ${worst} ms`);
+  expect(lines).toHaveLength(DESIGNERS.length);
+  await page.context().close();
 });
 
 test('no console errors', () => {

@@ -7,7 +7,7 @@ import { currentLang, pick } from '../i18n';
 import { useMeta, type Meta } from '../meta';
 import { navigate, Link } from '../router';
 import { useCrumbs } from '../shell/crumbs';
-import { DesignerFrame, NEW_NAMES, useDefinition } from './common';
+import { NEW_NAMES } from './common';
 import { NO_PINYIN, idFromLabel, isSafeId, usePinyin } from './ids';
 
 const EntityDesigner = lazy(() => import('./EntityDesigner'));
@@ -17,8 +17,9 @@ const NumberingDesigner = lazy(() => import('./NumberingDesigner'));
 const DictionaryEditor = lazy(() => import('./DictionaryEditor'));
 const RoleEditor = lazy(() => import('./RoleEditor'));
 const FlowDesigner = lazy(() => import('./FlowDesigner'));
+const SchemaDesigner = lazy(() => import('./SchemaDesigner'));
 
-/** Kinds with a designer here; other kinds get the raw JSON editor (with the same versions and rollback). */
+/** Kinds with a hand-made designer; every other kind gets the form generated from its meta-schema (SchemaDesigner). */
 export const ADMIN_KINDS = ['entity', 'form', 'list', 'numbering', 'dictionary'] as const;
 export const OPTIONAL_KINDS = ['role', 'flow'] as const;
 
@@ -31,35 +32,6 @@ function defsOf(meta: Meta, kind: string): Record<string, Record<string, unknown
     case 'dictionary': return meta.dictionaries as never;
     default: return (meta.kinds[kind] ?? {}) as never;
   }
-}
-
-function JsonDesigner({ kind, id }: { kind: string; id: string }) {
-  const { t } = useTranslation();
-  const state = useDefinition<Record<string, unknown>>(kind, id, () => ({ $id: id }));
-  const [text, setText] = useState<string | null>(null);
-  const [bad, setBad] = useState(false);
-  const shown = text ?? (state.draft ? JSON.stringify(state.draft, null, 2) : '');
-  return (
-    <DesignerFrame kind={kind} id={id} title={t(`admin.kind.${kind}`, { defaultValue: kind })} state={state}>
-      <Typography.Paragraph type="secondary">{t('admin.jsonHint')}</Typography.Paragraph>
-      <Input.TextArea
-        aria-label={t('admin.definition')}
-        value={shown}
-        status={bad ? 'error' : undefined}
-        autoSize={{ minRows: 16, maxRows: 40 }}
-        style={{ fontFamily: 'monospace', fontSize: 12 }}
-        onChange={(e) => {
-          setText(e.target.value);
-          try {
-            state.setDraft(JSON.parse(e.target.value) as Record<string, unknown>);
-            setBad(false);
-          } catch {
-            setBad(true);
-          }
-        }}
-      />
-    </DesignerFrame>
-  );
 }
 
 /**
@@ -162,6 +134,6 @@ export default function AdminPage({ kind, id }: { kind: string; id?: string }) {
     case 'dictionary': return <DictionaryEditor key={id} id={id} />;
     case 'role': return <RoleEditor key={id} id={id} />;
     case 'flow': return <FlowDesigner key={id} id={id} />;
-    default: return <JsonDesigner key={`${kind}/${id}`} kind={kind} id={id} />;
+    default: return <SchemaDesigner key={`${kind}/${id}`} kind={kind} id={id} />;
   }
 }

@@ -394,7 +394,7 @@ export default function FlowDesigner({ id }: { id: string }) {
           </Space>
           <ErrorText errors={errors} path={`${base}/signature`} />
           <Row gutter={12}>
-            <Col xs={24} md={12}>
+            <Col xs={24}>
               <Typography.Text>{t('admin.flow.guard')}</Typography.Text>
               <ConditionBuilder
                 ariaLabel={`${t('admin.flow.guard')} ${i + 1}`}
@@ -407,7 +407,7 @@ export default function FlowDesigner({ id }: { id: string }) {
               />
             </Col>
             {tr.guard && (
-              <Col xs={24} md={12}>
+              <Col xs={24}>
                 <Typography.Text>{t('admin.flow.refusal')}</Typography.Text>
                 <LabelInput value={tr.refusal} onChange={(l) => setTr(i, { ...tr, refusal: l })} />
                 <ErrorText errors={errors} path={`${base}/refusal`} />

@@ -5,6 +5,7 @@ import i18n from '../i18n';
 const zh = {
   labelEnOptional: '英文名称（可选）', labelZhRequired: '请填写中文名称', idAuto: '根据中文名称自动生成，可修改',
   idRule: '标识须以小写字母开头，只含字母和数字，如 xiBaoHuoLv', idTaken: '标识 {{id}} 已被使用', nameZh: '中文名称',
+  schema: { hint: '按此类元数据的定义规则生成的表单；保存前由服务器校验，保存即生效，可回滚。', addRow: '添加一行' },
   cond: {
     combine: '组合方式', all: '全部满足', any: '任一满足', field: '字段', op: '运算', value: '值', remove: '删除条件', removeGroup: '删除条件组',
     add: '添加条件', addGroup: '添加条件组', nothing: '（空）', actor: '当前用户', now: '当前时间', becomes: '设为', expression: '（计算表达式）',
@@ -45,6 +46,7 @@ const zh = {
 const en: typeof zh = {
   labelEnOptional: 'English label (optional)', labelZhRequired: 'Enter the Chinese label', idAuto: 'Generated from the Chinese label; you may change it',
   idRule: 'An id starts with a lowercase letter and has letters and digits only, e.g. xiBaoHuoLv', idTaken: 'The id {{id}} is taken', nameZh: 'Chinese name',
+  schema: { hint: 'A form generated from the rules of this kind of metadata; the server checks it before saving; a save takes effect at once and can be rolled back.', addRow: 'Add a row' },
   cond: {
     combine: 'Combine', all: 'All of', any: 'Any of', field: 'Field', op: 'Operator', value: 'Value', remove: 'Remove condition', removeGroup: 'Remove group',
     add: 'Add condition', addGroup: 'Add group', nothing: '(empty)', actor: 'Current user', now: 'Now', becomes: 'becomes', expression: '(computed expression)',
