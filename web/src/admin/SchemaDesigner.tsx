@@ -2,7 +2,7 @@
 // plugin's kinds): a Formily form generated from the kind's meta-schema (GET /api/v1/meta-schema/:kind). Titles come
 // from the schema's `x-label`; `x-widget` picks entities, fields, dictionary values, definitions of a kind, or the
 // condition builder. Formily drives these schema-driven designer panels; entity forms stay on RJSF (docs/decisions.md).
-import { useEffect, useMemo, useState } from 'react';
+import { createContext, useContext, useEffect, useMemo, useState } from 'react';
 import { Alert, Card, Input, InputNumber, Select, Space, Button, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { createForm, onFormValuesChange } from '@formily/core';
@@ -47,6 +47,13 @@ interface Ctx {
   values: () => Record<string, any>;
 }
 
+/**
+ * The context reaches the widgets through React, not through the Formily schema: Formily makes component props
+ * observable, deeply, and the whole metadata as a prop cost seconds on the first render.
+ */
+const CtxContext = createContext<Ctx | null>(null);
+const useCtx = () => useContext(CtxContext)!;
+
 /** `field:qcRecord` (a fixed entity) or `field:$entity` / `field:$subject.entity` (the entity named in the definition). */
 function entityOf(spec: string, values: Record<string, any>): string | undefined {
   const target = spec.split(':')[1] ?? '';
@@ -69,14 +76,16 @@ function optionsFor(spec: string, c: Ctx): { value: string; label: string }[] {
 const LabelField = connect(({ value, onChange }: { value?: Label; onChange(v: Label): void }) => <LabelInput value={value} onChange={onChange} />);
 
 /** A Select whose options are computed when it opens or renders (they depend on other values of the definition). */
-const PickField = observer(({ value, onChange, spec, ctx, multiple }: { value?: unknown; onChange(v: unknown): void; spec: string; ctx: Ctx; multiple?: boolean }) => {
+const PickField = observer(({ value, onChange, spec, multiple }: { value?: unknown; onChange(v: unknown): void; spec: string; multiple?: boolean }) => {
   const field = useField();
+  const ctx = useCtx();
   const options = optionsFor(spec, ctx);
   return <Select aria-label={String(field.title ?? '')} allowClear showSearch optionFilterProp="label" mode={multiple ? 'multiple' : undefined} style={{ width: '100%' }} value={value as string} options={options} onChange={(v) => onChange(v ?? undefined)} />;
 });
 
-const ConditionField = observer(({ value, onChange, spec, ctx }: { value?: Record<string, unknown>; onChange(v?: Record<string, unknown>): void; spec: string; ctx: Ctx }) => {
+const ConditionField = observer(({ value, onChange, spec }: { value?: Record<string, unknown>; onChange(v?: Record<string, unknown>): void; spec: string }) => {
   const field = useField();
+  const ctx = useCtx();
   const [, target, prefix = ''] = spec.split(':');
   const e = target?.startsWith('$') ? entityOf(`field:${target}`, ctx.values()) : target;
   const props = (e ? ctx.meta.entities[e]?.properties : undefined) ?? ({} as Record<string, FieldSchema>);
@@ -88,8 +97,9 @@ const ConditionField = observer(({ value, onChange, spec, ctx }: { value?: Recor
  * A map of field → object of scalars (a QC gate's extra limits: field → {min, max, equals, in}) as rows: the key
  * picked by name, each scalar in its box.
  */
-const MapField = observer(({ value, onChange, spec, ctx, item }: { value?: Record<string, Record<string, unknown>>; onChange(v: Record<string, Record<string, unknown>>): void; spec: string; ctx: Ctx; item: JsonSchema }) => {
+const MapField = observer(({ value, onChange, spec, item }: { value?: Record<string, Record<string, unknown>>; onChange(v: Record<string, Record<string, unknown>>): void; spec: string; item: JsonSchema }) => {
   const field = useField();
+  const ctx = useCtx();
   const rows = Object.entries(value ?? {});
   const keys = optionsFor(spec, ctx);
   const set = (list: [string, Record<string, unknown>][]) => onChange(Object.fromEntries(list.filter(([k]) => k)));
@@ -135,11 +145,11 @@ export function toFormily(schema: JsonSchema, c: Ctx, key = '', required = false
   const base: ISchema = { title, required, 'x-decorator': 'FormItem' };
   const widget = schema['x-widget'] as string | undefined;
   if (isLabel(schema)) return { ...base, type: 'object', 'x-component': 'LabelField' };
-  if (widget?.startsWith('condition')) return { ...base, type: 'object', 'x-component': 'ConditionField', 'x-component-props': { spec: widget, ctx: c } };
+  if (widget?.startsWith('condition')) return { ...base, type: 'object', 'x-component': 'ConditionField', 'x-component-props': { spec: widget } };
   if (schema.type === 'object' && schema.additionalProperties && typeof schema.additionalProperties === 'object' && widget)
-    return { ...base, type: 'object', 'x-component': 'MapField', 'x-component-props': { spec: widget, ctx: c, item: schema.additionalProperties } };
-  if (widget && schema.type === 'array') return { ...base, type: 'array', 'x-component': 'PickField', 'x-component-props': { spec: widget, ctx: c, multiple: true } };
-  if (widget) return { ...base, type: 'string', 'x-component': 'PickField', 'x-component-props': { spec: widget, ctx: c } };
+    return { ...base, type: 'object', 'x-component': 'MapField', 'x-component-props': { spec: widget, item: schema.additionalProperties } };
+  if (widget && schema.type === 'array') return { ...base, type: 'array', 'x-component': 'PickField', 'x-component-props': { spec: widget, multiple: true } };
+  if (widget) return { ...base, type: 'string', 'x-component': 'PickField', 'x-component-props': { spec: widget } };
   const enumLabels = (schema['x-enum-labels'] ?? {}) as Record<string, unknown>;
   const enumOpts = (vals: unknown[]) => vals.map((v) => ({ value: v, label: pick(enumLabels[String(v)], c.lang, String(v)) }));
   if (Array.isArray(schema.enum)) return { ...base, type: 'string', enum: enumOpts(schema.enum) as never, 'x-component': 'Select', 'x-component-props': { allowClear: true } };
@@ -219,11 +229,13 @@ export default function SchemaDesigner({ kind, id }: { kind: string; id: string 
       <Card size="small" className="ct-section ct-schema-designer" data-kind={kind}>
         <Typography.Paragraph type="secondary">{t('admin.schema.hint')}</Typography.Paragraph>
         {fschema && state.draft && (
-          <FormProvider form={form}>
-            <FormLayout layout="vertical">
-              <SchemaField schema={fschema} />
-            </FormLayout>
-          </FormProvider>
+          <CtxContext.Provider value={ctx}>
+            <FormProvider form={form}>
+              <FormLayout layout="vertical">
+                <SchemaField schema={fschema} />
+              </FormLayout>
+            </FormProvider>
+          </CtxContext.Provider>
         )}
       </Card>
     </DesignerFrame>
