@@ -20,7 +20,7 @@ export interface Permission {
 
 export interface RoleDef {
   $id: string;
-  label: { 'zh-CN': string; en: string };
+  label: { 'zh-CN': string; en?: string };
   description?: { 'zh-CN': string; en: string };
   /** Full access (system administrator). */
   admin?: boolean;
@@ -33,7 +33,7 @@ export const SYSTEM_PERMISSIONS = ['users:admin', 'org:admin', 'meta:write', 'au
 
 const bilingual = {
   type: 'object',
-  required: ['zh-CN', 'en'],
+  required: ['zh-CN'],
   additionalProperties: false,
   properties: { 'zh-CN': { type: 'string', minLength: 1 }, en: { type: 'string', minLength: 1 } },
 };

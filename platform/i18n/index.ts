@@ -28,8 +28,9 @@ export function t(lang: Lang, key: string, params: Record<string, unknown> = {})
 /** A bilingual label `{zh-CN, en}` or a plain string, in one language. */
 export function label(l: unknown, lang: Lang): string {
   if (l && typeof l === 'object') {
-    const o = l as Record<string, string>;
-    return o[lang] ?? o['zh-CN'] ?? o.en ?? '';
+    // A label without its English (optional in metadata) reads as its Chinese.
+    const o = l as Record<string, string | undefined>;
+    return o[lang] || o['zh-CN'] || o.en || '';
   }
   return l === undefined || l === null ? '' : String(l);
 }

@@ -1,8 +1,9 @@
 /** JSON Schemas of the metadata kinds the engine ships. Later issues register more kinds (flows, roles, templates). */
 
+/** A bilingual label: zh-CN required, en optional (readers fall back to zh-CN: platform/i18n label(), web pick()). */
 const label = {
   type: 'object',
-  required: ['zh-CN', 'en'],
+  required: ['zh-CN'],
   properties: { 'zh-CN': { type: 'string', minLength: 1 }, en: { type: 'string', minLength: 1 } },
   additionalProperties: false,
 };

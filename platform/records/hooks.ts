@@ -37,7 +37,7 @@ export interface ActionArgs {
 }
 
 export interface ActionDef {
-  label?: { 'zh-CN': string; en: string };
+  label?: { 'zh-CN': string; en?: string };
   /** JSON Schema of the action's input; validated before the handler runs. */
   input?: object;
   /** Returns the record after the action; its changes are audited as the action. */

@@ -67,7 +67,7 @@ export interface AvailableAction {
   signature: { meaning: string } | null;
 }
 
-const actionLabel = (def: { label?: { 'zh-CN': string; en: string } }, name: string, lang: string) => (lang === 'en' ? def.label?.en : def.label?.['zh-CN']) ?? name;
+const actionLabel = (def: { label?: { 'zh-CN': string; en?: string } }, name: string, lang: string) => (lang === 'en' ? def.label?.en || def.label?.['zh-CN'] : def.label?.['zh-CN']) || name;
 
 /** One record to create, with its own caller (a group-committed batch mixes requests) and error path prefix. */
 interface NewRecord {

@@ -239,7 +239,7 @@ export class WorkflowEngine {
     const record = await this.readRecord(ctx, records, entity, recordId);
     if (t.guard && !truthy(jsonLogic.apply(t.guard as any, { ...record, $actor: { id: ctx.actor.id, username: ctx.actor.username, roles: ctx.actor.roles ?? [] } }))) {
       const r = t.refusal ?? { 'zh-CN': '不满足条件', en: 'Condition not met' };
-      throw new AppError(422, 'GUARD_REFUSED', 'workflow.guardRefused', { reasonZh: r['zh-CN'], reasonEn: r.en, action });
+      throw new AppError(422, 'GUARD_REFUSED', 'workflow.guardRefused', { reasonZh: r['zh-CN'], reasonEn: r.en || r['zh-CN'], action });
     }
     let signatureId: number | null = null;
     if (t.signature)

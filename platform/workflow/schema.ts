@@ -1,10 +1,10 @@
 import type { MetaSet } from '../metadata/registry';
 import { requirementsSchema } from '../metadata/meta-schemas';
 
-/** Bilingual label. */
+/** Bilingual label; en is optional (shown in zh-CN where missing). */
 export interface Label {
   'zh-CN': string;
-  en: string;
+  en?: string;
 }
 
 /** Who may act on a step; resolved to user ids by the resolver registry (resolvers.ts). */
@@ -87,7 +87,7 @@ export interface FlowDef {
 
 const label = {
   type: 'object',
-  required: ['zh-CN', 'en'],
+  required: ['zh-CN'],
   additionalProperties: false,
   properties: { 'zh-CN': { type: 'string', minLength: 1 }, en: { type: 'string', minLength: 1 } },
 };

@@ -1,8 +1,14 @@
 import { labelSchema, requirementsSchema, type MetaSet } from '../../platform/plugins/sdk';
 
+// `x-label` and `x-widget` annotate the schemas for the designer form generated from them (web/src/admin/SchemaDesigner.tsx).
 const band = {
   type: 'object',
-  properties: { min: { type: 'number' }, max: { type: 'number' }, equals: { type: ['string', 'number', 'boolean'] }, in: { type: 'array' } },
+  properties: {
+    min: { type: 'number', 'x-label': { 'zh-CN': '最小值', en: 'Minimum' } },
+    max: { type: 'number', 'x-label': { 'zh-CN': '最大值', en: 'Maximum' } },
+    equals: { type: ['string', 'number', 'boolean'], 'x-label': { 'zh-CN': '等于', en: 'Equals' } },
+    in: { type: 'array', 'x-label': { 'zh-CN': '属于', en: 'One of' } },
+  },
   additionalProperties: false,
   minProperties: 1,
 };
@@ -14,18 +20,25 @@ export const qcSpecSchema = {
   properties: {
     $id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' },
     kind: { const: 'qcSpec' },
-    label: labelSchema,
+    label: { ...labelSchema, 'x-label': { 'zh-CN': '名称', en: 'Name' } },
     'x-requirements': requirementsSchema,
-    qcType: { type: 'string' },
+    qcType: { type: 'string', 'x-label': { 'zh-CN': '质检类型', en: 'QC type' }, 'x-widget': 'dictionary:qcType' },
     /** Cell types this spec is for; none = every cell type (a cell-type specific spec wins). */
-    cellTypes: { type: 'array', items: { type: 'string' } },
+    cellTypes: { type: 'array', items: { type: 'string' }, 'x-label': { 'zh-CN': '适用细胞类型（不选为全部）', en: 'Cell types (none: all)' }, 'x-widget': 'dictionary:cellType' },
     items: {
       type: 'array',
       minItems: 1,
+      'x-label': { 'zh-CN': '检测项目', en: 'Items' },
       items: {
         type: 'object',
         required: ['field', 'spec'],
-        properties: { field: { type: 'string' }, spec: band, alert: band, action: band, required: { type: 'boolean' } },
+        properties: {
+          field: { type: 'string', 'x-label': { 'zh-CN': '结果字段', en: 'Result field' }, 'x-widget': 'field:qcRecord' },
+          spec: { ...band, 'x-label': { 'zh-CN': '合格标准', en: 'Specification' } },
+          alert: { ...band, 'x-label': { 'zh-CN': '警戒限', en: 'Alert limits' } },
+          action: { ...band, 'x-label': { 'zh-CN': '行动限', en: 'Action limits' } },
+          required: { type: 'boolean', 'x-label': { 'zh-CN': '必须填写', en: 'Required' } },
+        },
         additionalProperties: false,
       },
     },
@@ -45,43 +58,47 @@ export const qcGateSchema = {
   properties: {
     $id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' },
     kind: { const: 'qcGate' },
-    label: labelSchema,
+    label: { ...labelSchema, 'x-label': { 'zh-CN': '名称', en: 'Name' } },
     'x-requirements': requirementsSchema,
-    enabled: { type: 'boolean' },
+    enabled: { type: 'boolean', default: true, 'x-label': { 'zh-CN': '启用', en: 'Enabled' } },
     /** The guarded entity and its writes. */
-    entity: { type: 'string' },
-    on: { type: 'array', items: { enum: ['create', 'update', 'delete'] }, minItems: 1, uniqueItems: true },
+    entity: { type: 'string', 'x-label': { 'zh-CN': '受控实体', en: 'Guarded entity' }, 'x-widget': 'entity' },
+    on: {
+      type: 'array', items: { enum: ['create', 'update', 'delete'] }, minItems: 1, uniqueItems: true, 'x-label': { 'zh-CN': '受控操作', en: 'Guarded writes' },
+      'x-enum-labels': { create: { 'zh-CN': '新建', en: 'Create' }, update: { 'zh-CN': '修改', en: 'Update' }, delete: { 'zh-CN': '删除', en: 'Delete' } },
+    },
     /** JSON Logic over {event, record, previous}: the gate applies only when true. */
-    when: { type: 'object' },
+    when: { type: 'object', 'x-label': { 'zh-CN': '适用条件', en: 'Applies when' }, 'x-widget': 'condition:$entity:record.' },
     /** JSON Logic over {event, record, previous}: the gate is waived when true (e.g. discarding). */
-    unless: { type: 'object' },
+    unless: { type: 'object', 'x-label': { 'zh-CN': '豁免条件', en: 'Waived when' }, 'x-widget': 'condition:$entity:record.' },
     subject: {
       type: 'object',
       required: ['field', 'entity'],
+      'x-label': { 'zh-CN': '质检对象', en: 'QC subject' },
       properties: {
         /** Reference field of the guarded entity that names the subject. */
-        field: { type: 'string' },
+        field: { type: 'string', 'x-label': { 'zh-CN': '对象引用字段', en: 'Subject reference field' }, 'x-widget': 'field:$entity' },
         /** The subject's entity (cellBatch, materialLot…). */
-        entity: { type: 'string' },
+        entity: { type: 'string', 'x-label': { 'zh-CN': '对象实体', en: 'Subject entity' }, 'x-widget': 'entity' },
         /** Reference field of the QC entity that names the subject (default: `field`). */
-        qcField: { type: 'string' },
+        qcField: { type: 'string', 'x-label': { 'zh-CN': '质检记录上的对象字段', en: 'Subject field of the QC record' }, 'x-widget': 'field:qcRecord' },
         /** Field of the subject shown in messages (default: its x-title field, else its id). */
-        display: { type: 'string' },
+        display: { type: 'string', 'x-label': { 'zh-CN': '提示中显示的字段', en: 'Field shown in messages' }, 'x-widget': 'field:$subject.entity' },
       },
       additionalProperties: false,
     },
     /** Entity of the QC records (default qcRecord). */
-    qcEntity: { type: 'string' },
-    qcType: { type: 'string' },
+    qcEntity: { type: 'string', 'x-label': { 'zh-CN': '质检记录实体（默认质检记录）', en: 'QC record entity (default: QC record)' }, 'x-widget': 'entity' },
+    qcType: { type: 'string', 'x-label': { 'zh-CN': '质检类型', en: 'QC type' }, 'x-widget': 'dictionary:qcType' },
     /** The QC must have been judged against this specification (default: any). */
-    spec: { type: 'string' },
+    spec: { type: 'string', 'x-label': { 'zh-CN': '须按此质检标准判定', en: 'Judged against this specification' }, 'x-widget': 'kind:qcSpec' },
     /** Result fields that must be filled in on the QC record. */
-    fields: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+    fields: { type: 'array', items: { type: 'string' }, uniqueItems: true, 'x-label': { 'zh-CN': '须填写的结果字段', en: 'Result fields that must be filled' }, 'x-widget': 'field:qcRecord' },
     /** Extra limits the gate applies on top of the QC record's own pass. */
-    limits: { type: 'object', additionalProperties: band },
+    limits: { type: 'object', additionalProperties: band, 'x-label': { 'zh-CN': '附加限值', en: 'Extra limits' }, 'x-widget': 'field:qcRecord' },
     /** The QC must have been tested within this many days; none = no expiry. */
-    validityDays: { type: 'integer', minimum: 1, maximum: 3650 },
-    requireSignature: { type: 'boolean' },
+    validityDays: { type: 'integer', minimum: 1, maximum: 3650, 'x-label': { 'zh-CN': '有效期（天）', en: 'Validity (days)' } },
+    requireSignature: { type: 'boolean', 'x-label': { 'zh-CN': '须电子签名', en: 'E-signature required' } },
   },
   additionalProperties: false,
 };

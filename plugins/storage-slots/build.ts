@@ -1,4 +1,4 @@
-import { VetoError, requirementsSchema, type CallContext, type PluginApi, type PluginDb, type Records } from '../../platform/plugins/sdk';
+import { VetoError, labelSchema, requirementsSchema, type CallContext, type PluginApi, type PluginDb, type Records } from '../../platform/plugins/sdk';
 import { ORDINAL_SQL } from './layout';
 import { CONTAINER_TYPE_PRESETS } from './presets';
 
@@ -14,17 +14,23 @@ export const storageTemplateSchema = {
   properties: {
     $id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' },
     kind: { const: 'storageTemplate' },
-    label: { type: 'object', required: ['zh-CN', 'en'], properties: { 'zh-CN': { type: 'string' }, en: { type: 'string' } }, additionalProperties: false },
+    // x-label annotates the designer form generated from this schema (web/src/admin/SchemaDesigner.tsx).
+    label: { ...labelSchema, 'x-label': { 'zh-CN': '名称', en: 'Name' } },
     'x-requirements': requirementsSchema,
-    deviceType: { type: 'string' },
+    deviceType: { type: 'string', 'x-label': { 'zh-CN': '设备类型', en: 'Device type' } },
     levels: {
       type: 'array',
       minItems: 1,
       maxItems: 8,
+      'x-label': { 'zh-CN': '层级（由外到内）', en: 'Levels (outermost first)' },
       items: {
         type: 'object',
         required: ['containerType', 'count'],
-        properties: { containerType: { type: 'string', minLength: 1 }, count: { type: 'integer', minimum: 1, maximum: 200 }, prefix: { type: 'string', maxLength: 6 } },
+        properties: {
+          containerType: { type: 'string', minLength: 1, 'x-label': { 'zh-CN': '容器类型', en: 'Container type' } },
+          count: { type: 'integer', minimum: 1, maximum: 200, 'x-label': { 'zh-CN': '数量', en: 'Count' } },
+          prefix: { type: 'string', maxLength: 6, 'x-label': { 'zh-CN': '编号前缀', en: 'Code prefix' } },
+        },
         additionalProperties: false,
       },
     },

@@ -3,7 +3,7 @@
 // any database: BENCH_DATABASE_URL=… tsx tests/bench/designers.ts
 import type { Page } from 'playwright-core';
 
-export const DESIGNERS = ['/admin/entity/cultureRecord', '/admin/form/cultureRecord', '/admin/list/cultureRecord', '/admin/flow/stockOutApproval', '/admin/role/technician', '/admin/numbering/cultureBatch', '/admin/dictionary/cellKind'];
+export const DESIGNERS = ['/admin/entity/cultureRecord', '/admin/form/cultureRecord', '/admin/list/cultureRecord', '/admin/flow/stockOutApproval', '/admin/role/technician', '/admin/numbering/cultureBatch', '/admin/dictionary/cellKind', '/admin/qcGate/stockInRequiresQc'];
 
 export async function measureDesigners(page: Page, base: string, print: (line: string) => void): Promise<number> {
   let worst = 0;

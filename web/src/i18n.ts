@@ -38,7 +38,8 @@ export function pick(label: unknown, lang: Lang = currentLang(), fallback = ''):
   if (typeof label === 'string') return label;
   if (typeof label === 'object') {
     const l = label as Record<string, unknown>;
-    const v = l[lang] ?? l['zh-CN'] ?? l.en ?? Object.values(l)[0];
+    // A label without its English (optional in metadata) reads as its Chinese.
+    const v = l[lang] || l['zh-CN'] || l.en || Object.values(l)[0];
     return typeof v === 'string' ? v : fallback;
   }
   return String(label);

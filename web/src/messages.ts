@@ -70,7 +70,7 @@ const zh = {
     currentUser: '当前用户：{{name}}', searchUser: '输入姓名搜索人员', chooseFirst: '请先选择{{field}}',
   },
   admin: {
-    menu: '配置设计', kind: { entity: '实体设计', form: '表单设计', list: '列表设计', numbering: '编号规则', dictionary: '数据字典', role: '角色权限', flow: '流程设计' },
+    menu: '配置设计', kind: { entity: '实体设计', form: '表单设计', list: '列表设计', numbering: '编号规则', dictionary: '数据字典', role: '角色权限', flow: '流程设计', qcGate: '质检放行规则', qcSpec: '质检标准', storageTemplate: '存储设备模板' },
     entityDesigner: '实体设计器', formDesigner: '表单设计器', listDesigner: '列表设计器', numberingDesigner: '编号规则设计器', dictionaryEditor: '数据字典编辑',
     labelZh: '中文名称', labelEn: '英文名称', dragHandle: '拖动 {{item}} 以排序', moveUp: '上移 {{item}}', moveDown: '下移 {{item}}',
     reason: '修改原因', reasonHint: '请填写修改原因（将记入版本历史与审计）', saveTitle: '保存 {{id}} 的新版本', saved: '已保存，立即生效',
@@ -93,7 +93,6 @@ const zh = {
     seg: { literal: '固定文本', date: '日期', field: '字段值', dictionary: '字典缩写', orgCode: '机构代码', labCode: '实验室代码', sequence: '流水号', check: '校验位' },
     reset: { never: '不重置', yearly: '每年', monthly: '每月', daily: '每天' },
     nextNumber: '下一个编号预览', sampleRecord: '示例记录的字段值', id: '标识', idHint: '小写字母开头，如 sampleRecord', newOf: '新建{{kind}}', entity: '实体',
-    jsonHint: '此类元数据以 JSON 编辑；保存前由服务器校验，保存即生效，可回滚。', definition: '定义',
   },
   flow: {
     inbox: '待办中心', pending: '待我处理', handled: '我已处理', initiated: '我发起的', record: '记录', entity: '业务', flow: '流程', from: '发起人',
@@ -181,7 +180,7 @@ const en: Messages = {
     currentUser: 'Current user: {{name}}', searchUser: 'Type a name to find a person', chooseFirst: 'Choose {{field}} first',
   },
   admin: {
-    menu: 'Configuration', kind: { entity: 'Entities', form: 'Forms', list: 'Lists', numbering: 'Numbering rules', dictionary: 'Dictionaries', role: 'Roles', flow: 'Flows' },
+    menu: 'Configuration', kind: { entity: 'Entities', form: 'Forms', list: 'Lists', numbering: 'Numbering rules', dictionary: 'Dictionaries', role: 'Roles', flow: 'Flows', qcGate: 'QC gates', qcSpec: 'QC specifications', storageTemplate: 'Storage templates' },
     entityDesigner: 'Entity designer', formDesigner: 'Form designer', listDesigner: 'List designer', numberingDesigner: 'Numbering rule designer', dictionaryEditor: 'Dictionary editor',
     labelZh: 'Chinese label', labelEn: 'English label', dragHandle: 'Drag {{item}} to reorder', moveUp: 'Move {{item}} up', moveDown: 'Move {{item}} down',
     reason: 'Reason', reasonHint: 'Why this change? (kept in the version history and the audit trail)', saveTitle: 'Save a new version of {{id}}', saved: 'Saved; live now',
@@ -204,7 +203,6 @@ const en: Messages = {
     seg: { literal: 'Fixed text', date: 'Date', field: 'Field value', dictionary: 'Dictionary abbreviation', orgCode: 'Organisation code', labCode: 'Lab code', sequence: 'Sequence', check: 'Check character' },
     reset: { never: 'Never', yearly: 'Yearly', monthly: 'Monthly', daily: 'Daily' },
     nextNumber: 'Next number preview', sampleRecord: 'Field values of a sample record', id: 'Id', idHint: 'Start with a lowercase letter, e.g. sampleRecord', newOf: 'New: {{kind}}', entity: 'Entity',
-    jsonHint: 'This kind of metadata is edited as JSON; the server checks it on save, it is live at once and can be rolled back.', definition: 'Definition',
   },
   flow: {
     inbox: 'To-do', pending: 'Waiting for me', handled: 'Handled by me', initiated: 'Started by me', record: 'Record', entity: 'Type', flow: 'Flow', from: 'From',

@@ -12,6 +12,10 @@ const docs: RouteDoc[] = [
     response: obj({ version: str, entities: { type: 'object' }, forms: { type: 'object' }, lists: { type: 'object' }, dictionaries: { type: 'object' }, numbering: { type: 'object' }, menus: { type: 'object' }, plugins: arr() }, ['version', 'entities']),
   },
   {
+    method: 'get', path: '/api/v1/meta-schema/:kind', id: 'metaSchema', tag: 'meta', summary: 'The JSON Schema of a metadata kind (what its designer form is generated from)', scope: 'admin', permission: 'meta:write',
+    params: { kind }, response: data({ type: 'object' }),
+  },
+  {
     method: 'get', path: '/api/v1/meta/:kind/:id', id: 'metaDefinition', tag: 'meta', summary: 'One metadata definition (effective and as shipped)', scope: 'record', permission: 'read <entity> (for entities and their forms/lists)',
     params: { kind, id: defId }, response: data({ type: 'object' }, { file: { type: ['object', 'null'] } }),
   },

@@ -123,6 +123,13 @@ export function metaRoutes(api: Router, s: Services): void {
     return k;
   };
 
+  // The JSON Schema a kind's definitions must satisfy: the designers generate their forms from it (web/src/admin/SchemaDesigner.tsx).
+  api.get('/meta-schema/:kind', (ctx) => {
+    requireAdmin(ctx);
+    const k = metaKinds().find((x) => x.kind === ctx.params.kind);
+    if (!k) throw new AppError(404, 'NOT_FOUND', 'error.metaKind', { kind: ctx.params.kind });
+    ctx.body = { data: k.schema };
+  });
   api.get('/meta/:kind/:id', (ctx) => {
     const kind = kindOf(ctx.params.kind);
     const missing = () => new AppError(404, 'NOT_FOUND', 'error.notFound', { entity: kind, id: ctx.params.id });

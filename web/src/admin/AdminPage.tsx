@@ -1,13 +1,14 @@
 // System administration: an index per metadata kind and the designer of one definition.
-import { lazy, useState } from 'react';
-import { App, Button, Card, Input, Table, Typography } from 'antd';
+import { lazy, useEffect, useState } from 'react';
+import { Button, Card, Form, Input, Modal, Table, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { currentLang, pick } from '../i18n';
 import { useMeta, type Meta } from '../meta';
 import { navigate, Link } from '../router';
 import { useCrumbs } from '../shell/crumbs';
-import { DesignerFrame, useDefinition } from './common';
+import { NEW_NAMES } from './common';
+import { NO_PINYIN, idFromLabel, isSafeId, usePinyin } from './ids';
 
 const EntityDesigner = lazy(() => import('./EntityDesigner'));
 const FormDesigner = lazy(() => import('./FormDesigner'));
@@ -16,8 +17,9 @@ const NumberingDesigner = lazy(() => import('./NumberingDesigner'));
 const DictionaryEditor = lazy(() => import('./DictionaryEditor'));
 const RoleEditor = lazy(() => import('./RoleEditor'));
 const FlowDesigner = lazy(() => import('./FlowDesigner'));
+const SchemaDesigner = lazy(() => import('./SchemaDesigner'));
 
-/** Kinds with a designer here; other kinds get the raw JSON editor (with the same versions and rollback). */
+/** Kinds with a hand-made designer; every other kind gets the form generated from its meta-schema (SchemaDesigner). */
 export const ADMIN_KINDS = ['entity', 'form', 'list', 'numbering', 'dictionary'] as const;
 export const OPTIONAL_KINDS = ['role', 'flow'] as const;
 
@@ -32,32 +34,58 @@ function defsOf(meta: Meta, kind: string): Record<string, Record<string, unknown
   }
 }
 
-function JsonDesigner({ kind, id }: { kind: string; id: string }) {
+/**
+ * A new definition: the admin types its Chinese name; the id is generated from it (pinyin, camelCase, unique among
+ * the kind's ids), shown and editable; a wrong id is refused with the rule, never silently.
+ */
+function NewDefinition({ kind, taken, onClose }: { kind: string; taken: string[]; onClose(): void }) {
   const { t } = useTranslation();
-  const state = useDefinition<Record<string, unknown>>(kind, id, () => ({ $id: id }));
-  const [text, setText] = useState<string | null>(null);
-  const [bad, setBad] = useState(false);
-  const shown = text ?? (state.draft ? JSON.stringify(state.draft, null, 2) : '');
+  const [form] = Form.useForm<{ name: string; id: string }>();
+  const [idTouched, setIdTouched] = useState(false);
+  const pinyin = usePinyin();
+  const fallback = kind === 'role' ? 'role' : kind === 'flow' ? 'flow' : kind;
+  useEffect(() => {
+    const name = form.getFieldValue('name') as string | undefined;
+    if (pinyin && !idTouched && name?.trim()) form.setFieldsValue({ id: idFromLabel(name, pinyin, taken, { fallback }) });
+  }, [pinyin]); // eslint-disable-line
   return (
-    <DesignerFrame kind={kind} id={id} title={t(`admin.kind.${kind}`, { defaultValue: kind })} state={state}>
-      <Typography.Paragraph type="secondary">{t('admin.jsonHint')}</Typography.Paragraph>
-      <Input.TextArea
-        aria-label={t('admin.definition')}
-        value={shown}
-        status={bad ? 'error' : undefined}
-        autoSize={{ minRows: 16, maxRows: 40 }}
-        style={{ fontFamily: 'monospace', fontSize: 12 }}
-        onChange={(e) => {
-          setText(e.target.value);
-          try {
-            state.setDraft(JSON.parse(e.target.value) as Record<string, unknown>);
-            setBad(false);
-          } catch {
-            setBad(true);
-          }
+    <Modal
+      open
+      title={t('admin.newOf', { kind: t(`admin.kind.${kind}`, { defaultValue: kind }) })}
+      onCancel={onClose}
+      onOk={async () => {
+        // Problems show under their box; nothing to do until they are fixed.
+        const v = await form.validateFields().catch(() => null);
+        if (!v) return;
+        NEW_NAMES.set(`${kind}/${v.id}`, v.name.trim());
+        onClose();
+        void navigate(`/admin/${kind}/${v.id}`);
+      }}
+    >
+      <Form
+        form={form}
+        layout="vertical"
+        onValuesChange={(changed: { name?: string; id?: string }) => {
+          if ('id' in changed) setIdTouched(true);
+          if ('name' in changed && !idTouched) form.setFieldsValue({ id: changed.name?.trim() ? idFromLabel(changed.name, pinyin ?? NO_PINYIN, taken, { fallback }) : '' });
         }}
-      />
-    </DesignerFrame>
+      >
+        <Form.Item name="name" label={t('admin.nameZh')} rules={[{ required: true, whitespace: true, message: t('admin.labelZhRequired') }]}>
+          <Input id="ct-new-def-name" autoFocus />
+        </Form.Item>
+        <Form.Item
+          name="id"
+          label={t('admin.id')}
+          extra={t('admin.idAuto')}
+          rules={[
+            { required: true, message: t('admin.idRule') },
+            { validator: async (_, v: string) => { if (v && !isSafeId(v, [], 48)) throw new Error(t('admin.idRule')); if (v && taken.includes(v)) throw new Error(t('admin.idTaken', { id: v })); } },
+          ]}
+        >
+          <Input id="ct-new-def-id" />
+        </Form.Item>
+      </Form>
+    </Modal>
   );
 }
 
@@ -65,27 +93,16 @@ function KindIndex({ kind }: { kind: string }) {
   const { t } = useTranslation();
   const lang = currentLang();
   const meta = useMeta();
-  const { modal } = App.useApp();
   const defs = defsOf(meta, kind);
   const rows = Object.entries(defs).map(([id, d]) => ({ id, label: pick(d['x-label'] ?? d.label, lang, id), entity: d.entity as string | undefined }));
-  const create = () => {
-    let id = '';
-    modal.confirm({
-      title: t('admin.newOf', { kind: t(`admin.kind.${kind}`) }),
-      content: <Input aria-label={t('admin.id')} placeholder={t('admin.idHint')} onChange={(e) => (id = e.target.value.trim())} autoFocus />,
-      onOk: () => {
-        if (!/^[a-z][a-zA-Z0-9]{0,47}$/.test(id)) return Promise.reject(new Error('id'));
-        void navigate(`/admin/${kind}/${id}`);
-        return undefined;
-      },
-    });
-  };
+  const [creating, setCreating] = useState(false);
   return (
     <div className="ct-page">
+      {creating && <NewDefinition kind={kind} taken={Object.keys(defs)} onClose={() => setCreating(false)} />}
       <div className="ct-toolbar">
         <Typography.Title level={4} style={{ margin: 0 }}>{t(`admin.kind.${kind}`, { defaultValue: kind })}</Typography.Title>
         <span className="ct-spacer" />
-        <Button type="primary" icon={<PlusOutlined />} onClick={create}>{t('list.new')}</Button>
+        <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>{t('list.new')}</Button>
       </div>
       <Card size="small">
         <Table
@@ -117,6 +134,6 @@ export default function AdminPage({ kind, id }: { kind: string; id?: string }) {
     case 'dictionary': return <DictionaryEditor key={id} id={id} />;
     case 'role': return <RoleEditor key={id} id={id} />;
     case 'flow': return <FlowDesigner key={id} id={id} />;
-    default: return <JsonDesigner key={`${kind}/${id}`} kind={kind} id={id} />;
+    default: return <SchemaDesigner key={`${kind}/${id}`} kind={kind} id={id} />;
   }
 }

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Button, Card, Checkbox, Input, InputNumber, Select, Space, Table, Tooltip, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -6,6 +6,7 @@ import { currentLang, pick } from '../i18n';
 import { useMeta, type EntitySchema, type FieldSchema } from '../meta';
 import { DesignerFrame, LabelInput, useDefinition, type Label } from './common';
 import { FIELD_TYPES, fieldType, propertyFor, type FieldType } from './fieldTypes';
+import { NO_PINYIN, idFromLabel, isSafeId, usePinyin } from './ids';
 
 interface Row {
   name: string;
@@ -19,6 +20,18 @@ export default function EntityDesigner({ id }: { id: string }) {
   const state = useDefinition<EntitySchema>('entity', id, () => ({ $id: id, type: 'object', 'x-label': { 'zh-CN': id, en: id }, properties: {} }));
   const { draft, setDraft } = state;
   const savedFields = useMemo(() => new Set(Object.keys(state.savedText ? (JSON.parse(state.savedText) as EntitySchema).properties : {})), [state.savedText]);
+  /** New fields whose id still follows their Chinese label (until the admin edits the id). */
+  const [following, setFollowing] = useState<Set<string>>(new Set());
+  const [badId, setBadId] = useState<Record<string, string>>({});
+  const pinyin = usePinyin();
+  // Labels typed before the pinyin dictionary arrived: their ids follow now.
+  useEffect(() => {
+    if (!pinyin || !draft) return;
+    for (const name of following) {
+      const zh = (draft.properties[name]?.['x-label'] as Label | undefined)?.['zh-CN'];
+      if (zh?.trim()) setLabel(name, draft.properties[name]['x-label'] as Label);
+    }
+  }, [pinyin]); // eslint-disable-line
   if (!draft) return <DesignerFrame kind="entity" id={id} title={t('admin.entityDesigner')} state={state}>{null}</DesignerFrame>;
 
   const rows: Row[] = Object.entries(draft.properties).map(([name, p]) => ({ name, p }));
@@ -33,13 +46,33 @@ export default function EntityDesigner({ id }: { id: string }) {
   const addField = () => {
     let n = 1;
     while (`field${n}` in draft.properties) n++;
-    setDraft({ ...draft, properties: { ...draft.properties, [`field${n}`]: { type: 'string', maxLength: 200, 'x-label': { 'zh-CN': `新字段${n}`, en: `New field ${n}` } } } });
+    setDraft({ ...draft, properties: { ...draft.properties, [`field${n}`]: { type: 'string', maxLength: 200, 'x-label': { 'zh-CN': '' } } } });
+    setFollowing(new Set([...following, `field${n}`]));
   };
-  const rename = (from: string, to: string) => {
-    if (!to || to === from || to in draft.properties) return;
+  const renamed = (from: string, to: string) => {
     const props: Record<string, FieldSchema> = {};
     for (const [k, v] of Object.entries(draft.properties)) props[k === from ? to : k] = v;
-    setDraft({ ...draft, properties: props, required: (draft.required ?? []).map((r) => (r === from ? to : r)) });
+    return { ...draft, properties: props, required: (draft.required ?? []).map((r) => (r === from ? to : r)), ...(draft['x-title'] === from ? { 'x-title': to } : {}) };
+  };
+  /** An id typed by the admin: checked here, with the reason shown under the box. */
+  const rename = (from: string, to: string) => {
+    if (to === from) return;
+    const problem = !isSafeId(to) ? t('admin.idRule') : to in draft.properties ? t('admin.idTaken', { id: to }) : null;
+    setBadId({ ...badId, [from]: problem ?? '' });
+    if (problem) return;
+    setFollowing(new Set([...following].filter((f) => f !== from)));
+    setDraft(renamed(from, to));
+  };
+  /** The Chinese label of a field; a new field's id follows it. */
+  const setLabel = (name: string, l: Label) => {
+    const next = { ...draft, properties: { ...draft.properties, [name]: { ...draft.properties[name], 'x-label': l } } };
+    if (!following.has(name) || !l['zh-CN'].trim()) return setDraft(next);
+    const id = idFromLabel(l['zh-CN'], pinyin ?? NO_PINYIN, Object.keys(draft.properties).filter((k) => k !== name));
+    if (id === name) return setDraft(next);
+    const props: Record<string, FieldSchema> = {};
+    for (const [k, v] of Object.entries(next.properties)) props[k === name ? id : k] = v;
+    setDraft({ ...next, properties: props, required: (next.required ?? []).map((r) => (r === name ? id : r)) });
+    setFollowing(new Set([...following].filter((f) => f !== name)).add(id));
   };
   const remove = (name: string) => {
     const props = { ...draft.properties };
@@ -64,16 +97,21 @@ export default function EntityDesigner({ id }: { id: string }) {
       <Card size="small" className="ct-section" title={t('admin.fields')} extra={<Button icon={<PlusOutlined />} onClick={addField}>{t('admin.addField')}</Button>}>
         <Table<Row>
           size="small"
-          rowKey="name"
+          rowKey={(r) => String(rows.indexOf(r))}
           pagination={false}
           dataSource={rows}
           scroll={{ x: 1000 }}
           columns={[
             {
-              title: t('admin.fieldName'), width: 150,
+              title: t('admin.fieldName'), width: 190,
               render: (_, r) => savedFields.has(r.name)
                 ? <Typography.Text code>{r.name}</Typography.Text>
-                : <Input aria-label={t('admin.fieldName')} defaultValue={r.name} onBlur={(e) => rename(r.name, e.target.value.trim())} />,
+                : (
+                  <div>
+                    <Input key={r.name} className="ct-field-id" aria-label={`${t('admin.fieldName')} ${pick(r.p['x-label'], lang, r.name)}`} defaultValue={r.name} status={badId[r.name] ? 'error' : undefined} onBlur={(e) => rename(r.name, e.target.value.trim())} onPressEnter={(e) => rename(r.name, (e.target as HTMLInputElement).value.trim())} />
+                    {badId[r.name] ? <Typography.Text type="danger" role="alert" style={{ fontSize: 12 }}>{badId[r.name]}</Typography.Text> : following.has(r.name) && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('admin.idAuto')}</Typography.Text>}
+                  </div>
+                ),
             },
             {
               title: t('admin.fieldType'), width: 150,
@@ -88,7 +126,7 @@ export default function EntityDesigner({ id }: { id: string }) {
                 />
               ),
             },
-            { title: t('admin.label'), render: (_, r) => <LabelInput value={r.p['x-label'] as Label} onChange={(l) => setProp(r.name, { ...r.p, 'x-label': l })} /> },
+            { title: t('admin.label'), render: (_, r) => <LabelInput id={`ct-entity-field-${rows.indexOf(r)}-zh`} enId={`ct-entity-field-${rows.indexOf(r)}-en`} value={r.p['x-label'] as Label} onChange={(l) => setLabel(r.name, l)} /> },
             {
               title: t('admin.target'), width: 180,
               render: (_, r) => {

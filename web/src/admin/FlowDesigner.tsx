@@ -10,12 +10,13 @@ import { useMeta } from '../meta';
 import { DesignerFrame, LabelInput, useDefinition, type Label } from './common';
 import { ErrorText, JsonInput, errorsAt, type PathError } from './designerKit';
 import './designerMessages';
+import { ConditionBuilder, SetFieldsEditor, fieldChoices } from './ConditionBuilder';
+import { DURATION_UNITS, formatDuration, parseDuration, type DurationUnit } from './duration';
 
 // The flow's shape is the server's own (platform/workflow/schema.ts), never written twice.
 import type { AssigneeSpec as Assignee, DueDef as Due, EffectDef as Effect, FlowDef, StateDef, TransitionDef as Transition } from '../../../platform/workflow/schema';
 
 const RESOLVERS = ['role', 'user', 'field', 'initiator', 'orgRelation'];
-const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 const fromList = (t: Transition) => (Array.isArray(t.from) ? t.from : [t.from]);
 const omit = <T extends object>(o: T, ...keys: (keyof T)[]): T => {
   const c = { ...o };
@@ -176,12 +177,40 @@ function AssigneesEditor({
   );
 }
 
+/** A duration as number + unit (分钟/小时/天); ISO 8601 underneath (PT24H). */
 function DurationInput({ value, onChange, label, errors, path }: { value?: string; onChange(v?: string): void; label: string; errors: PathError[]; path: string }) {
   const { t } = useTranslation();
-  const bad = (!!value && !DURATION.test(value)) || errorsAt(errors, path).length > 0;
+  const parsed = parseDuration(value);
+  const [unit, setUnit] = useState<DurationUnit>(parsed?.unit ?? 'hour');
+  const shownUnit = parsed?.unit ?? unit;
+  const bad = (!!value && !parsed) || errorsAt(errors, path).length > 0;
   return (
-    <div>
-      <Input size="small" prefix={<span className="ct-prefix">{label}</span>} aria-label={label} placeholder={t('admin.flow.durationHint')} style={{ width: 230 }} status={bad ? 'error' : undefined} value={value ?? ''} onChange={(e) => onChange(e.target.value.trim() || undefined)} />
+    <div className="ct-duration" data-path={path}>
+      <Space.Compact>
+        <InputNumber
+          size="small"
+          min={0}
+          precision={0}
+          addonBefore={<span className="ct-prefix">{label}</span>}
+          aria-label={label}
+          style={{ width: 200 }}
+          status={bad ? 'error' : undefined}
+          value={parsed?.amount ?? null}
+          onChange={(n) => onChange(n == null ? undefined : formatDuration(n, shownUnit))}
+        />
+        <Select
+          size="small"
+          aria-label={`${label} ${t('admin.flow.unit_')}`}
+          style={{ width: 80 }}
+          value={shownUnit}
+          options={DURATION_UNITS.map((u) => ({ value: u, label: t(`admin.flow.durationUnits.${u}`) }))}
+          onChange={(u: DurationUnit) => {
+            setUnit(u);
+            if (parsed) onChange(formatDuration(parsed.amount, u));
+          }}
+        />
+      </Space.Compact>
+      {value && !parsed && <Typography.Text type="warning" style={{ display: 'block', fontSize: 12 }}>{t('admin.flow.durationOther', { value })}</Typography.Text>}
       <ErrorText errors={errors} path={path} />
     </div>
   );
@@ -222,6 +251,7 @@ export default function FlowDesigner({ id }: { id: string }) {
   const ent = meta.entities[draft.entity];
   const props = ent?.properties ?? {};
   const fieldOpts = Object.entries(props).map(([k, p]) => ({ value: k, label: `${pick(p['x-label'], lang, k)} (${k})` }));
+  const choices = fieldChoices(props, meta, lang, t);
   const stateKeys = Object.keys(draft.states);
   const stateOpts = stateKeys.map((k) => ({ value: k, label: `${pick(draft.states[k].label, lang, k)} (${k})` }));
   const stateField = draft.stateField ?? (ent?.['x-state'] as string | undefined);
@@ -364,19 +394,20 @@ export default function FlowDesigner({ id }: { id: string }) {
           </Space>
           <ErrorText errors={errors} path={`${base}/signature`} />
           <Row gutter={12}>
-            <Col xs={24} md={12}>
+            <Col xs={24}>
               <Typography.Text>{t('admin.flow.guard')}</Typography.Text>
-              <JsonInput
+              <ConditionBuilder
                 ariaLabel={`${t('admin.flow.guard')} ${i + 1}`}
+                testId={`guard-${i}`}
                 value={tr.guard}
-                rows={2}
-                placeholder='{"!=": [{"var": "sterility"}, "positive"]}'
+                fields={choices}
+                lang={lang}
                 serverErrors={errorsAt(errors, `${base}/guard`)}
-                onChange={(v) => setTr(i, v ? { ...tr, guard: v, refusal: tr.refusal ?? { 'zh-CN': '', en: '' } } : omit(tr, 'guard', 'refusal'))}
+                onChange={(v) => setTr(i, v ? { ...tr, guard: v, refusal: tr.refusal ?? { 'zh-CN': '' } } : omit(tr, 'guard', 'refusal'))}
               />
             </Col>
             {tr.guard && (
-              <Col xs={24} md={12}>
+              <Col xs={24}>
                 <Typography.Text>{t('admin.flow.refusal')}</Typography.Text>
                 <LabelInput value={tr.refusal} onChange={(l) => setTr(i, { ...tr, refusal: l })} />
                 <ErrorText errors={errors} path={`${base}/refusal`} />
@@ -400,11 +431,16 @@ export default function FlowDesigner({ id }: { id: string }) {
                   {kind === 'action' ? (
                     <Select size="small" showSearch style={{ width: 170 }} value={ef.action} options={actions} onChange={(a: string) => setEf({ ...ef, action: a })} />
                   ) : (
-                    <Input size="small" style={{ width: 170 }} value={ef.effect} onChange={(e) => setEf({ ...ef, effect: e.target.value })} />
+                    <Select size="small" style={{ width: 170 }} aria-label={`${t('admin.flow.effectEffect')} ${j + 1}`} value={ef.effect === 'setFields' ? 'setFields' : 'other'} options={[{ value: 'setFields', label: t('admin.flow.effectSetFields') }, ...(ef.effect !== 'setFields' ? [{ value: 'other', label: `${t('admin.flow.effectOther')}: ${ef.effect ?? ''}` }] : [])]} onChange={(v: string) => v === 'setFields' && setEf({ effect: 'setFields', input: {} })} />
                   )}
                 </Col>
                 <Col flex="auto">
-                  <JsonInput ariaLabel={t('admin.flow.effectInput')} value={ef.input} rows={1} placeholder={t('admin.flow.effectInput')} serverErrors={errorsAt(errors, `${base}/effects/${j}`)} onChange={(v) => setEf(v ? { ...ef, input: v } : omit(ef, 'input'))} />
+                  {kind === 'effect' && ef.effect === 'setFields' ? (
+                    <SetFieldsEditor ariaLabel={`${t('admin.flow.effectSetFields')} ${j + 1}`} value={ef.input} fields={choices} onChange={(v) => setEf({ ...ef, input: v })} />
+                  ) : (
+                    <JsonInput ariaLabel={t('admin.flow.effectInput')} value={ef.input} rows={1} placeholder={t('admin.flow.effectInput')} onChange={(v) => setEf(v ? { ...ef, input: v } : omit(ef, 'input'))} />
+                  )}
+                  <ErrorText errors={errors} path={`${base}/effects/${j}`} />
                 </Col>
                 <Col flex="none">
                   <Button size="small" type="text" danger icon={<DeleteOutlined />} aria-label={t('admin.flow.remove')} onClick={() => setEf(null)} />
@@ -497,7 +533,7 @@ export default function FlowDesigner({ id }: { id: string }) {
           </Col>
           <Col xs={24} md={12}>
             <Typography.Text>{t('admin.flow.when')}</Typography.Text>
-            <JsonInput ariaLabel={t('admin.flow.when')} value={draft.when} rows={1} serverErrors={errorsAt(errors, '/when')} onChange={(v) => set({ when: v })} />
+            <ConditionBuilder ariaLabel={t('admin.flow.when')} testId="flow-when" value={draft.when} fields={choices} lang={lang} serverErrors={errorsAt(errors, '/when')} onChange={(v) => set({ when: v })} />
           </Col>
         </Row>
       </Card>

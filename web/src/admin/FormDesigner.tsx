@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { App, Button, Card, Col, Empty, Form as AntForm, Input, Modal, Row, Select, Space, Tabs, Tag, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import MetaForm from '../form/MetaForm';
 import { pluginWidgets } from '../plugins';
 import { DesignerFrame, LabelInput, SortableList, useDefinition, type Label } from './common';
 import { FIELD_TYPES, propertyFor, type FieldType } from './fieldTypes';
+import { NO_PINYIN, idFromLabel, isSafeId, usePinyin } from './ids';
 
 type Variant = NonNullable<FormDef['variants']>[number];
 const BASE = '__base';
@@ -26,12 +27,20 @@ export default function FormDesigner({ id }: { id: string }) {
   const [fieldModal, setFieldModal] = useState<{ section: number } | null>(null);
   const [previewData, setPreviewData] = useState<Record<string, unknown>>({});
   const [fieldForm] = AntForm.useForm();
+  const [idTouched, setIdTouched] = useState(false);
+  const pinyin = usePinyin();
+  useEffect(() => {
+    const zh = fieldForm.getFieldValue('zh') as string | undefined;
+    if (pinyin && fieldModal && !idTouched && zh?.trim()) fieldForm.setFieldsValue({ name: idFromLabel(zh, pinyin, Object.keys(draftEntityRef.current?.properties ?? {})) });
+  }, [pinyin]); // eslint-disable-line
 
   const entity: EntitySchema | undefined = draft ? meta.entities[draft.entity] : undefined;
   const draftEntity = useMemo<EntitySchema | undefined>(
     () => (entity ? { ...entity, properties: { ...entity.properties, ...newFields } } : undefined),
     [entity, newFields],
   );
+  const draftEntityRef = useRef(draftEntity);
+  draftEntityRef.current = draftEntity;
   const previewMeta = useMemo<Meta | null>(
     () => (draft && draftEntity ? { ...meta, entities: { ...meta.entities, [draft.entity]: draftEntity }, forms: { ...meta.forms, [draft.$id]: draft } } : null),
     [meta, draft, draftEntity],
@@ -124,7 +133,7 @@ export default function FormDesigner({ id }: { id: string }) {
           options={Object.keys(props).filter((f) => !s.fields.includes(f)).map((f) => ({ value: f, label: `${fieldLabelOf(f)} (${f})${used.has(f) ? ' ·' : ''}` }))}
           onChange={(f: string | null) => f && setSections(target.sections.map((x, i) => (i === si ? { ...x, fields: [...x.fields, f] } : x)))}
         />
-        <Button icon={<PlusOutlined />} onClick={() => { fieldForm.resetFields(); setFieldModal({ section: si }); }}>
+        <Button icon={<PlusOutlined />} onClick={() => { fieldForm.resetFields(); setIdTouched(false); setFieldModal({ section: si }); }}>
           {t('admin.newField')}
         </Button>
       </Space>
@@ -232,19 +241,41 @@ export default function FormDesigner({ id }: { id: string }) {
         onCancel={() => setFieldModal(null)}
         okText={t('admin.addToSection')}
         onOk={async () => {
-          const v = (await fieldForm.validateFields()) as { name: string; type: FieldType; zh: string; en: string; target?: string };
+          const v = (await fieldForm.validateFields().catch(() => null)) as { name: string; type: FieldType; zh: string; en?: string; target?: string } | null;
+          if (!v) return; // the problems show under their boxes
           if (v.name in props) {
             void message.error(t('admin.fieldExists', { field: v.name }));
             return;
           }
-          setNewFields({ ...newFields, [v.name]: { ...propertyFor(v.type, {}, v.target), 'x-label': { 'zh-CN': v.zh, en: v.en } } });
+          const en = v.en?.trim();
+          setNewFields({ ...newFields, [v.name]: { ...propertyFor(v.type, {}, v.target), 'x-label': en ? { 'zh-CN': v.zh.trim(), en } : { 'zh-CN': v.zh.trim() } } });
           const si = fieldModal!.section;
           setSections(target.sections.map((x, i) => (i === si ? { ...x, fields: [...x.fields, v.name] } : x)));
           setFieldModal(null);
         }}
       >
-        <AntForm form={fieldForm} layout="vertical" initialValues={{ type: 'text' }}>
-          <AntForm.Item name="name" label={t('admin.fieldName')} rules={[{ required: true, pattern: /^[a-z][a-zA-Z0-9]{0,47}$/, message: t('admin.fieldNameRule') }]}>
+        <AntForm
+          form={fieldForm}
+          layout="vertical"
+          initialValues={{ type: 'text' }}
+          onValuesChange={(changed: { zh?: string; name?: string }) => {
+            // The id follows the Chinese label until the admin edits the id itself.
+            if ('name' in changed) setIdTouched(true);
+            if ('zh' in changed && !idTouched) fieldForm.setFieldsValue({ name: changed.zh?.trim() ? idFromLabel(changed.zh, pinyin ?? NO_PINYIN, Object.keys(props)) : '' });
+          }}
+        >
+          <AntForm.Item name="zh" label={t('admin.labelZh')} rules={[{ required: true, whitespace: true, message: t('admin.labelZhRequired') }]}>
+            <Input id="ct-new-field-zh" autoFocus />
+          </AntForm.Item>
+          <AntForm.Item
+            name="name"
+            label={t('admin.fieldName')}
+            extra={t('admin.idAuto')}
+            rules={[
+              { required: true, message: t('admin.idRule') },
+              { validator: async (_, v: string) => { if (v && !isSafeId(v)) throw new Error(t('admin.idRule')); if (v && v in props) throw new Error(t('admin.fieldExists', { field: v })); } },
+            ]}
+          >
             <Input id="ct-new-field-name" />
           </AntForm.Item>
           <AntForm.Item name="type" label={t('admin.fieldType')}>
@@ -258,10 +289,7 @@ export default function FormDesigner({ id }: { id: string }) {
               return null;
             }}
           </AntForm.Item>
-          <AntForm.Item name="zh" label={t('admin.labelZh')} rules={[{ required: true }]}>
-            <Input id="ct-new-field-zh" />
-          </AntForm.Item>
-          <AntForm.Item name="en" label={t('admin.labelEn')} rules={[{ required: true }]}>
+          <AntForm.Item name="en" label={t('admin.labelEnOptional')}>
             <Input id="ct-new-field-en" />
           </AntForm.Item>
         </AntForm>

@@ -10,16 +10,20 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError, errorText } from '../api';
 import { formatDateTime } from '../lib/format';
 import { useReloadMeta } from '../meta';
+import './designerMessages';
 
-export type Label = { 'zh-CN': string; en: string };
+/** A bilingual label; en is optional (metadata readers fall back to zh-CN). */
+export type Label = { 'zh-CN': string; en?: string };
 
-export function LabelInput({ value, onChange, id }: { value?: Partial<Label> | string; onChange(v: Label): void; id?: string }) {
+/** zh-CN and en inputs; an empty English is left out of the label (not saved as ""). */
+export function LabelInput({ value, onChange, id, enId }: { value?: Partial<Label> | string; onChange(v: Label): void; id?: string; enId?: string }) {
   const { t } = useTranslation();
-  const v: Partial<Label> = typeof value === 'string' ? { 'zh-CN': value, en: value } : (value ?? {});
+  const v: Partial<Label> = typeof value === 'string' ? { 'zh-CN': value } : (value ?? {});
+  const of = (zh: string, en: string | undefined): Label => (en ? { 'zh-CN': zh, en } : { 'zh-CN': zh });
   return (
     <Space.Compact style={{ width: '100%' }}>
-      <Input id={id} aria-label={t('admin.labelZh')} placeholder="中文" value={v['zh-CN'] ?? ''} onChange={(e) => onChange({ 'zh-CN': e.target.value, en: v.en ?? '' })} />
-      <Input aria-label={t('admin.labelEn')} placeholder="English" value={v.en ?? ''} onChange={(e) => onChange({ 'zh-CN': v['zh-CN'] ?? '', en: e.target.value })} />
+      <Input id={id} aria-label={t('admin.labelZh')} placeholder="中文" value={v['zh-CN'] ?? ''} onChange={(e) => onChange(of(e.target.value, v.en))} />
+      <Input id={enId} aria-label={t('admin.labelEn')} placeholder={t('admin.labelEnOptional')} value={v.en ?? ''} onChange={(e) => onChange(of(v['zh-CN'] ?? '', e.target.value))} />
     </Space.Compact>
   );
 }
@@ -75,6 +79,9 @@ export interface OverlayVersion {
   diff?: { path: string; type: string }[];
 }
 
+/** Chinese names given to definitions about to be created (`kind/id` → name), read by their designer's blank draft. */
+export const NEW_NAMES = new Map<string, string>();
+
 /** Loads `GET /meta/{kind}/{id}` (or starts from `blank` for a new one) and keeps an editable draft. */
 export function useDefinition<T>(kind: string, id: string, blank: () => T) {
   const [draft, setDraft] = useState<T | null>(null);
@@ -94,6 +101,12 @@ export function useDefinition<T>(kind: string, id: string, blank: () => T) {
       .catch((e: unknown) => {
         if (e instanceof ApiError && e.status === 404) {
           const b = blank();
+          // The name typed in the "new" dialog (AdminPage), in place of the id the blank definition carries.
+          const name = NEW_NAMES.get(`${kind}/${id}`);
+          if (name && b && typeof b === 'object') {
+            const o = b as Record<string, unknown>;
+            o['x-label' in o ? 'x-label' : 'label'] = { 'zh-CN': name };
+          }
           setDraft(b);
           setSaved('');
           setIsNew(true);

@@ -183,12 +183,13 @@ export default function Shell() {
       children: [...m.items].sort((a, b) => (a.order ?? 0) - (b.order ?? 0)).map(item),
     }));
     if (user?.isAdmin && meta) {
-      const kinds = ['entity', 'form', 'list', 'numbering', 'dictionary', ...['role', 'flow'].filter((k) => k in meta.kinds)];
+      // Every kind the server registered: a hand-made designer or the form generated from its meta-schema.
+      const kinds = ['entity', 'form', 'list', 'numbering', 'dictionary', ...['role', 'flow'].filter((k) => k in meta.kinds), ...Object.keys(meta.kinds).filter((k) => k !== 'role' && k !== 'flow').sort()];
       items.push({
         key: 'menu:__system',
         icon: menuIcon('setting'),
         label: t('admin.menu'),
-        children: kinds.map((k) => ({ key: `/admin/${k}`, label: t(`admin.kind.${k}`) })),
+        children: kinds.map((k) => ({ key: `/admin/${k}`, label: t(`admin.kind.${k}`, { defaultValue: k }) })),
       });
     }
     const sys = sysadminMenu(user, t);
