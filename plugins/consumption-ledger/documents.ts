@@ -195,9 +195,12 @@ export function registerDocuments(api: PluginApi): void {
       input: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 300, 'x-label': { 'zh-CN': '作废原因', en: 'Reason for voiding' } } }, additionalProperties: false },
       handler: async ({ ctx, record, input, trx, records }) => {
         if (record.state === 'voided') throw new VetoError('ledger.alreadyVoided', {});
+        // The state first, with the version read: a second void of the same document waits for this one's row lock
+        // and is refused as a conflict instead of reversing the same movements twice.
+        const out = await records.update(ctx, doc, record.id, { version: record.version }, { set: { state: 'voided' }, reason: String(input.reason), system: true });
         await reverseDocument(api, trx, ctx, records, doc, record.id, String(input.reason));
         if (doc === 'materialIssue' && record.requisition) await recomputeRequisition(api, ctx, records, trx, await records.get(ctx, 'materialRequisition', record.requisition));
-        return records.update(ctx, doc, record.id, { version: record.version }, { set: { state: 'voided' }, reason: String(input.reason), system: true });
+        return out;
       },
     });
     api.hooks.on(doc, 'beforeUpdate', ({ record, previous }) => {

@@ -256,6 +256,14 @@ test('a posted document is voided, never edited or deleted; a receipt already us
   expect(v.body.data.state).toBe('voided');
   expect(await balance(M.secA.id, M.tubeLot.id)).toBe(b0 + 3);
   expect((await call(techA.token, 'POST', `/api/v1/data/materialUsage/${u.id}/actions/void`, { reason: 'again' })).status).toBe(422);
+  // Two voids of one document at the same moment: one reverses it, the other is refused; nothing is reversed twice.
+  const u2 = await create(L.t, techA.token, 'materialUsage', { store: M.secA.id, lines: [{ lot: M.tubeLot.id, quantity: 2 }] });
+  const b1 = await balance(M.secA.id, M.tubeLot.id);
+  const both = await Promise.all([1, 2].map(() => call(techA.token, 'POST', `/api/v1/data/materialUsage/${u2.id}/actions/void`, { reason: '重复' })));
+  const codes = both.map((x) => x.status).sort();
+  expect(codes[0]).toBe(200);
+  expect([409, 422]).toContain(codes[1]);
+  expect(await balance(M.secA.id, M.tubeLot.id)).toBe(b1 + 2);
   const receipt = await knex()('material_receipt').where({ delivery_note: 'DN-1' }).first();
   const vr = await call(keeperA.token, 'POST', `/api/v1/data/materialReceipt/${receipt.id}/actions/void`, { reason: '退货' });
   expect(vr.status).toBe(422);
