@@ -203,7 +203,7 @@ const en: Messages = {
     segField: 'Field', segMap: 'Value map', segMapHint: 'e.g. stem=S,immune=I', segWidth: 'Width', segStart: 'Start', segReset: 'Reset', addSegment: 'Add segment',
     seg: { literal: 'Fixed text', date: 'Date', field: 'Field value', dictionary: 'Dictionary abbreviation', orgCode: 'Organisation code', labCode: 'Lab code', sequence: 'Sequence', check: 'Check character' },
     reset: { never: 'Never', yearly: 'Yearly', monthly: 'Monthly', daily: 'Daily' },
-    nextNumber: 'Next number preview', sampleRecord: 'Field values of a sample record', id: 'Id', idHint: 'Start with a lowercase letter, e.g. sampleRecord', newOf: 'New: {{kind}}', entity: 'Entity',
+    nextNumber: 'Next number preview', sampleRecord: 'Field values of a sample record', id: 'Identifier', idHint: 'Start with a lowercase letter, e.g. sampleRecord', newOf: 'New: {{kind}}', entity: 'Entity',
     jsonHint: 'This kind of metadata is edited as JSON; the server checks it on save, it is live at once and can be rolled back.', definition: 'Definition',
   },
   flow: {

@@ -18,8 +18,8 @@ export function LabelInput({ value, onChange, id }: { value?: Partial<Label> | s
   const v: Partial<Label> = typeof value === 'string' ? { 'zh-CN': value, en: value } : (value ?? {});
   return (
     <Space.Compact style={{ width: '100%' }}>
-      <Input id={id} aria-label={t('admin.labelZh')} placeholder="中文" value={v['zh-CN'] ?? ''} onChange={(e) => onChange({ 'zh-CN': e.target.value, en: v.en ?? '' })} />
-      <Input aria-label={t('admin.labelEn')} placeholder="English" value={v.en ?? ''} onChange={(e) => onChange({ 'zh-CN': v['zh-CN'] ?? '', en: e.target.value })} />
+      <Input id={id} aria-label={t('admin.labelZh')} placeholder={t('admin.labelZh')} value={v['zh-CN'] ?? ''} onChange={(e) => onChange({ 'zh-CN': e.target.value, en: v.en ?? '' })} />
+      <Input aria-label={t('admin.labelEn')} placeholder={t('admin.labelEn')} value={v.en ?? ''} onChange={(e) => onChange({ 'zh-CN': v['zh-CN'] ?? '', en: e.target.value })} />
     </Space.Compact>
   );
 }
