@@ -87,6 +87,21 @@ export function LineRowTemplate(p: ObjectFieldTemplateProps) {
 }
 
 /**
+ * Computed lines (`readOnly`, e.g. a QC record's deviations): on a form the same read-only table as on the record
+ * page, never an editor of lines nobody may change.
+ */
+export function ReadOnlyLinesField(p: FieldProps) {
+  const entity = (p.registry.formContext as { entity?: string } | undefined)?.entity;
+  const rows = Array.isArray(p.formData) ? (p.formData as Record<string, unknown>[]) : [];
+  return (
+    <div className="ct-readonly-lines" style={{ marginBottom: 16 }}>
+      <div style={{ marginBottom: 8 }}>{p.schema.title ?? p.name}</div>
+      {rows.length ? <LinesView schema={p.schema as FieldSchema} value={rows} entity={entity} /> : <Typography.Text type="secondary">—</Typography.Text>}
+    </div>
+  );
+}
+
+/**
  * A plugin widget on a line-item field (`x-widget` / form `widgets`): the plugin gets the field's value, the whole
  * form's data and the standard line editor to place where it likes (it adds what the generic editor cannot: a
  * template to prefill from, FEFO lots).
