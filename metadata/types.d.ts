@@ -197,7 +197,7 @@ export interface MaterialIssueInput {
   toStore?: number;
   recipient?: string;
   issuedAt?: string;
-  issuedByName?: string;
+  issuedBy?: number;
   /**
    * @minItems 1
    * @maxItems 200
@@ -227,9 +227,8 @@ export interface MaterialLotInput {
   receivedDate?: string;
   status?: "quarantined" | "released" | "rejected" | "expired";
   qcConclusion?: string;
-  releasedByName?: string;
+  releasedBy?: number;
   releasedAt?: string;
-  receipt?: number;
   certificates?: {}[];
   remarks?: string;
 }
@@ -242,7 +241,7 @@ export interface MaterialReceiptInput {
   supplier?: number;
   deliveryNote?: string;
   receivedAt?: string;
-  receivedByName?: string;
+  receivedBy?: number;
   /**
    * @minItems 1
    * @maxItems 200
@@ -279,7 +278,7 @@ export interface MaterialRequisitionInput {
   toStore?: number;
   purpose?: string;
   neededBy?: string;
-  requestedByName?: string;
+  requestedBy?: number;
   /**
    * @minItems 1
    * @maxItems 200
@@ -314,7 +313,7 @@ export interface MaterialReturnInput {
   fromStore: number;
   toStore: number;
   reason: string;
-  returnedByName?: string;
+  returnedBy?: number;
   /**
    * @minItems 1
    * @maxItems 200
@@ -339,7 +338,7 @@ export interface MaterialScrapInput {
   scrapNo?: string;
   store: number;
   reason: string;
-  scrappedByName?: string;
+  scrappedBy?: number;
   /**
    * @minItems 1
    * @maxItems 200
@@ -364,7 +363,7 @@ export interface MaterialStockTakeInput {
   stockTakeNo?: string;
   store: number;
   countedAt?: string;
-  countedByName?: string;
+  countedBy?: number;
   reason: string;
   /**
    * @minItems 1
@@ -407,7 +406,7 @@ export interface MaterialUsageInput {
   cultureRecord?: number;
   purpose?: string;
   usedAt?: string;
-  usedByName?: string;
+  usedBy?: number;
   /**
    * @minItems 1
    * @maxItems 200
@@ -451,9 +450,30 @@ export interface QcRecordInput {
   cd3?: number;
   cd56?: number;
   result?: "pass" | "fail" | "pending";
-  alerts?: {}[];
-  deviations?: {}[];
-  limits?: {}[];
+  alerts?: {
+    field?: string;
+    value?: {
+      [k: string]: unknown | undefined;
+    };
+    band?: "spec" | "action" | "alert" | "missing";
+    limit?: {} | null;
+  }[];
+  deviations?: {
+    field?: string;
+    value?: {
+      [k: string]: unknown | undefined;
+    };
+    band?: "spec" | "action" | "alert" | "missing";
+    limit?: {} | null;
+  }[];
+  appliedSpec?: string;
+  limits?: {
+    field?: string;
+    spec?: {} | null;
+    action?: {} | null;
+    alert?: {} | null;
+    required?: boolean;
+  }[];
   inspector?: number;
   signedBy?: number;
   signedByName?: string;

@@ -45,6 +45,8 @@ const fieldSchema = {
     },
     // A date of something that happened (a birth date, a sampling time): not after today.
     'x-not-future': { type: 'boolean' },
+    // A string naming a definition of a metadata kind (e.g. a QC specification): shown by its label.
+    'x-meta': { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' },
     format: { enum: ['date', 'date-time', 'email', 'uri', 'time', 'cn-id-number', 'cn-phone'] },
     readOnly: { type: 'boolean' },
     maxLength: { type: 'integer', minimum: 1, maximum: 10000 },

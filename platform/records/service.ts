@@ -18,6 +18,7 @@ import { createAjv, localizeErrors } from '../metadata/ajv';
 import { checkUsers, fillCurrentUsers, userFields, userNames } from './people';
 import jsonLogic from 'json-logic-js';
 import { applyAggregate, parseGroups, parseMeasures } from './aggregate';
+import { t as translate, type Lang } from '../i18n';
 
 export interface ListOptions {
   filter?: unknown;
@@ -799,7 +800,8 @@ export class RecordService {
     const hidden = this.auth().fieldAccess(ctx, e).hidden;
     const rows = await this.db()('ct_audit').where({ entity: e.name, record_id: id }).orderBy('id');
     const entries = rows.map((r: any) => ({
-      id: Number(r.id), at: r.at, by: r.actor_id == null ? null : Number(r.actor_id), byName: r.actor_name, action: r.action, reason: r.reason, ip: r.ip ?? null, requestId: r.request_id ?? null,
+      id: Number(r.id), at: r.at, by: r.actor_id == null ? null : Number(r.actor_id), // What the system did (demo data, jobs) is signed "System": in the caller's language, as the operation log does.
+      byName: r.actor_id == null && r.actor_name === 'System' ? translate(ctx.lang as Lang, 'oplog.system') : r.actor_name, action: r.action, reason: r.reason, ip: r.ip ?? null, requestId: r.request_id ?? null,
       changes: revealChanges(this.auth(), ctx, e, Array.isArray(r.changes) ? r.changes.filter((c: any) => !hidden.has(c.field)) : r.changes),
     }));
     await this.nameHistory(ctx, e, entries);

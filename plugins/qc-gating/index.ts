@@ -96,10 +96,11 @@ async function judge(p: PluginApi, a: HookArgs, signing: boolean): Promise<void>
   const spec = pickSpec(p.defs('qcSpec'), r.qcType, cellType, r.spec);
   if (r.spec && !spec) throw new VetoError('qc.unknownSpec', { spec: r.spec }, '/spec');
   if (!spec) {
-    Object.assign(r, { result: 'pending', deviations: [], alerts: [], limits: [] });
+    Object.assign(r, { result: 'pending', deviations: [], alerts: [], limits: [], appliedSpec: null });
   } else {
     const e = evaluate(r, spec.items);
-    Object.assign(r, { result: e.result, deviations: e.deviations, alerts: e.alerts, limits: [{ spec: spec.$id }, ...spec.items] });
+    // The snapshot: the specification applied (by id, shown by its label) and its items as they were.
+    Object.assign(r, { result: e.result, deviations: e.deviations, alerts: e.alerts, limits: spec.items, appliedSpec: spec.$id });
   }
   // An edited result invalidates an earlier signature.
   const prev = a.previous;

@@ -202,7 +202,7 @@ const en: Messages = {
     segField: 'Field', segMap: 'Value map', segMapHint: 'e.g. stem=S,immune=I', segWidth: 'Width', segStart: 'Start', segReset: 'Reset', addSegment: 'Add segment',
     seg: { literal: 'Fixed text', date: 'Date', field: 'Field value', dictionary: 'Dictionary abbreviation', orgCode: 'Organisation code', labCode: 'Lab code', sequence: 'Sequence', check: 'Check character' },
     reset: { never: 'Never', yearly: 'Yearly', monthly: 'Monthly', daily: 'Daily' },
-    nextNumber: 'Next number preview', sampleRecord: 'Field values of a sample record', id: 'Id', idHint: 'Start with a lowercase letter, e.g. sampleRecord', newOf: 'New: {{kind}}', entity: 'Entity',
+    nextNumber: 'Next number preview', sampleRecord: 'Field values of a sample record', id: 'Identifier', idHint: 'Start with a lowercase letter, e.g. sampleRecord', newOf: 'New: {{kind}}', entity: 'Entity',
   },
   flow: {
     inbox: 'To-do', pending: 'Waiting for me', handled: 'Handled by me', initiated: 'Started by me', record: 'Record', entity: 'Type', flow: 'Flow', from: 'From',

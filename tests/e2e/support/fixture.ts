@@ -32,13 +32,14 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export async function startE2E(opts: { plugins?: string[] } = {}): Promise<E2E> {
+/** `demo`: load the demo data (org tree, demo users, records); `env`: extra configuration (e.g. DEMO_PASSWORD). */
+export async function startE2E(opts: { plugins?: string[]; demo?: boolean; env?: Record<string, string> } = {}): Promise<E2E> {
   ensureWebBuilt();
   const db = await createDatabase('ct_e2e');
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   try {
-    server = await startTestServer({ databaseUrl: db.url, plugins: opts.plugins });
+    server = await startTestServer({ databaseUrl: db.url, plugins: opts.plugins, demo: opts.demo, env: opts.env });
     const token = await server.login();
     browser = await launchBrowser();
     const errors: string[] = [];

@@ -4,7 +4,7 @@ import { Button, Card, Form, Input, Modal, Table, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { currentLang, pick } from '../i18n';
-import { useMeta, type Meta } from '../meta';
+import { entityLabel, useMeta, type Meta } from '../meta';
 import { navigate, Link } from '../router';
 import { useCrumbs } from '../shell/crumbs';
 import { NEW_NAMES } from './common';
@@ -111,9 +111,10 @@ function KindIndex({ kind }: { kind: string }) {
           dataSource={rows}
           pagination={rows.length > 50 ? { pageSize: 50 } : false}
           columns={[
-            { title: t('admin.id'), dataIndex: 'id', render: (id: string) => <Link to={`/admin/${kind}/${id}`}>{id}</Link> },
-            { title: t('admin.label'), dataIndex: 'label' },
-            ...(kind === 'form' || kind === 'list' ? [{ title: t('admin.entity'), dataIndex: 'entity' }] : []),
+            // Names first; the identifier is what the metadata refers to, shown as code (never translated).
+            { title: t('admin.label'), dataIndex: 'label', render: (label: string, r: { id: string }) => <Link to={`/admin/${kind}/${r.id}`}>{label}</Link> },
+            { title: t('admin.id'), dataIndex: 'id', render: (id: string) => <Typography.Text code translate="no">{id}</Typography.Text> },
+            ...(kind === 'form' || kind === 'list' ? [{ title: t('admin.entity'), dataIndex: 'entity', render: (en?: string) => (en ? entityLabel(meta, en, lang) : '') }] : []),
           ]}
           onRow={(r) => ({ onDoubleClick: () => void navigate(`/admin/${kind}/${r.id}`) })}
         />
@@ -124,7 +125,12 @@ function KindIndex({ kind }: { kind: string }) {
 
 export default function AdminPage({ kind, id }: { kind: string; id?: string }) {
   const { t } = useTranslation();
-  useCrumbs([{ title: t('admin.menu') }, { title: t(`admin.kind.${kind}`, { defaultValue: kind }), href: id ? `/admin/${kind}` : undefined }, ...(id ? [{ title: id }] : [])]);
+  const meta = useMeta();
+  const lang = currentLang();
+  const def = id ? defsOf(meta, kind)[id] : undefined;
+  // A new definition has no name yet: its identifier stands in.
+  const defTitle = id ? (def ? pick((def['x-label'] ?? def.label) as never, lang, id) : id) : '';
+  useCrumbs([{ title: t('admin.menu') }, { title: t(`admin.kind.${kind}`, { defaultValue: kind }), href: id ? `/admin/${kind}` : undefined }, ...(id ? [{ title: defTitle }] : [])]);
   if (!id) return <KindIndex key={kind} kind={kind} />;
   switch (kind) {
     case 'entity': return <EntityDesigner key={id} id={id} />;

@@ -107,7 +107,8 @@ export default function RoleEditor({ id }: { id: string }) {
   const allGrants = perms.filter((g) => g.entity === '*');
   for (const [m, ents] of modules) {
     const mt: Target = { kind: 'module', module: m };
-    const mTitle = m === NO_MODULE ? t('admin.role.noModule') : t('admin.role.module', { module: m });
+    // A module is named by its menu (metadata/<module>/menu.json), else by its folder name.
+    const mTitle = m === NO_MODULE ? t('admin.role.noModule') : t('admin.role.module', { module: pick(meta.menus[m]?.label, lang, m) });
     const modGrants = m === NO_MODULE ? [] : perms.filter((g) => isFor(g, mt));
     if (m === NO_MODULE) rows.push({ key: 'm:', target: mt, title: mTitle, group: true, inherited: { from: '', grants: [] } });
     else if (!grantRows(mt, mTitle, true)) rows.push({ key: `m:${m}`, target: mt, title: mTitle, group: true });
@@ -338,7 +339,7 @@ export default function RoleEditor({ id }: { id: string }) {
             <Typography.Text>{t('admin.role.system')}: </Typography.Text>
             <Checkbox.Group
               value={draft.system ?? []}
-              options={SYSTEM_PERMISSIONS.map((p) => ({ value: p, label: p }))}
+              options={SYSTEM_PERMISSIONS.map((p) => ({ value: p, label: t(`admin.role.perm.${p.replace(':', '_')}`) }))}
               onChange={(v) => setDraft({ ...draft, system: v.length ? (v as string[]) : undefined })}
             />
             <ErrorText errors={errors} path="/system" />

@@ -23,6 +23,10 @@ const zh = {
     fields: '字段', fieldsOf: '{{entity}} 的字段规则（本授权）', visible: '可见', hidden: '隐藏', readOnly: '只读', unmask: '明文查看',
     unmaskAll: '明文查看全部加密字段', addGrant: '再加一条授权（不同范围）', removeGrant: '删除此授权', noActions: '此授权没有任何操作',
     invalidJson: 'JSON 格式错误：{{message}}', encrypted: '加密',
+    perm: {
+      users_admin: '用户与安全策略', org_admin: '组织机构', meta_write: '配置设计', audit_read: '查看操作日志', tokens_admin: 'API 令牌',
+      backup: '数据备份', loginlog_read: '查看登录日志', records_restore: '恢复记录版本',
+    },
   },
   flow: {
     designer: '流程设计器', label: '流程名称', description: '说明', entity: '绑定实体', stateField: '状态字段', stateFieldDefault: '实体默认 (x-state)',
@@ -64,6 +68,10 @@ const en: typeof zh = {
     fields: 'Fields', fieldsOf: 'Field rules of {{entity}} (this grant)', visible: 'Visible', hidden: 'Hidden', readOnly: 'Read-only', unmask: 'Unmask',
     unmaskAll: 'Unmask every encrypted field', addGrant: 'Add another grant (other scope)', removeGrant: 'Remove this grant', noActions: 'This grant has no action',
     invalidJson: 'Invalid JSON: {{message}}', encrypted: 'encrypted',
+    perm: {
+      users_admin: 'Users and security policy', org_admin: 'Organisation', meta_write: 'Configuration', audit_read: 'Read the operation log', tokens_admin: 'API tokens',
+      backup: 'Backups', loginlog_read: 'Read the login log', records_restore: 'Restore record versions',
+    },
   },
   flow: {
     designer: 'Flow designer', label: 'Flow name', description: 'Description', entity: 'Entity', stateField: 'State field', stateFieldDefault: 'Entity default (x-state)',

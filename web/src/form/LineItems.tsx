@@ -7,8 +7,8 @@ import type { ArrayFieldItemTemplateProps, ArrayFieldTemplateProps, FieldProps, 
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { currentLang, pick } from '../i18n';
-import { titleField, useMeta, type FieldSchema, type Meta } from '../meta';
-import { formatValue } from '../lib/format';
+import { fieldLabel, titleField, useMeta, type FieldSchema, type Meta } from '../meta';
+import { formatBand, formatValue } from '../lib/format';
 import { pluginWidgets } from '../plugins';
 
 type Props = Record<string, FieldSchema>;
@@ -87,6 +87,21 @@ export function LineRowTemplate(p: ObjectFieldTemplateProps) {
 }
 
 /**
+ * Computed lines (`readOnly`, e.g. a QC record's deviations): on a form the same read-only table as on the record
+ * page, never an editor of lines nobody may change.
+ */
+export function ReadOnlyLinesField(p: FieldProps) {
+  const entity = (p.registry.formContext as { entity?: string } | undefined)?.entity;
+  const rows = Array.isArray(p.formData) ? (p.formData as Record<string, unknown>[]) : [];
+  return (
+    <div className="ct-readonly-lines" style={{ marginBottom: 16 }}>
+      <div style={{ marginBottom: 8 }}>{p.schema.title ?? p.name}</div>
+      {rows.length ? <LinesView schema={p.schema as FieldSchema} value={rows} entity={entity} /> : <Typography.Text type="secondary">—</Typography.Text>}
+    </div>
+  );
+}
+
+/**
  * A plugin widget on a line-item field (`x-widget` / form `widgets`): the plugin gets the field's value, the whole
  * form's data and the standard line editor to place where it likes (it adds what the generic editor cannot: a
  * template to prefill from, FEFO lots).
@@ -131,13 +146,19 @@ function useLineTitles(meta: Meta, schema: FieldSchema, rows: Record<string, unk
 }
 
 /** Lines on a record page: a read-only table with names (referenced titles, dictionary and enum labels). */
-export function LinesView({ schema, value }: { schema: FieldSchema; value: Record<string, unknown>[] }) {
+export function LinesView({ schema, value, entity }: { schema: FieldSchema; value: Record<string, unknown>[]; entity?: string }) {
   const meta = useMeta();
   const { t } = useTranslation();
   const lang = currentLang();
   const titles = useLineTitles(meta, schema, value);
-  const cell = (k: string, c: FieldSchema, v: unknown): ReactNode => {
+  const cell = (k: string, c: FieldSchema, v: unknown, row: Record<string, unknown>): ReactNode => {
     if (v == null || v === '') return <Typography.Text type="secondary">—</Typography.Text>;
+    // A line that names a field of the record (a QC finding's test): the field's label, its values formatted like it.
+    if (c['x-names-field'] && entity) return fieldLabel(meta, entity, String(v), lang);
+    if (typeof c['x-value-of'] === 'string' && entity) {
+      const of = meta.entities[entity]?.properties[String(row[c['x-value-of']])];
+      return typeof v === 'object' ? formatBand(meta, of, v, lang) : formatValue(meta, of, k, v, lang);
+    }
     if (c['x-ref']) return titles.get(`${c['x-ref']}:${String(v)}`) ?? <Typography.Text type="secondary">{t('form.hiddenRef')}</Typography.Text>;
     if (c.type === 'boolean') return <Checkbox checked={!!v} disabled aria-label={pick(c['x-label'], lang, k)} />;
     if (c['x-dictionary'] || c.enum) return <Tag>{formatValue(meta, c, k, v, lang)}</Tag>;
@@ -151,7 +172,7 @@ export function LinesView({ schema, value }: { schema: FieldSchema; value: Recor
       dataSource={value}
       columns={[
         { title: '#', key: '#', width: 48, render: (_v, _r, i) => i + 1 },
-        ...columnsOf(schema).map(([k, c]) => ({ title: pick(c['x-label'], lang, k), key: k, dataIndex: k, render: (v: unknown) => cell(k, c, v) })),
+        ...columnsOf(schema).map(([k, c]) => ({ title: pick(c['x-label'], lang, k), key: k, dataIndex: k, render: (v: unknown, r: Record<string, unknown>) => cell(k, c, v, r) })),
       ]}
     />
   );

@@ -12,12 +12,12 @@ import SectionsTemplate from './SectionsTemplate';
 import MultiRefWidget from './MultiRefWidget';
 import { AttachmentWidget, DateTimeWidget, DateWidget, DictWidget, EnumWidget, JsonField, NumberWidget, RefWidget, UserWidget } from './widgets';
 import { pluginWidgets } from '../plugins';
-import { PluginLinesField } from './LineItems';
+import { PluginLinesField, ReadOnlyLinesField } from './LineItems';
 
 type Data = Record<string, unknown>;
 
 const builtinWidgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, MultiRefWidget, UserWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
-const fields: RegistryFieldsType = { JsonField, PluginLinesField };
+const fields: RegistryFieldsType = { JsonField, PluginLinesField, ReadOnlyLinesField };
 const templates = { ObjectFieldTemplate: SectionsTemplate };
 const DEFAULTS = { arrayMinItems: { populate: 'never' as const } };
 

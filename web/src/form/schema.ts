@@ -83,7 +83,7 @@ function fieldUi(p: FieldSchema, w: string | undefined, isNew: boolean, cell = f
       u['ui:field'] = 'PluginLinesField';
       u['ui:options'] = { ...(u['ui:options'] as object), pluginWidget: w };
     }
-    if (p.readOnly) u['ui:readonly'] = true;
+    if (p.readOnly) return { 'ui:field': 'ReadOnlyLinesField' };
     return u;
   }
   if (w && isPluginWidget(w)) u['ui:widget'] = w;

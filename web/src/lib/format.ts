@@ -1,6 +1,7 @@
 import dayjs from 'dayjs';
 import i18n, { type Lang } from '../i18n';
 import { dictLabel, enumLabel, type FieldSchema, type Meta, titleField } from '../meta';
+import { pick } from '../i18n';
 
 export function isDate(f?: FieldSchema): boolean {
   return f?.format === 'date';
@@ -31,7 +32,7 @@ export function refTitle(meta: Meta, f: FieldSchema, field: string, record: Reco
   const many = record?.[`${field}$expanded`];
   if (Array.isArray(many)) {
     const titles = many.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[tf] : null));
-    return titles.every((x) => x != null && x !== '') ? titles.map(String).join('、') : i18n.t('record.noAccess');
+    return titles.every((x) => x != null && x !== '') ? titles.map(String).join(i18n.language === 'en' ? ', ' : '、') : i18n.t('record.noAccess');
   }
   const exp = many as Record<string, unknown> | undefined;
   const title = exp?.[tf];
@@ -58,6 +59,7 @@ export function formatValue(
   if (f['x-ref']) return record ? refTitle(meta, f, field, record) : '';
   if (f['x-user']) return userName(field, record);
   if (f['x-dictionary']) return dictLabel(meta, f['x-dictionary'], value, lang);
+  if (typeof f['x-meta'] === 'string') return metaLabel(meta, f['x-meta'], value, lang);
   if (f.enum) return enumLabel(f, value, lang);
   if (isDate(f)) return formatDate(value);
   if (isDateTime(f)) return formatDateTime(value);
@@ -70,4 +72,26 @@ export function formatValue(
     return value.toLocaleString(lang, { maximumFractionDigits: f['x-scale'] });
   }
   return String(value);
+}
+
+/** Label of a metadata definition named by a field (`x-meta`: its kind), e.g. a QC specification; else the value. */
+export function metaLabel(meta: Meta, kind: string, value: unknown, lang: Lang): string {
+  const def = meta.kinds[kind]?.[String(value)] as { label?: unknown } | undefined;
+  return pick(def?.label, lang, String(value));
+}
+
+/**
+ * A range of values ({min, max, equals, in}, e.g. a QC limit) as people write it: "≥ 80 · ≤ 100", "= 阴性"; `f` is the
+ * schema of the field the values belong to (its enum, dictionary and number format apply).
+ */
+export function formatBand(meta: Meta, f: FieldSchema | undefined, band: unknown, lang: Lang): string {
+  if (band == null || typeof band !== 'object') return band == null ? '' : formatValue(meta, f, '', band, lang);
+  const b = band as { min?: unknown; max?: unknown; equals?: unknown; in?: unknown[] };
+  const v = (x: unknown) => formatValue(meta, f, '', x, lang);
+  const parts: string[] = [];
+  if (b.min !== undefined) parts.push(`≥ ${v(b.min)}`);
+  if (b.max !== undefined) parts.push(`≤ ${v(b.max)}`);
+  if (b.equals !== undefined) parts.push(`= ${v(b.equals)}`);
+  if (Array.isArray(b.in)) parts.push(b.in.map(v).join(' / '));
+  return parts.join(' · ');
 }

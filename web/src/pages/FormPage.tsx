@@ -149,7 +149,7 @@ export default function FormPage({ entity, id }: { entity: string; id?: string }
     <div className="ct-page" style={{ maxWidth: 1100 }}>
       <Typography.Title level={4} style={{ marginTop: 0 }}>
         {title}
-        {!isNew && record ? <Typography.Text type="secondary" style={{ marginLeft: 8, fontSize: 14 }}>{recTitle}</Typography.Text> : null}
+        {!isNew && record ? <Typography.Text type="secondary" translate="no" style={{ marginLeft: 8, fontSize: 14 }}>{recTitle}</Typography.Text> : null}
       </Typography.Title>
       {general.length > 0 && (
         <Alert type="error" showIcon role="alert" style={{ marginBottom: 12 }} message={general[0]} description={general.length > 1 ? general.slice(1).join('；') : undefined} />

@@ -144,7 +144,7 @@ export default function RecordHistory({ entity, id, history, error, reload }: { 
                   return (
                     <div key={c.field} style={{ fontSize: 13 }}>
                       {fieldLabel(meta, entity, c.field, lang)}: <Typography.Text type="secondary">{t('record.linesChange', { from: n(c.from), to: n(c.to) })}</Typography.Text>
-                      {Array.isArray(c.to) && c.to.length > 0 && <LinesView schema={fs} value={c.to as Record<string, unknown>[]} />}
+                      {Array.isArray(c.to) && c.to.length > 0 && <LinesView schema={fs} value={c.to as Record<string, unknown>[]} entity={entity} />}
                     </div>
                   );
                 }

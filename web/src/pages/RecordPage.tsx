@@ -69,7 +69,7 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
   useCrumbs([...(list ? [{ title: pick(list.label, lang, list.$id), href: `/list/${list.$id}` }] : []), { title }]);
 
   const render = (field: string, f: FieldSchema | undefined, value: unknown): ReactNode => {
-    if (value == null || value === '') return <Typography.Text type="secondary">—</Typography.Text>;
+    if (value == null || value === '' || (Array.isArray(value) && !value.length)) return <Typography.Text type="secondary">—</Typography.Text>;
     if (f?.['x-ref'] && record && Array.isArray(value)) {
       const many = (record[`${field}$expanded`] ?? []) as (Data | null)[];
       const tf = titleField(meta, f['x-ref']);
@@ -99,7 +99,7 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
         </Space>
       );
     }
-    if (f && isLines(f) && Array.isArray(value)) return <LinesView schema={f} value={value as Record<string, unknown>[]} />;
+    if (f && isLines(f) && Array.isArray(value)) return <LinesView schema={f} value={value as Record<string, unknown>[]} entity={entity} />;
     if (f?.['x-type'] === 'json' || (typeof value === 'object' && !Array.isArray(value))) {
       return <pre style={{ margin: 0, whiteSpace: 'pre-wrap' }}>{JSON.stringify(value, null, 2)}</pre>;
     }
@@ -146,7 +146,7 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
     <div className="ct-page" style={{ maxWidth: 1200 }}>
       <div className="ct-toolbar">
         <Typography.Title level={4} style={{ margin: 0 }}>
-          {entityLabel(meta, entity, lang)} · {title}
+          {entityLabel(meta, entity, lang)} · <span translate="no">{title}</span>
         </Typography.Title>
         <span className="ct-spacer" />
         {recordActionSlots.map((Slot, i) => (

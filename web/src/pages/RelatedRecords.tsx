@@ -26,7 +26,8 @@ export function relationsOf(meta: Meta, entity: string): Relation[] {
   for (const [name, e] of Object.entries(meta.entities)) {
     const fields = Object.entries(e.properties).filter(([, p]) => p['x-ref'] === entity || (p.type === 'array' && p['x-ref'] === entity));
     for (const [field] of fields) {
-      const title = fields.length > 1 ? `${entityLabel(meta, name, lang)}（${fieldLabel(meta, name, field, lang)}）` : entityLabel(meta, name, lang);
+      const [open, close] = lang === 'zh-CN' ? ['（', '）'] : [' (', ')'];
+      const title = fields.length > 1 ? `${entityLabel(meta, name, lang)}${open}${fieldLabel(meta, name, field, lang)}${close}` : entityLabel(meta, name, lang);
       out.push({ key: `${name}.${field}`, entity: name, field, title });
     }
   }

@@ -287,7 +287,7 @@ export default function Shell() {
                   }}
                 >
                   <Button type="text" icon={<UserOutlined />} aria-label={t('shell.userMenu')}>
-                    <span className="ct-username">{userDisplayName(user)}</span>
+                    <span className="ct-username" translate="no">{userDisplayName(user)}</span>
                   </Button>
                 </Dropdown>
               </Space>
