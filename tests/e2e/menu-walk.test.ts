@@ -36,7 +36,7 @@ const KNOWN: { page: RegExp; kind: string; token: RegExp; reason: string }[] = [
   // The designers name metadata definitions and fields as "label (identifier)" in their pickers, field lists and
   // headers, so an administrator can tell them apart and see what a definition refers to. The index pages show the
   // identifier as code marked translate="no"; the designers themselves still print it as plain text.
-  { page: /^\/admin\/[a-z]+\/[^/ ]+ /, kind: 'camelCase name', token: /./, reason: 'designer identifiers shown as plain text, not marked as code' },
+  { page: /^\/admin\/[A-Za-z]+\/[^/ ]+ /, kind: 'camelCase name', token: /./, reason: 'designer identifiers shown as plain text, not marked as code' },
 ];
 
 let e: E2E;

@@ -22,7 +22,7 @@ export function LabelInput({ value, onChange, id, enId }: { value?: Partial<Labe
   const of = (zh: string, en: string | undefined): Label => (en ? { 'zh-CN': zh, en } : { 'zh-CN': zh });
   return (
     <Space.Compact style={{ width: '100%' }}>
-      <Input id={id} aria-label={t('admin.labelZh')} placeholder="中文" value={v['zh-CN'] ?? ''} onChange={(e) => onChange(of(e.target.value, v.en))} />
+      <Input id={id} aria-label={t('admin.labelZh')} placeholder={t('admin.labelZh')} value={v['zh-CN'] ?? ''} onChange={(e) => onChange(of(e.target.value, v.en))} />
       <Input id={enId} aria-label={t('admin.labelEn')} placeholder={t('admin.labelEnOptional')} value={v.en ?? ''} onChange={(e) => onChange(of(v['zh-CN'] ?? '', e.target.value))} />
     </Space.Compact>
   );
