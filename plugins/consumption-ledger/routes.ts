@@ -43,6 +43,19 @@ export function ledgerRoutes(router: Router, api: PluginApi): void {
     m: api.scopedQuery(c, 'material', 'm', { fields: await fields(c, 'material', ['id', 'code', 'name', 'specification', 'unit', 'minStock', 'kind', 'category']) }),
   });
 
+  /** Usable lots (released, not expired) of a material in a store the caller may read, first expiry first out. */
+  const fefoLots = async (c: CallContext, store: number, material: number, limit: number): Promise<Row[]> => {
+    const { s, l, m } = await scopes(c);
+    return (await api.db().raw(
+      `select b.lot_id, b.qty, l."lotNo" as lot_no, l."expiryDate" as expiry, m.unit, o.expires_at as in_use_expiry
+       from cl_balance b join ? on s.id = b.store_id join ? on l.id = b.lot_id join ? on m.id = b.material_id
+       left join cl_opened o on o.store_id = b.store_id and o.lot_id = b.lot_id
+       where b.store_id = ? and b.material_id = ? and b.qty > 0 and l.status = 'released' and (l."expiryDate" is null or l."expiryDate" >= ?)
+       order by l."expiryDate" nulls last, b.lot_id limit ?`,
+      [s, l, m, store, material, today(), limit],
+    )).rows;
+  };
+
   /** R-3.5.6: balance per lot × store with expiry, low-stock and expiring-soon flags, free search. */
   router.get('/materials/stock', async (ctx) => {
     const c = api.context(ctx);
@@ -118,15 +131,7 @@ export function ledgerRoutes(router: Router, api: PluginApi): void {
   router.get('/materials/fefo', async (ctx) => {
     const c = api.context(ctx);
     const q = readQuery<any>(ctx.query, FEFO_Q, ['store', 'material']);
-    const { s, l, m } = await scopes(c);
-    const rows = (await api.db().raw(
-      `select b.lot_id, b.qty, l."lotNo" as lot_no, l."expiryDate" as expiry, m.unit, o.expires_at as in_use_expiry
-       from cl_balance b join ? on s.id = b.store_id join ? on l.id = b.lot_id join ? on m.id = b.material_id
-       left join cl_opened o on o.store_id = b.store_id and o.lot_id = b.lot_id
-       where b.store_id = ? and b.material_id = ? and b.qty > 0 and l.status = 'released' and (l."expiryDate" is null or l."expiryDate" >= ?)
-       order by l."expiryDate" nulls last, b.lot_id limit 50`,
-      [s, l, m, q.store, q.material, today()],
-    )).rows;
+    const rows = await fefoLots(c, q.store, q.material, 50);
     let left = q.quantity ?? 0;
     ctx.body = {
       data: rows.map((r: Row) => {
@@ -146,17 +151,9 @@ export function ledgerRoutes(router: Router, api: PluginApi): void {
     const tpl = all.find((x) => q.cellType && x.cellType === q.cellType) ?? all.find((x) => !x.cellType);
     if (!tpl) return void (ctx.body = { data: null });
     const lines = [];
-    const { s, l, m } = await scopes(c);
     for (const line of tpl.lines as Row[]) {
       const mat = await api.records.get(c, 'material', line.material, { fields: ['id', 'name', 'unit'] });
-      let lot: Row | undefined;
-      if (q.store) {
-        lot = (await api.db().raw(
-          `select b.lot_id, b.qty, l."lotNo" as lot_no, l."expiryDate" as expiry from cl_balance b join ? on s.id = b.store_id join ? on l.id = b.lot_id join ? on m.id = b.material_id
-           where b.store_id = ? and b.material_id = ? and b.qty > 0 and l.status = 'released' and (l."expiryDate" is null or l."expiryDate" >= ?)
-           order by l."expiryDate" nulls last, b.lot_id limit 1`, [s.clone(), l.clone(), m.clone(), q.store, line.material, today()],
-        )).rows[0];
-      }
+      const lot: Row | undefined = q.store ? (await fefoLots(c, q.store, line.material, 1))[0] : undefined;
       lines.push({
         material: { id: mat.id, name: mat.name, unit: mat.unit }, quantity: num(line.quantity),
         lot: lot ? { id: Number(lot.lot_id), lotNo: lot.lot_no, expiryDate: lot.expiry, available: num(lot.qty) } : null,

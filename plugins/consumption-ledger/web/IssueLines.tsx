@@ -1,25 +1,14 @@
-import { useState, type ReactNode } from 'react';
-import { Alert, App, Button, Popconfirm, Space } from 'antd';
-import { ThunderboltOutlined } from '@ant-design/icons';
-import { errText, fill, words, type Api, type Lang } from './shared';
-
-interface Props {
-  api: Api;
-  lang?: Lang;
-  value?: { lot?: number; quantity?: number }[];
-  onChange(v: unknown): void;
-  formData: Record<string, any>;
-  editor: ReactNode;
-  disabled?: boolean;
-  readonly?: boolean;
-}
+import { useState } from 'react';
+import { App } from 'antd';
+import { FillLines, type LineWidgetProps } from './FillLines';
+import { errText, fill, words } from './shared';
 
 /**
  * Lines of an issue or transfer (R-3.5.4, R-3.5.5): the standard line editor plus "fill from the requisition", which
  * proposes, for what is still to issue of each requested material, the usable lots of the issuing store first
  * expiry first out (FEFO), split across lots where one does not hold enough.
  */
-export default function IssueLines({ api, lang = 'zh-CN', value, onChange, formData, editor, disabled, readonly }: Props) {
+export default function IssueLines({ api, lang = 'zh-CN', value, onChange, formData, editor, disabled, readonly }: LineWidgetProps) {
   const w = words(lang);
   const { message } = App.useApp();
   const [short, setShort] = useState<string[]>([]);
@@ -53,17 +42,10 @@ export default function IssueLines({ api, lang = 'zh-CN', value, onChange, formD
       setBusy(false);
     }
   };
-  const editable = !disabled && !readonly;
-  const button = (
-    <Button icon={<ThunderboltOutlined />} loading={busy} disabled={!editable} style={{ minHeight: 36 }} onClick={value?.length ? undefined : () => void apply()}>
-      {w.fromRequisition}
-    </Button>
-  );
   return (
-    <Space direction="vertical" style={{ width: '100%' }}>
-      {editable && formData.requisition ? (value?.length ? <Popconfirm title={w.replaceAsk} onConfirm={() => void apply()}>{button}</Popconfirm> : button) : null}
-      {short.length > 0 && <Alert type="warning" showIcon message={short.join('；')} />}
-      {editor}
-    </Space>
+    <FillLines
+      label={w.fromRequisition} replaceAsk={w.replaceAsk} show={!!formData.requisition} busy={busy} filled={!!value?.length} warnings={short}
+      editable={!disabled && !readonly} onFill={() => void apply()} editor={editor}
+    />
   );
 }

@@ -1,27 +1,14 @@
-import { useState, type ReactNode } from 'react';
-import { Alert, App, Button, Popconfirm, Space } from 'antd';
-import { ThunderboltOutlined } from '@ant-design/icons';
-import { errText, fill, words, type Api, type Lang } from './shared';
-
-interface Props {
-  api: Api;
-  lang?: Lang;
-  value?: { lot?: number; quantity?: number; openNew?: boolean }[];
-  onChange(v: unknown): void;
-  /** The whole culture record being edited. */
-  formData: Record<string, any>;
-  /** The platform's line editor for this field. */
-  editor: ReactNode;
-  disabled?: boolean;
-  readonly?: boolean;
-}
+import { useState } from 'react';
+import { App } from 'antd';
+import { FillLines, type LineWidgetProps } from './FillLines';
+import { errText, fill, words } from './shared';
 
 /**
  * Materials used in a culture record (R-3.2.3, R-3.5.5): the standard line editor plus "fill from the template"
  * of the record's cell kind / type, with the first-expiring usable lot of each material in the chosen store.
  * Saving the record posts the consumption through the ledger.
  */
-export default function MaterialUsage({ api, lang = 'zh-CN', value, onChange, formData, editor, disabled, readonly }: Props) {
+export default function MaterialUsage({ api, lang = 'zh-CN', value, onChange, formData, editor, disabled, readonly }: LineWidgetProps) {
   const w = words(lang);
   const { message } = App.useApp();
   const [missing, setMissing] = useState<string[]>([]);
@@ -45,17 +32,10 @@ export default function MaterialUsage({ api, lang = 'zh-CN', value, onChange, fo
       setBusy(false);
     }
   };
-  const editable = !disabled && !readonly;
-  const button = (
-    <Button icon={<ThunderboltOutlined />} loading={busy} disabled={!editable} style={{ minHeight: 36 }} onClick={value?.length ? undefined : () => void apply()}>
-      {w.template}
-    </Button>
-  );
   return (
-    <Space direction="vertical" style={{ width: '100%' }}>
-      {editable ? (value?.length ? <Popconfirm title={w.replaceAsk} onConfirm={() => void apply()}>{button}</Popconfirm> : button) : null}
-      {missing.length > 0 && <Alert type="warning" showIcon message={missing.join('；')} />}
-      {editor}
-    </Space>
+    <FillLines
+      label={w.template} replaceAsk={w.replaceAsk} show={true} busy={busy} filled={!!value?.length} warnings={missing}
+      editable={!disabled && !readonly} onFill={() => void apply()} editor={editor}
+    />
   );
 }
