@@ -15,7 +15,7 @@ export const ANNOTATIONS = [
   'x-dictionary', 'x-type', 'x-precision', 'x-scale', 'x-unique', 'x-enum-labels', 'x-widget', 'x-help',
   'x-index', 'x-reason-required', 'x-deprecated', 'x-sign', 'x-mask', 'x-default-sort', 'x-flow', 'x-actions',
   'x-assignee', 'x-state', 'x-audit', 'x-order', 'x-user', 'x-picker-fields', 'x-ref-filter', 'x-prefill',
-  'x-not-future', 'x-names-field', 'x-value-of', 'x-meta',
+  'x-not-future', 'x-names-field', 'x-value-of', 'x-meta', 'x-owner-lab', 'x-identity-scan', 'x-record-tabs',
 ];
 
 /** ajv options of every validator of entity data (allErrors: a user wants every wrong field at once). */

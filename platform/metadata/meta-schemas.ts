@@ -47,6 +47,10 @@ const fieldSchema = {
     'x-not-future': { type: 'boolean' },
     // A string naming a definition of a metadata kind (e.g. a QC specification): shown by its label.
     'x-meta': { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' },
+    // The record's owning lab, chosen on create among the caller's labs (an order booked at a centre for one of its labs).
+    'x-owner-lab': { const: true },
+    // A scanned code checked against the record's chain of identity (a plugin's check; "vials": one code per chosen vial).
+    'x-identity-scan': { enum: [true, 'vials'] },
     format: { enum: ['date', 'date-time', 'email', 'uri', 'time', 'cn-id-number', 'cn-phone'] },
     readOnly: { type: 'boolean' },
     maxLength: { type: 'integer', minimum: 1, maximum: 10000 },
@@ -56,6 +60,7 @@ const fieldSchema = {
     { if: { required: ['x-precision'] }, then: { properties: { type: { const: 'number' } } } },
     { if: { required: ['x-user'] }, then: { required: ['type'], properties: { type: { const: 'integer' } }, not: { required: ['x-ref'] } } },
     { if: { anyOf: [{ required: ['x-ref-filter'] }, { required: ['x-prefill'] }] }, then: { required: ['x-ref'] } },
+    { if: { required: ['x-owner-lab'] }, then: { required: ['type'], properties: { type: { const: 'integer' } }, not: { anyOf: [{ required: ['x-ref'] }, { required: ['x-user'] }] } } },
   ],
 };
 
@@ -73,6 +78,14 @@ export const entityMetaSchema = {
     // What tells records apart in a reference picker besides the title (customer: code, birth date; a vial: position, status).
     'x-picker-fields': { type: 'array', items: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' }, uniqueItems: true, maxItems: 4 },
     'x-reason-required': { type: 'boolean' },
+    // Extra tabs on the record page, each a plugin widget ("plugin:Widget") given the record.
+    'x-record-tabs': {
+      type: 'array', maxItems: 6,
+      items: {
+        type: 'object', required: ['key', 'label', 'widget'], additionalProperties: false,
+        properties: { key: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,31}$' }, label, widget: { type: 'string', pattern: '^[a-z][a-z0-9-]*:[A-Za-z][A-Za-z0-9]*$' } },
+      },
+    },
     required: { type: 'array', items: { type: 'string' }, uniqueItems: true },
     properties: {
       type: 'object',

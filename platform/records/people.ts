@@ -70,3 +70,32 @@ export async function userNames(db: Knex | Knex.Transaction, ids: unknown[]): Pr
   const rows = await db('ct_user').whereIn('id', want).select('id', 'display_name');
   return new Map(rows.map((r: any) => [Number(r.id), String(r.display_name)]));
 }
+
+/** The entity's owning-lab field (`"x-owner-lab": true`), if it declares one. */
+export const ownerLabField = (e: EntityDef): FieldDef | undefined => e.columns.find((f) => f.schema['x-owner-lab'] === true);
+
+/**
+ * The owner of a new record of an entity with an owning-lab field: the lab the caller chose, one of the caller's own
+ * labs (a centre's sales clerk books an order for one of the centre's labs), or the caller's lab by default; a
+ * plugin's explicit owner wins. The field holds the lab's org id and is written with the record.
+ */
+export async function ownerLab(
+  db: Knex | Knex.Transaction, ctx: CallContext, e: EntityDef, record: Record<string, any>, owner: { labId: number | null; orgId?: number | null } | undefined,
+): Promise<{ labId: number | null; orgId?: number | null } | undefined> {
+  const f = ownerLabField(e);
+  if (!f) return owner;
+  if (owner) {
+    record[f.name] = owner.labId ?? undefined;
+    return owner;
+  }
+  const a = ctx.actor;
+  const mine = ((a.labIds as number[] | undefined) ?? []).map(Number);
+  let lab = record[f.name] == null ? undefined : Number(record[f.name]);
+  if (lab === undefined) lab = a.labId ?? (mine.length === 1 ? mine[0] : undefined);
+  const problem = (key: string) => new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: `/${f.name}`, messageKey: key }]);
+  if (lab === undefined) throw problem('error.ownerLabRequired');
+  if (!unrestricted(a) && !mine.includes(lab)) throw problem('error.ownerLabNotYours');
+  if (unrestricted(a) && (await orgTree(db as Knex)).byId.get(lab)?.kind !== 'lab') throw problem('error.ownerLabNotYours');
+  record[f.name] = lab;
+  return { labId: lab, orgId: lab };
+}

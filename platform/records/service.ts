@@ -15,10 +15,11 @@ import type { Authorizer } from './access';
 import type { HookRegistry } from './hooks';
 import type { RecordEvents } from './events';
 import { createAjv, localizeErrors } from '../metadata/ajv';
-import { checkUsers, fillCurrentUsers, userFields, userNames } from './people';
+import { checkUsers, fillCurrentUsers, ownerLab, ownerLabField, userFields, userNames } from './people';
 import jsonLogic from 'json-logic-js';
 import { applyAggregate, parseGroups, parseMeasures } from './aggregate';
 import { t as translate, type Lang } from '../i18n';
+import { orgTree } from '../auth/org';
 
 export interface ListOptions {
   filter?: unknown;
@@ -336,6 +337,15 @@ export class RecordService {
         delete r[`$u_${n}`];
         if (r[n] != null) r[`${n}$expanded`] = name == null ? null : { id: Number(r[n]), displayName: name };
       }
+    const lab = this.model.memo(`ownerLab:${e.name}`, () => !!ownerLabField(e)) ? ownerLabField(e)!.name : null;
+    if (lab && fields.includes(lab) && rows.length) {
+      // The owning lab by its name, as a person is named (never the org id).
+      const tree = await orgTree(this.knex);
+      for (const r of rows) {
+        const u = r[lab] == null ? undefined : tree.byId.get(Number(r[lab]));
+        if (r[lab] != null) r[`${lab}$expanded`] = u ? { id: u.id, displayName: ctx.lang === 'en' && u.nameEn ? u.nameEn : u.name } : null;
+      }
+    }
     const refs = (opts.expand ?? []).filter((n) => n !== 'createdBy' && n !== 'updatedBy' && e.fields.get(n)?.kind !== 'user');
     if (refs.length) await this.expand(ctx, e, rows, refs);
 
@@ -409,6 +419,10 @@ export class RecordService {
         problems.push({ path: `/${k}`, key: 'error.readOnlyField' });
         continue;
       }
+      if (f && previous && f.schema['x-owner-lab'] && JSON.stringify(previous[k] ?? null) !== JSON.stringify(v ?? null)) {
+        problems.push({ path: `/${k}`, key: 'error.ownerLabFixed' });
+        continue;
+      }
       out[k] = v;
     }
     if (problems.length) throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, problems.map((p) => ({ path: p.path, messageKey: p.key })));
@@ -429,6 +443,7 @@ export class RecordService {
     const record = stripNulls({ ...this.cleanInput(ctx, e, input), ...this.pluginFields(e, opts.set) });
     fillCurrentUsers(ctx, e, record);
     const model = this.model;
+    if (model.memo(`ownerLab:${e.name}`, () => !!ownerLabField(e))) opts = { ...opts, owner: await ownerLab(this.trx ?? this.knex, ctx, e, record, opts.owner) };
     const shape = model.memo(`createShape:${e.name}`, () => ({
       multi: [...e.fields.values()].some((f) => f.kind === 'multiReference'),
       numbered: [...e.fields.values()].some((f) => f.numbering),

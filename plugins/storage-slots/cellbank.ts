@@ -37,7 +37,7 @@ function summarize(labels: string[]): string {
 async function stockIn(api: PluginApi, strategies: Strategies, a: HookArgs): Promise<void> {
   const { ctx, record, trx, records } = a;
   const db = api.db(trx);
-  const batch = await records.get(api.system(), 'cellBatch', record.batch, { fields: ['id', 'batchCode', 'labId'] });
+  const batch = await records.get(api.system(), 'cellBatch', record.batch, { fields: ['id', 'batchCode', 'labId', ...(api.model.entity('cellBatch')?.fields.has('chainId') ? ['chainId'] : [])] });
   const lab: number | null = record.labId ?? batch.labId ?? null;
   const scope = boxScope(api, ctx, lab);
   let positions: Pos[];
@@ -68,7 +68,7 @@ async function stockIn(api: PluginApi, strategies: Strategies, a: HookArgs): Pro
     owner,
     set: (i) => {
       const p = positions[i];
-      return { batchCode: batch.batchCode, status: 'stored', device: p.device_id, container: p.container_id, row: p.row, col: p.col, positionLabel: where[i], stockIn: record.id, freezeThawCount: 0 };
+      return { batchCode: batch.batchCode, ...(batch.chainId ? { chainId: batch.chainId } : {}), status: 'stored', device: p.device_id, container: p.container_id, row: p.row, col: p.col, positionLabel: where[i], stockIn: record.id, freezeThawCount: 0 };
     },
   });
   const placements = positions.map((pos, i) => ({ pos, vialId: Number(vials[i].id), batchId: record.batch as number }));
@@ -254,7 +254,9 @@ export function registerCellbank(api: PluginApi, strategies: Strategies): void {
 
   // ---- stock-out: requested → approved → executed (positions freed) | rejected
   api.hooks.on('stockOut', 'beforeCreate', async ({ record, records }) => {
-    record.state = 'requested';
+    // A product preparation's stock-out (its read-only link is set by the preparation itself) needs no second approval:
+    // the director assigned the preparation and the release QC gate still applies.
+    record.state = record.preparation ? 'approved' : 'requested';
     await checkStockOutVials(api, records, record);
   });
   const transition = (name: string, from: string[], to: string, zh: string, en: string) => {

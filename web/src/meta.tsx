@@ -31,6 +31,8 @@ export interface EntitySchema {
   'x-module'?: string;
   /** What tells records apart in a picker besides the title. */
   'x-picker-fields'?: string[];
+  /** Extra record-page tabs, each a plugin widget given the record (`x-record-tabs`). */
+  'x-record-tabs'?: { key: string; label: Label; widget: string }[];
   type: 'object';
   required?: string[];
   properties: Record<string, FieldSchema>;

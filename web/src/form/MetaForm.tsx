@@ -10,13 +10,13 @@ import { buildSchema, buildUiSchema, isWide, visibleSections, type ResolvedSecti
 import { validatorFor } from './validator';
 import SectionsTemplate from './SectionsTemplate';
 import MultiRefWidget from './MultiRefWidget';
-import { AttachmentWidget, DateTimeWidget, DateWidget, DictWidget, EnumWidget, JsonField, NumberWidget, RefWidget, UserWidget } from './widgets';
+import { AttachmentWidget, DateTimeWidget, DateWidget, DictWidget, EnumWidget, JsonField, NumberWidget, OwnerLabWidget, RefWidget, UserWidget } from './widgets';
 import { pluginWidgets } from '../plugins';
 import { PluginLinesField, ReadOnlyLinesField } from './LineItems';
 
 type Data = Record<string, unknown>;
 
-const builtinWidgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, MultiRefWidget, UserWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
+const builtinWidgets: RegistryWidgetsType = { DictWidget, EnumWidget, RefWidget, MultiRefWidget, UserWidget, OwnerLabWidget, DateWidget, DateTimeWidget, AttachmentWidget, NumberWidget };
 const fields: RegistryFieldsType = { JsonField, PluginLinesField, ReadOnlyLinesField };
 const templates = { ObjectFieldTemplate: SectionsTemplate };
 const DEFAULTS = { arrayMinItems: { populate: 'never' as const } };

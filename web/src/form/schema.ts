@@ -88,6 +88,7 @@ function fieldUi(p: FieldSchema, w: string | undefined, isNew: boolean, cell = f
   }
   if (w && isPluginWidget(w)) u['ui:widget'] = w;
   else if (p['x-user']) u['ui:widget'] = 'UserWidget';
+  else if (p['x-owner-lab']) u['ui:widget'] = 'OwnerLabWidget';
   else if (p['x-ref']) u['ui:widget'] = p.type === 'array' ? 'MultiRefWidget' : 'RefWidget';
   else if (p['x-dictionary']) u['ui:widget'] = 'DictWidget';
   else if (p.enum) u['ui:widget'] = 'EnumWidget';

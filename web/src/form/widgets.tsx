@@ -76,6 +76,40 @@ export function EnumWidget(p: WidgetProps) {
   );
 }
 
+/**
+ * The owning lab (`x-owner-lab`) of a new record: the labs of the org tree by name; empty means the signed-in user's
+ * own lab (the server fills it and refuses a lab that is not the user's). Fixed once the record exists.
+ */
+export function OwnerLabWidget(p: WidgetProps) {
+  const { t } = useTranslation();
+  const lang = currentLang();
+  const fc = ctx(p);
+  const [labs, setLabs] = useState<{ value: number; label: string }[]>([]);
+  useEffect(() => {
+    let live = true;
+    api<{ data: { id: number; kind: string; name: string; nameEn: string | null; disabled: boolean }[] }>('/api/v1/admin/orgs')
+      .then((b) => live && setLabs(b.data.filter((u) => u.kind === 'lab' && !u.disabled).map((u) => ({ value: u.id, label: lang === 'en' && u.nameEn ? u.nameEn : u.name }))))
+      .catch(() => live && setLabs([]));
+    return () => {
+      live = false;
+    };
+  }, [lang]);
+  const exp = fc?.expanded[p.name] as { displayName?: string } | undefined;
+  const options = labs.length || p.value == null ? labs : [{ value: p.value as number, label: exp?.displayName ?? '' }];
+  return (
+    <Select
+      {...common(p)}
+      disabled={p.disabled || p.readonly || fc?.recordId != null}
+      allowClear
+      placeholder={t('form.ownLab')}
+      value={p.value ?? undefined}
+      options={options}
+      onChange={(v) => p.onChange(v ?? undefined)}
+      style={{ width: '100%' }}
+    />
+  );
+}
+
 interface Opt {
   value: number;
   label: string;

@@ -57,7 +57,7 @@ export function formatValue(
   if (value == null || value === '') return '';
   if (!f) return typeof value === 'object' ? JSON.stringify(value) : String(value);
   if (f['x-ref']) return record ? refTitle(meta, f, field, record) : '';
-  if (f['x-user']) return userName(field, record);
+  if (f['x-user'] || f['x-owner-lab']) return userName(field, record);
   if (f['x-dictionary']) return dictLabel(meta, f['x-dictionary'], value, lang);
   if (typeof f['x-meta'] === 'string') return metaLabel(meta, f['x-meta'], value, lang);
   if (f.enum) return enumLabel(f, value, lang);

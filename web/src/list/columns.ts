@@ -9,6 +9,7 @@ import i18n from '../i18n';
 export function columnKind(f: FieldSchema | undefined): ColumnKind {
   if (!f) return 'text';
   if (f['x-ref'] || f['x-user']) return 'ref';
+  if (f['x-owner-lab']) return 'none'; // shown by name; lists filter by lab through the row scope
   if (f['x-dictionary'] || f.enum) return 'choice';
   if (f['x-type'] === 'attachment' || f['x-type'] === 'json' || f.type === 'object' || f.type === 'array') return 'none';
   if (f.format === 'date') return 'date';

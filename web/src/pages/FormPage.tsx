@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError, errorText } from '../api';
 import { currentLang, pick } from '../i18n';
 import { entityLabel, formFor, listFor, titleField, useMeta } from '../meta';
-import { navigate, useBlocker } from '../router';
+import { navigate, useBlocker, useLocation } from '../router';
 import { useCrumbs } from '../shell/crumbs';
 import { detailsToErrors } from '../form/schema';
 import MetaForm, { useVisibleSections } from '../form/MetaForm';
@@ -72,6 +72,42 @@ export default function FormPage({ entity, id }: { entity: string; id?: string }
       .finally(() => setLoading(false));
   }, [entity, id, isNew, schema, refFields]);
   useEffect(load, [load]);
+
+  // A new record opened from a task or another record: `?order=12` presets writable fields, and a preset reference
+  // copies its `x-prefill` fields as choosing it would. The preset counts as the form's starting point (not dirty).
+  const { search } = useLocation();
+  const presetKey = isNew ? search.toString() : '';
+  useEffect(() => {
+    if (!isNew || !schema || !presetKey) return;
+    let live = true;
+    const preset: Data = {};
+    for (const [k, raw] of new URLSearchParams(presetKey)) {
+      const p = schema.properties[k];
+      if (!p || p.readOnly) continue;
+      const n = Number(raw);
+      if (p.type === 'integer' || p.type === 'number') {
+        if (raw !== '' && Number.isFinite(n)) preset[k] = n;
+      } else if (p.type === 'boolean') preset[k] = raw === 'true';
+      else if (p.type === 'string') preset[k] = raw;
+    }
+    const prefills = Object.entries(preset).filter(([k]) => schema.properties[k]?.['x-ref'] && schema.properties[k]?.['x-prefill']);
+    void Promise.all(
+      prefills.map(([k, v]) =>
+        api<{ data: Data }>(`/api/v1/data/${schema.properties[k]['x-ref']}/${String(v)}`)
+          .then((b) => {
+            for (const [mine, theirs] of Object.entries(schema.properties[k]['x-prefill'] ?? {})) if (b.data[theirs] != null && preset[mine] === undefined) preset[mine] = b.data[theirs];
+          })
+          .catch(() => undefined),
+      ),
+    ).then(() => {
+      if (!live) return;
+      setData(preset);
+      setInitial(canon(preset));
+    });
+    return () => {
+      live = false;
+    };
+  }, [isNew, schema, presetKey]);
 
   const sections = useVisibleSections(meta, entity, form, data);
   const visibleFields = useMemo(() => sections.flatMap((sec) => sec.fields), [sections]);

@@ -14,6 +14,7 @@ import RelatedRecords, { relationsOf, useRelatedCount, type Relation } from './R
 import { visibleSections } from '../form/schema';
 import { fileUrl, isImage, type Attachment } from '../form/widgets';
 import { recordActionSlots } from '../slots';
+import { hostApi, pluginPage } from '../plugins';
 
 type Data = Record<string, unknown>;
 
@@ -134,7 +135,12 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
   if (rest.length) sections.push({ key: '_other', title: t('form.other'), fields: rest });
 
   const attachments = Object.entries(schema.properties).filter(([k, p]) => p['x-type'] === 'attachment' && Array.isArray(record[k]) && (record[k] as unknown[]).length);
+  const pluginTabs = (schema['x-record-tabs'] ?? []).flatMap((tab) => {
+    const Tab = pluginPage(tab.widget);
+    return Tab ? [{ key: `_p_${tab.key}`, label: pick(tab.label, lang, tab.key), children: <Tab key={slotRound} api={hostApi} lang={lang} entity={entity} record={record} reload={reloadAfterAction} /> }] : [];
+  });
   const tabs = [
+    ...pluginTabs,
     ...relations.map((r) => ({ key: r.key, label: <RelatedLabel relation={r} id={id} />, children: <RelatedRecords meta={meta} relation={r} id={id} /> })),
     ...(attachments.length
       ? [{ key: '_attachments', label: t('record.attachments'), children: attachments.map(([k, p]) => <div key={k} className="ct-section">{fieldLabel(meta, entity, k, lang)}: {render(k, p, record[k])}</div>) }]
@@ -199,7 +205,7 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
         </Descriptions>
       </Card>
       <Card size="small" className="ct-section ct-record-tabs">
-        <Tabs items={tabs} defaultActiveKey={relations.length ? relations[0].key : '_history'} />
+        <Tabs items={tabs} defaultActiveKey={pluginTabs.length ? pluginTabs[0].key : relations.length ? relations[0].key : '_history'} />
       </Card>
     </div>
   );
