@@ -16,7 +16,11 @@ export interface UserRef {
  * Enabled users holding `role`, optionally only those belonging to an org unit's subtree (`orgId`) or to a lab
  * (`labId`: members of the lab or of a department under it). For flow assignment and notifications.
  */
-export async function usersWithRole(knex: Knex | Knex.Transaction, role: string, opts: { orgId?: number | null; labId?: number | null } = {}): Promise<UserRef[]> {
+/**
+ * Enabled users holding `role`: all, those within the subtree of `orgId`, those of `labId` (members of the lab or of a
+ * department under it), or those `covering` a lab (members of the lab or of a unit above it: a centre's sales clerk).
+ */
+export async function usersWithRole(knex: Knex | Knex.Transaction, role: string, opts: { orgId?: number | null; labId?: number | null; covering?: number | null } = {}): Promise<UserRef[]> {
   const rows = await knex('ct_user as u')
     .join('ct_user_role as r', 'r.user_id', 'u.id')
     .where({ 'r.role': role, 'u.disabled': false })
@@ -25,7 +29,7 @@ export async function usersWithRole(knex: Knex | Knex.Transaction, role: string,
   let users: UserRef[] = rows.map((u: any) => ({
     id: Number(u.id), username: u.username, displayName: u.display_name, orgId: u.org_id == null ? null : Number(u.org_id), labId: u.lab_id == null ? null : Number(u.lab_id),
   }));
-  if (opts.orgId == null && opts.labId == null) return users;
+  if (opts.orgId == null && opts.labId == null && opts.covering == null) return users;
   const tree = await orgTree(knex as Knex);
   const memberships = await knex('ct_user_org').whereIn('user_id', users.map((u) => u.id)).select('user_id', 'org_id');
   const unitsOf = new Map<number, number[]>();
@@ -36,6 +40,7 @@ export async function usersWithRole(knex: Knex | Knex.Transaction, role: string,
     users = users.filter((u) => unitsOf.get(u.id)!.some((o) => sub.has(o)));
   }
   if (opts.labId != null) users = users.filter((u) => unitsOf.get(u.id)!.some((o) => tree.labOf(o)?.id === Number(opts.labId)));
+  if (opts.covering != null) users = users.filter((u) => unitsOf.get(u.id)!.some((o) => tree.subtree(o).includes(Number(opts.covering))));
   return users;
 }
 

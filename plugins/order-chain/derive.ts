@@ -22,7 +22,12 @@ export async function deriveOrder(api: PluginApi, records: Records, orderId: num
   const any = async (entity: string, filter: Record<string, unknown>) => (await records.list(sys, entity, { filter, fields: ['id'], limit: 1 })).data.length > 0;
   const batches = (await records.list(sys, 'cellBatch', { filter: { order: orderId }, fields: ['id', 'batchCode', 'cellsPerVial'], limit: 1000 })).data;
   const batchIds = batches.map((b) => b.id);
-  const vials = batchIds.length ? (await records.list(sys, 'cryovial', { filter: { batch: { in: batchIds } }, fields: ['id', 'batch', 'status'], limit: 10000 })).data : [];
+  const vials: Record<string, any>[] = [];
+  for (let offset = 0; batchIds.length; offset += 1000) {
+    const page = (await records.list(sys, 'cryovial', { filter: { batch: { in: batchIds } }, fields: ['id', 'batch', 'status'], sort: ['id'], limit: 1000, offset })).data;
+    vials.push(...page);
+    if (page.length < 1000) break;
+  }
   const per = new Map(batches.map((b) => [b.id, Number(b.cellsPerVial ?? 0)]));
   const code = new Map(batches.map((b) => [b.id, String(b.batchCode ?? '')]));
   const stored = vials.filter((v) => v.status === 'stored');

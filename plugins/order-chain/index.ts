@@ -163,7 +163,8 @@ function registerPreparation(api: PluginApi, touch: (a: HookArgs) => Promise<voi
 function registerHandover(api: PluginApi, touch: (a: HookArgs) => Promise<void>) {
   const judge = async (a: HookArgs, prep: Record<string, any>) => {
     const { record, ctx } = a;
-    const readings = record.id ? await api.db(a.trx).table('oc_temperature').where({ handover_id: record.id }).select('celsius') : [];
+    const id = a.previous?.id ?? record.id;
+    const readings = id ? await api.db(a.trx).table('oc_temperature').where({ handover_id: id }).select('celsius') : [];
     const ex = excursionOf(readings, record.boxTemperature, prep.tempMin, prep.tempMax);
     Object.assign(record, { excursion: ex.excursion, excursionCount: ex.out, readingCount: readings.length, tempMinSeen: ex.min, tempMaxSeen: ex.max });
     if (!ex.excursion) {

@@ -76,7 +76,7 @@ async function traceOrder(api: PluginApi, c: CallContext, records: Records, orde
   const bIds = batches.map((b) => b.id);
   const qcs = bIds.length ? await read('qcRecord', { batch: { in: bIds } }) : [];
   const stockIns = bIds.length ? await read('stockIn', { batch: { in: bIds } }) : [];
-  const vials = bIds.length ? await read('cryovial', { batch: { in: bIds } }, 2000) : [];
+  const vials = bIds.length ? await read('cryovial', { batch: { in: bIds } }, 1000) : [];
   const stockOuts = bIds.length ? await read('stockOut', { batch: { in: bIds } }) : [];
   const preps = await read('preparation', { order: orderId });
   const handovers = await read('handover', { order: orderId });

@@ -129,7 +129,8 @@ export interface PluginApi {
   audit(trx: Knex.Transaction, ctx: CallContext, entry: Omit<AuditEntry, 'actorId' | 'actorName' | 'ip' | 'requestId'>): Promise<void>;
   /** In-app notifications (and channels: e-mail, webhooks) in the caller's transaction. */
   notify(trx: Knex.Transaction, items: Omit<Notification, 'id'>[]): Promise<void>;
-  usersWithRole(role: string, opts?: { orgId?: number | null; labId?: number | null; trx?: Knex.Transaction }): Promise<UserRef[]>;
+  /** Users holding a role: within `orgId`'s subtree, of `labId`, or `covering` a lab (its members and those of the units above it). */
+  usersWithRole(role: string, opts?: { orgId?: number | null; labId?: number | null; covering?: number | null; trx?: Knex.Transaction }): Promise<UserRef[]>;
   /** A typed job named `<plugin>.<name>`. */
   job<P = Record<string, unknown>>(name: string, handler: (payload: P, job: JobInfo) => Promise<void>, opts?: HandlerOptions): JobHandle<P>;
   /** A registry of this app instance (strategies, resolvers, gates…), shared by name between plugins. */
