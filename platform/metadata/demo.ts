@@ -42,7 +42,7 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
     }
   }
   files.sort((a, b) => path.basename(a).localeCompare(path.basename(b)));
-  const keys = new Map<string, { id: number; lab: number | null }>();
+  const keys = new Map<string, { id: number; lab: number | null; entity: string }>();
   /** Usernames → ids, for `{"$user": "sh.tech"}` (a user reference naming a demo user). */
   const users = new Map<string, number>();
   let tree: OrgTree = await orgTree(opts.knex, true);
@@ -103,13 +103,25 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
             const ref = keys.get(v['@ref']);
             if (ref === undefined) throw new Error(`demo data: ${where} record ${i}: unknown @ref ${v['@ref']}`);
             if (ref.lab !== null && ref.lab !== lab) throw new Error(`demo data: ${where} record ${i} references ${v['@ref']} of another lab`);
+            // `{"@ref": "o-1", "field": "chainId"}`: a value the engine gave that record (a number, a scanned label).
+            if (typeof v.field === 'string') return (await records.get(labCtxOf, ref.entity, ref.id, { fields: ['id', v.field] }))[v.field];
             return ref.id;
           }
           if (v['@find'] && typeof v['@find'] === 'object') {
             // A record a plugin created (a lot a receipt made), found in this lab's scope: `{"@find": {"entity": "materialLot", "filter": {…}}}`.
-            const found = await records.list(labCtxOf, v['@find'].entity, { filter: v['@find'].filter, limit: 2, fields: ['id'] });
+            const found = await records.list(labCtxOf, v['@find'].entity, { filter: await resolve(v['@find'].filter), limit: 2, fields: ['id'] });
             if (found.data.length !== 1) throw new Error(`demo data: ${where} record ${i}: @find ${JSON.stringify(v['@find'])} finds ${found.data.length}`);
             return found.data[0].id;
+          }
+          if (v['@findMany'] && typeof v['@findMany'] === 'object') {
+            // Several records a plugin created (the vials of a stock-in), first made first: their ids, or one field's
+            // values joined (`"field": "vialCode", "join": "\n"`, what a scanner would have typed).
+            const q = v['@findMany'];
+            const field = typeof q.field === 'string' ? q.field : 'id';
+            const found = await records.list(labCtxOf, q.entity, { filter: await resolve(q.filter), limit: Number(q.limit ?? 10), sort: ['id'], fields: ['id', field] });
+            if (!found.data.length) throw new Error(`demo data: ${where} record ${i}: @findMany ${JSON.stringify(q)} finds none`);
+            const values = found.data.map((r) => r[field]);
+            return typeof q.join === 'string' ? values.join(q.join) : values;
           }
           if (typeof v['$user'] === 'string') {
             const id = users.get(v['$user']);
@@ -134,7 +146,7 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
         const details = e?.localized?.en ?? e?.details ?? [];
         throw new Error(`demo data: ${where} record ${i} (${doc.entity}) refused: ${e?.message ?? e} ${JSON.stringify(details)}`);
       }
-      if (key) keys.set(key, { id: rec.id, lab });
+      if (key) keys.set(key, { id: rec.id, lab, entity: doc.entity });
       n++;
     }
   }

@@ -93,7 +93,11 @@ export async function ownerLab(
   let lab = record[f.name] == null ? undefined : Number(record[f.name]);
   if (lab === undefined) lab = a.labId ?? (mine.length === 1 ? mine[0] : undefined);
   const problem = (key: string) => new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, [{ path: `/${f.name}`, messageKey: key }]);
-  if (lab === undefined) throw problem('error.ownerLabRequired');
+  if (lab === undefined) {
+    // An administrator without a lab keeps a record of no lab, as for every other entity.
+    if (unrestricted(a)) return undefined;
+    throw problem('error.ownerLabRequired');
+  }
   if (!unrestricted(a) && !mine.includes(lab)) throw problem('error.ownerLabNotYours');
   if (unrestricted(a) && (await orgTree(db as Knex)).byId.get(lab)?.kind !== 'lab') throw problem('error.ownerLabNotYours');
   record[f.name] = lab;

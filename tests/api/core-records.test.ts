@@ -2,6 +2,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { createDatabase, dropDatabase } from '../support/pg';
 import { startTestServer, type TestServer } from '../support/app';
+import { orderFor } from '../support/labs';
 
 let ts: TestServer;
 let db: { name: string; url: string };
@@ -49,7 +50,7 @@ describe('record pipeline: create, validate, update, delete', () => {
     const c = await customer('张伟');
     expect(c.customerCode).toMatch(/^C\d{4}\d{6}$/);
     const r = await api('POST', '/api/v1/data/cultureRecord', {
-      body: { customer: c.id, cellKind: 'immune', cultureDate: '2026-11-20', totalCells: 1200, viability: 92.5, expansionFold: 35, cd3Ratio: 88.2 },
+      body: { customer: c.id, order: await orderFor(ts, c.id), cellKind: 'immune', cultureDate: '2026-11-20', totalCells: 1200, viability: 92.5, expansionFold: 35, cd3Ratio: 88.2 },
     });
     expect(r.status).toBe(201);
     expect(r.body.data.batchCode).toMatch(/^CBI\d{6}\d{4}[0-9A-Z*]$/);
@@ -58,7 +59,7 @@ describe('record pipeline: create, validate, update, delete', () => {
 
   it('the stem-cell variant requires passage, the immune variant requires CD3+ ratio: field-level errors in zh-CN and en', async () => {
     const c = await customer('李娜');
-    const base = { customer: c.id, cultureDate: '2026-11-21', totalCells: 10, viability: 90 };
+    const base = { customer: c.id, order: await orderFor(ts, c.id), cultureDate: '2026-11-21', totalCells: 10, viability: 90 };
     const zh = await api('POST', '/api/v1/data/cultureRecord', { body: { ...base, cellKind: 'stem' } });
     expect(zh.status).toBe(400);
     expect(zh.body.error.code).toBe('VALIDATION_FAILED');
@@ -81,7 +82,7 @@ describe('record pipeline: create, validate, update, delete', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('BAD_REQUEST');
     const ref = await api('POST', '/api/v1/data/cultureRecord', {
-      body: { customer: 999999, cellKind: 'stem', passage: 1, cultureDate: '2026-11-20', totalCells: 1, viability: 90 },
+      body: { customer: 999999, order: await orderFor(ts, (await customer('引用')).id), cellKind: 'stem', passage: 1, cultureDate: '2026-11-20', totalCells: 1, viability: 90 },
     });
     expect(ref.status).toBe(400);
     expect(ref.body.error.details[0].path).toBe('/customer');
@@ -175,7 +176,7 @@ describe('lists: filter language, sort, paging, expand', () => {
     for (let i = 0; i < 12; i++) {
       const r = await api('POST', '/api/v1/data/cultureRecord', {
         body: {
-          customer: i % 2 ? owner.id : other.id, cellKind: i % 3 ? 'stem' : 'immune', passage: i, expansionFold: 10, cd3Ratio: 50,
+          customer: i % 2 ? owner.id : other.id, order: await orderFor(ts, i % 2 ? owner.id : other.id), cellKind: i % 3 ? 'stem' : 'immune', passage: i, expansionFold: 10, cd3Ratio: 50,
           cultureDate: `2026-10-${String(10 + i).padStart(2, '0')}`, totalCells: 100 + i, viability: 80 + i, observations: i === 5 ? '100%_王' : `op${i}`,
         },
       });
@@ -308,9 +309,10 @@ describe('import and export', () => {
 describe('numbering under load', () => {
   it('500 parallel creates get distinct batch codes without gaps', async () => {
     const c = await customer('编号');
+    const order = await orderFor(ts, c.id);
     const results = await Promise.all(
       Array.from({ length: 500 }, () =>
-        api('POST', '/api/v1/data/cultureRecord', { body: { customer: c.id, cellKind: 'stem', passage: 1, cultureDate: '2026-11-01', totalCells: 1, viability: 90 } }),
+        api('POST', '/api/v1/data/cultureRecord', { body: { customer: c.id, order, cellKind: 'stem', passage: 1, cultureDate: '2026-11-01', totalCells: 1, viability: 90 } }),
       ),
     );
     expect(results.every((r) => r.status === 201)).toBe(true);

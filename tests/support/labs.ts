@@ -53,3 +53,30 @@ export async function pool<T, R>(items: T[], n: number, fn: (x: T, i: number) =>
   );
   return out;
 }
+
+const adminTokens = new WeakMap<TestServer, Promise<string>>();
+const orders = new Map<string, Promise<number>>();
+/**
+ * The order a culture record of `customer` belongs to (culture records require one): booked once per customer by the
+ * administrator for the customer's lab, as a lab's production supervisor would.
+ */
+export function orderFor(t: TestServer, customer: number): Promise<number> {
+  const key = `${t.url}|${customer}`;
+  if (!orders.has(key)) {
+    if (!adminTokens.has(t)) adminTokens.set(t, t.login());
+    orders.set(key, (async () => {
+      const admin = await adminTokens.get(t)!;
+      const c = await t.api('GET', `/api/v1/data/customer/${customer}`, { token: admin });
+      if (c.status !== 200) throw new Error(`orderFor: customer ${customer}: ${c.status} ${JSON.stringify(c.body)}`);
+      const r = await t.api('POST', '/api/v1/data/serviceOrder', { token: admin, body: { customer, ...(c.body.data.labId ? { lab: c.body.data.labId } : {}), serviceItem: 'umbilicalMsc', orderCategory: 'storage' } });
+      if (r.status !== 201) throw new Error(`orderFor: ${r.status} ${JSON.stringify(r.body)}`);
+      return Number(r.body.data.id);
+    })());
+  }
+  return orders.get(key)!;
+}
+
+/** A culture record's body with the order of its customer added. */
+export async function withOrder<T extends { customer?: unknown }>(t: TestServer, body: T): Promise<T & { order?: number }> {
+  return typeof body.customer === 'number' && (body as { order?: unknown }).order === undefined ? { ...body, order: await orderFor(t, body.customer) } : body;
+}
