@@ -1,5 +1,6 @@
 import { startTestServer, type TestServer } from '../support/app';
 import { orgFixture } from './auth-fixtures';
+import { orderFor } from '../support/labs';
 
 let t: TestServer;
 let admin: string;
@@ -26,8 +27,8 @@ beforeAll(async () => {
   custB = await mk(fx.techB.token, 'customer', { name: `Bob ${fx.sfx}`, phone: '13800654321' });
   const techC = await fx.user('techC', fx.labC, ['technician']);
   custC = await mk(techC.token, 'customer', { name: `Carol ${fx.sfx}` });
-  cultA = await mk(fx.techA.token, 'cultureRecord', { customer: custA.id, ...CULT });
-  cultB = await mk(fx.techB.token, 'cultureRecord', { customer: custB.id, ...CULT });
+  cultA = await mk(fx.techA.token, 'cultureRecord', { customer: custA.id, order: await orderFor(t, custA.id), ...CULT });
+  cultB = await mk(fx.techB.token, 'cultureRecord', { customer: custB.id, order: await orderFor(t, custB.id), ...CULT });
 });
 afterAll(() => t.stop());
 
@@ -52,12 +53,14 @@ describe('lab scope', () => {
   it('cannot update, delete or reference lab B records', async () => {
     expect((await t.api('PATCH', `/api/v1/data/customer/${custB.id}`, { token: fx.techA.token, body: { version: custB.version, name: 'hijack' } })).status).toBe(404);
     expect([403, 404]).toContain((await t.api('DELETE', `/api/v1/data/customer/${custB.id}`, { token: fx.techA.token })).status);
-    const ref = await t.api('POST', '/api/v1/data/cultureRecord', { token: fx.techA.token, body: { ...CULT, customer: custB.id } });
+    const ref = await t.api('POST', '/api/v1/data/cultureRecord', { token: fx.techA.token, body: { ...CULT, customer: custB.id, order: await orderFor(t, custA.id) } });
     expect(ref.status).toBe(400);
     expect(ref.body.error.details[0].path).toBe('/customer');
     // Same answer as a non-existent id: existence is not revealed.
-    const none = await t.api('POST', '/api/v1/data/cultureRecord', { token: fx.techA.token, body: { ...CULT, customer: 999999999 } });
-    expect(none.status).toBe(400);
+    const none = await t.api('POST', '/api/v1/data/cultureRecord', { token: fx.techA.token, body: { ...CULT, customer: 999999999, order: await orderFor(t, custA.id) } });
+    expect(none.status).toBe(ref.status);
+    const said = (r: any) => r.body.error.details.map((d: any) => [d.path, d.message]);
+    expect(said(none)).toEqual(said(ref));
   });
 
   it('cannot infer lab B values through a reference filter, sort or expand', async () => {

@@ -1,4 +1,4 @@
-import { create, startLabs, type Labs } from '../support/labs';
+import { create, orderFor, startLabs, type Labs } from '../support/labs';
 
 // The aggregation API (issue 15 item 2): grouped figures within the caller's row scope and field rules, labelled
 // with names, bad group keys and measures refused naming them.
@@ -9,8 +9,8 @@ beforeAll(async () => {
   const cust = await create(t, org.techA.token, 'customer', { name: '王芳', gender: 'F' });
   const custB = await create(t, org.techB.token, 'customer', { name: '李娜' });
   for (const [kind, v, d] of [['stem', 90, '2026-10-03'], ['stem', 80, '2026-10-20'], ['immune', 95, '2026-11-02']] as const)
-    await create(t, org.techA.token, 'cultureRecord', { customer: cust.id, cellKind: kind, cultureDate: d, totalCells: 10, viability: v, ...(kind === 'stem' ? { passage: 1 } : { expansionFold: 10, cd3Ratio: 70 }) });
-  await create(t, org.techB.token, 'cultureRecord', { customer: custB.id, cellKind: 'stem', cultureDate: '2026-10-05', totalCells: 10, viability: 50, passage: 1 });
+    await create(t, org.techA.token, 'cultureRecord', { customer: cust.id, order: await orderFor(t, cust.id), cellKind: kind, cultureDate: d, totalCells: 10, viability: v, ...(kind === 'stem' ? { passage: 1 } : { expansionFold: 10, cd3Ratio: 70 }) });
+  await create(t, org.techB.token, 'cultureRecord', { customer: custB.id, order: await orderFor(t, custB.id), cellKind: 'stem', cultureDate: '2026-10-05', totalCells: 10, viability: 50, passage: 1 });
 }, 60_000);
 afterAll(async () => {
   await L?.stop();

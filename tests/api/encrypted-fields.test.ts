@@ -1,6 +1,7 @@
 import { startTestServer, TEST_DATA_KEY, type TestServer } from '../support/app';
 import { createDatabase, dropDatabase } from '../support/pg';
 import { orgFixture } from './auth-fixtures';
+import { orderFor } from '../support/labs';
 import { makeKeyring, parseKey, setKeyring, keyring } from '../../platform/auth/crypto';
 import { rotateKeys } from '../../platform/auth/keys-cli';
 
@@ -61,7 +62,7 @@ describe('encrypted fields (R-1.7)', () => {
     expect(JSON.stringify(list.body)).not.toContain(PHONE);
     expect(list.body.data.find((r: any) => r.id === cust.id).phone).toBe('138****5678');
     const cult = await t.api('POST', '/api/v1/data/cultureRecord', {
-      token: fx.techA.token, body: { customer: cust.id, cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1 },
+      token: fx.techA.token, body: { customer: cust.id, order: await orderFor(t, cust.id), cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1 },
     });
     expect(cult.status).toBe(201);
     const exp = await t.api('GET', `/api/v1/data/cultureRecord/${cult.body.data.id}?expand=customer`, { token: fx.techA.token });

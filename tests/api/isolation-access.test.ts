@@ -1,6 +1,7 @@
 import { startTestServer, type TestServer } from '../support/app';
 import { createDatabase, dropDatabase } from '../support/pg';
 import { orgFixture, PASSWORD } from './auth-fixtures';
+import { orderFor } from '../support/labs';
 
 /*
  * Issue 10, isolation on every path: access-control defects, each test fails without its fix. Users of two labs
@@ -40,7 +41,7 @@ beforeAll(async () => {
   salesA = await fx.user('salesA', fx.labA, ['sales']);
   custA = await mk(fx.techA.token, 'customer', { name: `Alice ${fx.sfx}`, phone: PHONE, address: 'Zhongshan Road 1' });
   custA = (await t.api('PATCH', `/api/v1/data/customer/${custA.id}`, { token: admin, body: { version: custA.version, idNumber: IDNO } })).body.data;
-  cultA = await mk(fx.techA.token, 'cultureRecord', { customer: custA.id, ...CULT });
+  cultA = await mk(fx.techA.token, 'cultureRecord', { customer: custA.id, order: await orderFor(t, custA.id), ...CULT });
 }, 60_000);
 afterAll(() => t.stop());
 
@@ -55,7 +56,7 @@ describe('attachments', () => {
     expect((await t.api('GET', '/api/v1/files/999999999', { token: fx.techB.token })).body.error.code).toBe(guess.body.error.code);
     expect((await t.api('GET', `/api/v1/files/${f.id}`, { token: qcA.token })).status).toBe(404);
     // Attached to a lab A culture record: every reader of that record, nobody else.
-    const rec = await mk(fx.techA.token, 'cultureRecord', { customer: custA.id, ...CULT, photos: [f] });
+    const rec = await mk(fx.techA.token, 'cultureRecord', { customer: custA.id, order: await orderFor(t, custA.id), ...CULT, photos: [f] });
     for (const who of [fx.techA, qcA]) {
       const r = await t.api('GET', `/api/v1/files/${f.id}`, { token: who.token });
       expect([r.status, String(r.body)]).toEqual([200, 'lab A photo']);
@@ -71,7 +72,7 @@ describe('attachments', () => {
 
   it('attaching a guessed file id of another lab is refused (it would open the file)', async () => {
     const theirs = await upload(fx.techB.token, 'lab B secret');
-    const r = await t.api('POST', '/api/v1/data/cultureRecord', { token: fx.techA.token, body: { customer: custA.id, ...CULT, photos: [{ id: theirs.id, name: 'x' }] } });
+    const r = await t.api('POST', '/api/v1/data/cultureRecord', { token: fx.techA.token, body: { customer: custA.id, order: await orderFor(t, custA.id), ...CULT, photos: [{ id: theirs.id, name: 'x' }] } });
     expect(r.status).toBe(400);
     expect(r.body.error.details[0].path).toBe('/photos/0');
     const u = await t.api('PATCH', `/api/v1/data/cultureRecord/${cultA.id}`, { token: fx.techA.token, body: { version: cultA.version, photos: [{ id: theirs.id }] } });

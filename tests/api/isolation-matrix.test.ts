@@ -39,7 +39,7 @@ const results = new Map<string, string[]>(); // `${case} ${key}` → problems
 
 beforeAll(async () => {
   db = await createDatabase('celltrace_matrix');
-  L = await startLabs({ databaseUrl: db.url, plugins: ['qc-gating', 'storage-slots', 'consumption-ledger'] });
+  L = await startLabs({ databaseUrl: db.url, plugins: ['qc-gating', 'storage-slots', 'consumption-ledger', 'order-chain'] });
   knex = L.t.server.services.knex;
   const { t, admin, org } = L;
   MARK = `Zq${org.sfx}`;
@@ -54,7 +54,12 @@ beforeAll(async () => {
   // ---- lab A: one record of every entity
   const cust = await create(t, techA.token, 'customer', { name: `Alice ${MARK}`, phone: '13800000000' });
   await L.t.api('PATCH', `/api/v1/data/customer/${cust.id}`, { token: admin, body: { version: cust.version, idNumber: `ID${MARK}` } });
-  const cult = await create(t, techA.token, 'cultureRecord', { customer: cust.id, cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1, observations: `cult ${MARK}` });
+  const order = await create(t, dirA.token, 'serviceOrder', { customer: cust.id, serviceItem: 'umbilicalMsc', orderCategory: 'storage', remarks: `order ${MARK}` });
+  const labTask = await create(t, dirA.token, 'labTask', { order: order.id, taskType: 'culture', assignee: techA.id, instructions: `task ${MARK}` });
+  const sample = await create(t, techA.token, 'sample', { order: order.id, sampleType: 'umbilicalCord', collectedAt: '2026-01-04T08:00:00Z', receivedAt: '2026-01-04T12:00:00Z', labelScan: order.chainId, decision: 'accepted', remarks: `sample ${MARK}` });
+  const cult = await create(t, techA.token, 'cultureRecord', { order: order.id, sample: sample.id, customer: cust.id, cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1, observations: `cult ${MARK}` });
+  const step = await create(t, techA.token, 'cultureStep', { cultureRecord: cult.id, stepType: 'passage', performedAt: '2026-01-05T10:00:00Z', observations: `step ${MARK}` });
+  const room = await create(t, dirA.token, 'room', { code: `R${org.sfx}`, name: `Room ${MARK}`, grade: 'B' });
   const boxType = await create(t, dirA.token, 'containerType', { code: `bx${org.sfx}`, name: `2x3 ${org.sfx}`, level: 'box', rows: 2, cols: 3, holdsVials: true });
   const dev = await create(t, techA.token, 'storageDevice', { code: `${MARK}D`, name: `Freezer ${MARK}`, deviceType: 'freezer', site: 'SH', setTemperature: -80 });
   const box = await create(t, techA.token, 'container', { code: `${MARK}B`, name: `Box ${MARK}`, containerType: boxType.id, device: dev.id });
@@ -62,10 +67,14 @@ beforeAll(async () => {
   const batch = await create(t, techA.token, 'cellBatch', { cellType: 'UC-MSC', customer: cust.id, customerName: `Alice ${MARK}`, cultureRecord: cult.id, vialCount: 4, freezeDate: '2026-01-05' });
   const qc = await create(t, qcA.token, 'qcRecord', { qcType: 'stockInQc', batch: batch.id, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
   await create(t, qcA.token, 'qcRecord', { qcType: 'releaseQc', batch: batch.id, testedAt: new Date().toISOString(), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
-  const si = await create(t, techA.token, 'stockIn', { batch: batch.id, vialCount: 3, device: dev.id, container: box.id });
+  const si = await create(t, techA.token, 'stockIn', { batch: batch.id, vialCount: 4, device: dev.id, container: box.id });
   const vials = (await knex('cryovial').where({ stock_in: si.id }).orderBy('id')).map((v: any) => ({ id: Number(v.id), code: v.vial_code }));
   const so = await create(t, techA.token, 'stockOut', { batch: batch.id, vials: [vials[0].id], purpose: 'clinicalUse' });
   const move = await create(t, techA.token, 'vialMove', { vial: vials[1].id, toContainer: box2.id, toRow: 1, toCol: 1, reason: `move ${MARK}` });
+  const prep = await create(t, techA.token, 'preparation', {
+    order: order.id, batch: batch.id, vials: [vials[3].id], vialScan: vials[3].code, thawedAt: '2026-01-06T08:00:00Z', preparedAt: '2026-01-06T10:00:00Z', productCells: 5, expiresAt: '2099-01-01T00:00:00Z', remarks: `prep ${MARK}`,
+  });
+  const handover = await create(t, techA.token, 'handover', { preparation: prep.id, productScan: prep.productCode, dispatchedAt: '2026-01-06T11:00:00Z', boxTemperature: 4, receiverKind: 'external', receiverName: 'Nurse', destination: `dest ${MARK}` });
   const alert = await create(t, techA.token, 'storageAlert', { device: dev.id, kind: 'vacancy', message: `alert ${MARK}` });
   // A flow instance with open tasks (QC countersign by the lab's inspectors).
   const sub = await t.api('POST', `/api/v1/data/qcRecord/${qc.id}/actions/submitReview`, { token: qcA.token, body: {} });
@@ -100,6 +109,7 @@ beforeAll(async () => {
     materialUsage: use.id, materialReturn: ret.id, materialScrap: scrap.id, materialStockTake: take.id,
   });
   Object.assign(A, {
+    serviceOrder: order.id, labTask: labTask.id, sample: sample.id, cultureStep: step.id, room: room.id, preparation: prep.id, handover: handover.id,
     customer: cust.id, cultureRecord: cult.id, containerType: boxType.id, storageDevice: dev.id, container: box.id, cellBatch: batch.id, qcRecord: qc.id, stockIn: si.id,
     cryovial: vials[2].id, stockOut: so.id, vialMove: move.id, storageAlert: alert.id, task: Number(task.id), workflowInstance: Number(inst.id),
     notification: Number(notif?.id ?? 0), file: up.body.data.id, reservation: res.body.data.token, token: tok.body.data.id, user: techA.id, org: org.labA, code: vials[2].code,

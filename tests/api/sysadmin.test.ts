@@ -5,6 +5,7 @@ import zlib from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { startTestServer, type TestServer } from '../support/app';
 import { orgFixture } from './auth-fixtures';
+import { orderFor } from '../support/labs';
 import { logicalBackup } from '../../platform/audit/logical-backup';
 import { verifyBackup } from '../../platform/audit/backups';
 
@@ -54,7 +55,7 @@ describe('R-3.7.9 operation log', () => {
     const c = await t.api('POST', '/api/v1/data/customer', { token: fx.techA.token, body: { name: `审计客户${fx.sfx}` } });
     expect(c.status).toBe(201);
     const cult = await t.api('POST', '/api/v1/data/cultureRecord', {
-      token: fx.techA.token, body: { customer: c.body.data.id, cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1 },
+      token: fx.techA.token, body: { customer: c.body.data.id, order: await orderFor(t, c.body.data.id), cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1 },
     });
     expect(cult.status).toBe(201);
     const r = await get(`/api/v1/admin/audit?entity=cultureRecord&recordId=${cult.body.data.id}&actorId=${fx.techA.id}`);
