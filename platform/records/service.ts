@@ -340,7 +340,7 @@ export class RecordService {
     const lab = this.model.memo(`ownerLab:${e.name}`, () => !!ownerLabField(e)) ? ownerLabField(e)!.name : null;
     if (lab && fields.includes(lab) && rows.length) {
       // The owning lab by its name, as a person is named (never the org id).
-      const tree = await orgTree(this.knex);
+      const tree = await orgTree((this.trx ?? this.knex) as Knex); // inside the caller's transaction (one connection on PGlite)
       for (const r of rows) {
         const u = r[lab] == null ? undefined : tree.byId.get(Number(r[lab]));
         if (r[lab] != null) r[`${lab}$expanded`] = u ? { id: u.id, displayName: ctx.lang === 'en' && u.nameEn ? u.nameEn : u.name } : null;

@@ -1,6 +1,6 @@
 import { definePlugin, AppError, VetoError, t, type CallContext, type HookArgs, type PluginApi, type Records } from '../../platform/plugins/sdk';
 import { checkScan, fromOrder, orderOf, ref } from './chain';
-import { refreshOrder } from './derive';
+import { refreshOrder, STAGES } from './derive';
 import { excursionOf, parseLog } from './temperature';
 import { chainMessages } from './messages';
 import { chainRoutes } from './routes';
@@ -11,6 +11,8 @@ const TASK_OF: Record<string, string> = { sample: 'sampleReceipt', cultureRecord
 /** After a handover's receipt is confirmed only what the data logger and QA add may still change. */
 const AFTER_RECEIPT = new Set(['readingCount', 'tempMinSeen', 'tempMaxSeen', 'excursion', 'excursionCount', 'normal', 'deviationNote', 'remarks', 'version']);
 const nowIso = () => new Date().toISOString();
+/** Records whose creation can only bring an order up to a stage (no cells, no dates). */
+const ADVANCES: Record<string, (typeof STAGES)[number]> = { cultureRecord: 'inCulture', qcRecord: 'qc' };
 
 /**
  * The chain of identity from order to product (R-1.2, R-3.1.2, R-3.2.1–R-3.2.5): an order's chain-of-identity ID is
@@ -38,7 +40,14 @@ export default definePlugin({
     // Derived in the write's own transaction, so the order page is right the moment the write commits.
     const touch = async (a: HookArgs) => {
       const o = await orderOf(api, a.records, a.entity.name, a.record);
-      if (o) await refreshOrder(api, a.trx, a.records, o);
+      if (!o) return;
+      // A new culture or QC record only moves progress forward: nothing to do once the order is past that stage.
+      const stage = a.previous ? undefined : ADVANCES[a.entity.name];
+      if (stage) {
+        const now = await ref(a.records, api, 'serviceOrder', o, ['progress']);
+        if (now && STAGES.indexOf(now.progress) >= STAGES.indexOf(stage)) return;
+      }
+      await refreshOrder(api, a.trx, a.records, o);
     };
     registerOrder(api);
     registerDocuments(api, touch);

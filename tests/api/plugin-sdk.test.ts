@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../support/app';
+import { orderFor } from '../support/labs';
 import { createDatabase, dropDatabase } from '../support/pg';
 import { orgFixture } from './auth-fixtures';
 import { createPluginApi } from '../../platform/plugins/host';
@@ -130,7 +131,7 @@ describe('numbered creates are group-committed', () => {
   it('60 parallel numbered creates: several per transaction, distinct consecutive numbers, one audit row each', async () => {
     const cust = (await t.api('POST', '/api/v1/data/customer', { token: admin, body: { name: 'Numbered' } })).body.data;
     const before = { ...createBatchStats };
-    const body = { customer: cust.id, cellKind: 'stem', cultureDate: '2026-11-28', totalCells: 10, viability: 95, passage: 1 };
+    const body = { customer: cust.id, order: await orderFor(t, cust.id), cellKind: 'stem', cultureDate: '2026-11-28', totalCells: 10, viability: 95, passage: 1 };
     const rs = await Promise.all(Array.from({ length: 60 }, () => t.api('POST', '/api/v1/data/cultureRecord', { token: admin, body })));
     expect(rs.map((r) => r.status)).toEqual(Array(60).fill(201));
     expect(createBatchStats.batches).toBeGreaterThan(before.batches);

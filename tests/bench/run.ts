@@ -175,6 +175,9 @@ async function seed() {
             date '2020-01-01' + (g % 2000), 100 + (g % 900), 70 + (g % 30), g % 12, case when g % 2 = 0 then 1 end, 1 + (g % 2)
        from generate_series(1, ${ROWS}) g`,
   );
+  // Culture records belong to an order (the chain of identity): one order of customer 7 in lab 1 for the creates.
+  await sql(dbUrl, `insert into service_order (id, order_code, chain_id, customer, lab, service_item, order_category, progress, lab_id, org_id) values (1, 'OD-BENCH', 'COI-BENCH', 7, 1, 'umbilicalMsc', 'storage', 'booked', 1, 1)`);
+  await sql(dbUrl, `select setval(pg_get_serial_sequence('service_order', 'id'), 1)`);
   // Settle the freshly loaded table (visibility map, statistics, dirty pages) so no autovacuum or checkpoint of the
   // seed runs during the first measurements.
   await sql(dbUrl, `vacuum (analyze)`);
@@ -253,6 +256,7 @@ async function runAll(env: Record<string, string | undefined>, reuse: boolean) {
     const H = `http://127.0.0.1:${handPort}`;
     const body = JSON.stringify({
       customer: 7,
+      order: 1,
       cellKind: 'stem',
       cultureDate: '2026-11-28',
       totalCells: 10,

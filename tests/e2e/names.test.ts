@@ -4,6 +4,7 @@
 // batch's customer and cell type from it; an operator is a person chosen by name.
 import type { Page } from 'playwright-core';
 import { realErrors, shot, startE2E, type E2E } from './support/fixture';
+import { orderFor } from '../support/labs';
 
 jest.setTimeout(120_000);
 
@@ -24,11 +25,11 @@ beforeAll(async () => {
   const c2 = await post('customer', { name: '张伟', gender: 'M', birthDate: '1992-11-20' });
   ids.c1 = c1.id;
   ids.c2 = c2.id;
-  const culture = await post('cultureRecord', { customer: c1.id, cellKind: 'stem', cellType: 'UC-MSC', cultureDate: '2026-11-02', totalCells: 120, viability: 95, passage: 3, operator: ids.tech });
+  const culture = await post('cultureRecord', { customer: c1.id, order: await orderFor(e.server, c1.id), cellKind: 'stem', cellType: 'UC-MSC', cultureDate: '2026-11-02', totalCells: 120, viability: 95, passage: 3, operator: ids.tech });
   ids.culture = culture.id;
   await post('cellBatch', { customer: c1.id, cultureRecord: culture.id, cellType: 'UC-MSC', vialCount: 4, freezeDate: '2026-11-05' });
-  // A change to the culture record (another customer, another operator) and to the customer itself, for the history.
-  const r = await e.server.api('PATCH', `/api/v1/data/cultureRecord/${culture.id}`, { token: e.token, body: { version: culture.version, customer: c2.id, operator: null } });
+  // A change to the culture record (another customer's order, another operator) and to the customer itself, for the history.
+  const r = await e.server.api('PATCH', `/api/v1/data/cultureRecord/${culture.id}`, { token: e.token, body: { version: culture.version, order: await orderFor(e.server, c2.id), customer: c2.id, operator: null } });
   if (r.status !== 200) throw new Error(JSON.stringify(r.body));
   const u = await e.server.api('PATCH', `/api/v1/data/customer/${c1.id}`, { token: e.token, body: { version: c1.version, address: '上海市徐汇区' } });
   if (u.status !== 200) throw new Error(JSON.stringify(u.body));

@@ -1,5 +1,5 @@
 import { createDatabase, dropDatabase } from '../../../tests/support/pg';
-import { create, pool, startLabs, PASSWORD, type Labs, type User } from '../../../tests/support/labs';
+import { create, orderFor, pool, startLabs, PASSWORD, type Labs, type User } from '../../../tests/support/labs';
 
 // The consumption ledger (issue 11): receipt → quarantine → QC release → transfer → consumption in a culture record →
 // the ledger against that batch; concurrency, balances equal to their movements, reversal, requisitions, stock take,
@@ -89,7 +89,7 @@ test('receipt → quarantined lot that cannot be used → QC release with e-sign
   // Consumption at the bench: a culture record's material lines, then the batch frozen from it.
   const cust = await create(L.t, techA.token, 'customer', { name: '张伟' });
   const cult = await create(L.t, techA.token, 'cultureRecord', {
-    customer: cust.id, cellKind: 'stem', cultureDate: '2026-11-30', totalCells: 12, viability: 95, passage: 2,
+    customer: cust.id, order: await orderFor(L.t, cust.id), cellKind: 'stem', cultureDate: '2026-11-30', totalCells: 12, viability: 95, passage: 2,
     materialStore: M.secA.id, materials: [{ lot: M.serumLot.id, quantity: 30 }, { lot: M.tubeLot.id, quantity: 10 }],
   });
   expect(await balance(M.secA.id, M.serumLot.id)).toBe(170);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createDatabase, dropDatabase } from '../../support/pg';
 import { startTestServer, type TestServer } from '../../support/app';
+import { orderFor } from '../../support/labs';
 import { launchBrowser, newPage, login, type PageOptions } from './browser';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -99,11 +100,14 @@ export async function seedCultures(e: E2E, n = 24): Promise<{ customers: number[
     people[displayName] = r.body.data.id;
   }
   const me = (await e.server.api('GET', '/api/v1/auth/me', { token: e.token })).body.user.displayName as string;
+  const orders = [];
+  for (const customer of customers) orders.push(await orderFor(e.server, customer));
   const cultures = [];
   for (let i = 0; i < n; i++) {
     const stem = i % 2 === 0;
     const body: Record<string, unknown> = {
       customer: customers[i % customers.length],
+      order: orders[i % customers.length],
       cellKind: stem ? 'stem' : 'immune',
       cultureDate: `2026-03-${String((i % 28) + 1).padStart(2, '0')}`,
       ...(i % 3 === 0 ? { operator: people['Operator Alpha'] } : {}),
