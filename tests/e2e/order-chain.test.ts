@@ -56,7 +56,8 @@ async function fillDate(page: Page, id: string, value: string) {
 }
 const save = (page: Page) => page.getByRole('button', { name: /保\s*存/ }).click();
 const stamp = (minutesAgo: number) => {
-  const d = new Date(Date.now() - minutesAgo * 60_000 + 8 * 3_600_000); // the browser shows China time
+  // The browser's local time, as the date-time picker shows it.
+  const d = new Date(Date.now() - minutesAgo * 60_000 - new Date().getTimezoneOffset() * 60_000);
   return d.toISOString().slice(0, 16).replace('T', ' ');
 };
 const fieldError = (page: Page, field: string) => page.locator(`.ant-form-item:has(#root_${field}):not(:has(.ant-form-item)) .ant-form-item-explain-error`);
@@ -187,7 +188,7 @@ test('one order from booking to handover, by the people who do it; progress and 
   await save(tech);
   await tech.waitForURL((u) => u.pathname.startsWith('/record/handover/'));
   await tech.getByRole('tab', { name: '运输温度' }).click();
-  const at = (m: number) => new Date(Date.now() - (60 - m) * 60_000 + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+  const at = (m: number) => new Date(Date.now() - (60 - m) * 60_000 - new Date().getTimezoneOffset() * 60_000).toISOString().replace('T', ' ').slice(0, 19); // the logger's local time
   const csv = `Date Time,Temperature(°C)\n${[4.2, 4.5, 4.9, 5.3, 5.0, 4.6].map((c, i) => `${at(i * 10)},${c}`).join('\n')}\n`;
   await tech.locator('.ant-upload input[type="file"]').setInputFiles({ name: 'logger.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await tech.locator('[role="img"][aria-label="温度"] canvas').waitFor();
