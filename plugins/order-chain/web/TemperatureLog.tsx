@@ -88,7 +88,12 @@ export default function TemperatureLog({ api, lang, record, reload }: TabProps) 
       tooltip: { trigger: 'axis' },
       grid: { left: 48, right: 24, top: 24, bottom: 32 },
       xAxis: { type: 'time' },
-      yAxis: { type: 'value', name: '°C', scale: true },
+      // The allowed band always in view, with the readings around it.
+      yAxis: {
+        type: 'value', name: '°C',
+        min: (v: { min: number }) => Math.floor(Math.min(v.min, min ?? v.min) - 1),
+        max: (v: { max: number }) => Math.ceil(Math.max(v.max, max ?? v.max) + 1),
+      },
       series: [
         {
           name: w.reading, type: 'line', showSymbol: false, data: log.readings.map((r) => [r.at, r.celsius]),
@@ -109,8 +114,8 @@ export default function TemperatureLog({ api, lang, record, reload }: TabProps) 
     setBusy(true);
     try {
       const csv = await file.text();
-      await api(`/api/v1/data/handover/${String(record.id)}/actions/importTemperatureLog`, { method: 'POST', body: { csv } });
-      void message.success(w.uploaded.replace('{n}', String(csv.split(/\r?\n/).filter((l) => l.trim()).length)));
+      const r = await api(`/api/v1/data/handover/${String(record.id)}/actions/importTemperatureLog`, { method: 'POST', body: { csv } });
+      void message.success(fill(w.uploaded, { n: r?.data?.readingCount ?? '' }));
       reload();
     } catch (e) {
       void message.error(errText(e));
