@@ -66,7 +66,8 @@ test('a field added to the immune template in the designer is live for another u
   await pickSelect(tech, '.ant-select:has(#root_cellKind)', '免疫细胞');
   await tech.locator('#root_cd8Ratio').waitFor();
   await tech.getByText('CD8+比例(%)').waitFor();
-  await pickSelect(tech, '.ant-select:has(#root_customer)', '张三');
+  await pickSelect(tech, '.ant-select:has(#root_order)', '张三'); // the order of 张三 (its second line names the customer)
+  await tech.locator('.ant-select:has(#root_customer) .ant-select-selection-item', { hasText: '张三' }).waitFor();
   await tech.locator('#root_cultureDate').fill('2026-04-01');
   await tech.locator('#root_cultureDate').press('Enter');
   await tech.locator('#root_totalCells').fill('300');

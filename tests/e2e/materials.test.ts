@@ -35,6 +35,7 @@ beforeAll(async () => {
   M.sec = await call(U.keeper.token, 'POST', '/api/v1/data/materialStore', { code: 'SH-SS', name: '洁净区二级库', storeKind: 'secondary' });
   await call(admin, 'POST', '/api/v1/data/cultureMaterialTemplate', { name: '间充质干细胞传代', cellKind: 'stem', lines: [{ material: M.serum.id, quantity: 3 }] });
   M.customer = await call(U.tech.token, 'POST', '/api/v1/data/customer', { name: '郭颖' });
+  M.order = await call(U.director.token, 'POST', '/api/v1/data/serviceOrder', { customer: M.customer.id, serviceItem: 'umbilicalMsc', orderCategory: 'storage' });
 });
 afterAll(async () => {
   await e?.close();
@@ -103,7 +104,8 @@ test('receipt → QC release → transfer → consumption in a culture record �
   // 4. The technician records a culture; the materials come from the template with the secondary store's lot.
   const tech = await e.page({ user: 'tech', password: LAB_PASSWORD });
   await tech.goto(`${e.url}/form/cultureRecord/new`);
-  await pick(tech, 'root_customer', '郭颖');
+  await pick(tech, 'root_order', M.order.orderCode);
+  await tech.locator('.ant-select:has(#root_customer) .ant-select-selection-item', { hasText: '郭颖' }).waitFor(); // from the order
   await pick(tech, 'root_cellKind', '干细胞');
   await tech.locator('#root_cultureDate').fill('2026-11-30');
   await tech.locator('#root_cultureDate').press('Enter');
