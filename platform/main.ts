@@ -25,6 +25,8 @@ const USAGE = `Usage: npm run celltrace -- <command>
   upgrade [--dry-run] [--package DIR] [--resolve kind/id/pointer=upstream|customer]
                               merge the customer's adaptation (admin overlays, or a layered package folder) onto
                               this version's shipped metadata: conflicts reported (exit 3), the rest applied
+  doctor [--json]             check this configuration (database, data key, backup target, pg_dump, clock, disk,
+                              proxy) and say what to fix; exit 1 when something must be fixed
   audit verify                check the audit trail's hash chain; names the first altered, inserted or deleted entry
   backup                      pg_dump into BACKUP_DIR (server mode) or a logical dump (embedded mode, server
                               stopped), keeping the newest BACKUP_KEEP (14)
@@ -52,6 +54,12 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
     return -1; // keep running
+  }
+  if (cmd === 'doctor') {
+    const { runDoctor, formatDoctor } = await import('./cli/doctor');
+    const checks = await runDoctor(config);
+    console.log(sub === '--json' ? JSON.stringify(checks, null, 2) : formatDoctor(checks));
+    return checks.some((c) => c.status === 'fail') ? 1 : 0;
   }
   if (cmd === 'config' && sub === 'validate') {
     const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
