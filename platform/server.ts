@@ -19,6 +19,7 @@ import { bootstrapAdmin } from './auth/users';
 import { installSecurity, registerSecurityKinds } from './auth';
 import { setupWorkflow } from './workflow';
 import { setupWebhooks } from './webhooks';
+import { setupImport } from './import/routes';
 import { createApp } from './http/app';
 import { platformRouteDocs, pluginRouteDocs } from './http/route-docs';
 import { createPluginApi, discoverPlugins, type LoadedPlugin } from './plugins/host';
@@ -129,6 +130,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     installSecurity(services);
     setupWorkflow(services);
     setupWebhooks(services);
+    setupImport(services);
     for (const p of plugins) {
       const api = createPluginApi(services, p);
       await p.setup?.(api);
