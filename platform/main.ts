@@ -27,6 +27,9 @@ const USAGE = `Usage: npm run celltrace -- <command>
                               this version's shipped metadata: conflicts reported (exit 3), the rest applied
   doctor [--json]             check this configuration (database, data key, backup target, pg_dump, clock, disk,
                               proxy) and say what to fix; exit 1 when something must be fixed
+  import template ENTITY FILE write the XLSX import template of an entity
+  import ENTITY FILE [--commit] [--lab CODE] [--lang en]
+                              check every row of a filled-in template (dry run); --commit imports all rows or none
   audit verify                check the audit trail's hash chain; names the first altered, inserted or deleted entry
   backup                      pg_dump into BACKUP_DIR (server mode) or a logical dump (embedded mode, server
                               stopped), keeping the newest BACKUP_KEEP (14)
@@ -134,6 +137,10 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === 'config' && sub === 'package') {
       const { packageCommand } = await import('./cli/package-cli');
       return await packageCommand(server.services, [file, ...rest].filter(Boolean), (m) => console.log(m));
+    }
+    if (cmd === 'import') {
+      const { importCommand } = await import('./cli/import-cli');
+      return await importCommand(server.services, [sub, file, ...rest].filter(Boolean), (m) => console.log(m));
     }
     if (cmd === 'upgrade') {
       const { upgradeCommand } = await import('./cli/package-cli');

@@ -119,7 +119,7 @@ function importRoutes(api: Router, s: Services): void {
     const e = s.records.entity(ctx.params.entity);
     const name = `${label(e.schema['x-label'], c.lang) || e.name}-${c.lang === 'zh-CN' ? '导入模板' : 'import-template'}.xlsx`;
     ctx.type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-    ctx.set('Content-Disposition', `attachment; filename="template.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`);
+    ctx.set('Content-Disposition', `attachment; filename="${e.name}-import-template.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`);
     ctx.body = buf;
   });
   api.post('/import/:entity', async (ctx) => {

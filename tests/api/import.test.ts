@@ -164,3 +164,34 @@ it('permissions and isolation: import is its own grant; another user\'s import d
   expect(entities).toContain('customer');
   expect((await t.api('GET', '/api/v1/import/entities', { token: fx.techA.token })).body.data.map((e: any) => e.entity)).not.toContain('customer');
 });
+
+it('the CLI writes the template and imports a filled-in file all or nothing', async () => {
+  const { execFile } = await import('node:child_process');
+  const path = await import('node:path');
+  const os = await import('node:os');
+  const fs = await import('node:fs');
+  const ROOT = path.resolve(__dirname, '../..');
+  const cli = (args: string[]) =>
+    new Promise<{ code: number; out: string }>((res) =>
+      execFile(path.join(ROOT, 'node_modules/.bin/tsx'), ['platform/main.ts', ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url, CELLTRACE_DATA_KEY: process.env.CELLTRACE_DATA_KEY ?? require('../support/app').TEST_DATA_KEY, DEMO_DATA: 'false', LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
+        res({ code: err ? Number((err as any).code) : 0, out: `${stdout}${stderr}` })),
+    );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-imp-cli-'));
+  const tpl = path.join(dir, 'customer.xlsx');
+  const made = await cli(['import', 'template', 'customer', tpl]);
+  expect(made.out).toContain(`template for customer written to ${tpl}`);
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(tpl);
+  const h = headers(wb);
+  const file = path.join(dir, 'filled.xlsx');
+  const r1: unknown[] = [];
+  r1[h.indexOf('姓名 *')] = 'CLI 客户甲';
+  const r2: unknown[] = [];
+  r2[h.indexOf('姓名 *')] = 'CLI 客户乙';
+  r2[h.indexOf('性别')] = '女';
+  fs.writeFileSync(file, await fill(wb, [r1, r2]));
+  const code = (await t.server.services.knex('ct_org').where({ id: fx.labA }).first('code')).code;
+  const r = await cli(['import', 'customer', file, '--commit', '--lab', code]);
+  expect([r.code, r.out]).toEqual([0, expect.stringMatching(/imported 2 rows/)]);
+  expect((await t.server.services.knex('customer').whereIn('name', ['CLI 客户甲', 'CLI 客户乙']).pluck('lab_id'))).toEqual([fx.labA, fx.labA]);
+}, 90_000);
