@@ -57,7 +57,7 @@ test('template → upload → dry-run grid with the bad row marked → corrected
   await wb.xlsx.readFile(template);
   expect((wb.worksheets[0].getRow(1).values as unknown[]).map(String)).toEqual(expect.arrayContaining(['姓名 *', '性别', '出生日期']));
 
-  await page.locator('[aria-label="导入到"]').click();
+  await page.getByRole('combobox', { name: '导入到' }).click();
   await page.locator('.ant-select-tree-node-content-wrapper', { hasText: '导入实验室' }).first().click();
   const dir = fs.mkdtempSync(`${require('node:os').tmpdir()}/ct-imp-e2e-`);
   const bad = await filled(template, [{ '姓名 *': '赵一', 性别: '男' }, { '姓名 *': '钱二', 性别: '不详' }, { '姓名 *': '孙三', 出生日期: '2001-02-03' }], `${dir}/bad.xlsx`);
@@ -68,7 +68,7 @@ test('template → upload → dry-run grid with the bad row marked → corrected
   await expect(badRow.locator('td').first().textContent()).resolves.toBe('3');
   await expect(badRow.locator('.ct-import-problems').textContent()).resolves.toMatch(/^性别：“不详”不在可选值中/);
   await expect(badRow.locator('.ct-import-cell-error').textContent()).resolves.toBe('不详');
-  await expect(page.getByRole('button', { name: /确认导入/ }).isDisabled()).resolves.toBe(true);
+  await expect(page.locator('button', { hasText: '确认导入 3 行' }).isDisabled()).resolves.toBe(true);
   await page.getByRole('switch', { name: '只看有问题的行' }).click();
   await expect(page.locator('.ct-import-grid tbody tr.ant-table-row').count()).resolves.toBe(1);
   await shot(page, 'import-dry-run');
@@ -77,7 +77,7 @@ test('template → upload → dry-run grid with the bad row marked → corrected
   const good = await filled(template, [{ '姓名 *': '赵一', 性别: '男' }, { '姓名 *': '钱二', 性别: '女' }, { '姓名 *': '孙三', 出生日期: '2001-02-03' }], `${dir}/good.xlsx`);
   await page.locator('.ct-import-upload input[type=file]').setInputFiles(good);
   await page.locator('.ct-import-summary').filter({ hasText: '共 3 行，检查通过' }).waitFor();
-  await page.getByRole('button', { name: '确认导入 3 行' }).click();
+  await page.locator('button', { hasText: '确认导入 3 行' }).click();
   await page.locator('.ct-import-done').filter({ hasText: '已导入 3 条记录' }).waitFor();
   const rows = await e.server.server.services.knex('customer').whereIn('name', ['赵一', '钱二', '孙三']).select('name', 'lab_id', 'birth_date');
   expect(rows.map((r) => r.lab_id)).toEqual([lab, lab, lab]);
