@@ -117,7 +117,9 @@ export async function buildTemplate(records: RecordService, ctx: CallContext, en
   const fields = importableFields(e);
   const wb = new ExcelJS.Workbook();
   wb.creator = 'CellTrace';
-  const ws = wb.addWorksheet(label(e.schema['x-label'], lang) || e.name, { views: [{ state: 'frozen', ySplit: 1 }] });
+  // A sheet name holds no : \ / ? * [ ] and at most 31 characters (Excel's rule; ExcelJS throws otherwise).
+  const sheetName = (label(e.schema['x-label'], lang) || e.name).replace(/[:\\/?*[\]]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 31) || e.name.slice(0, 31);
+  const ws = wb.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
   const lists = wb.addWorksheet(lang === 'zh-CN' ? '可选值' : 'Lists', { state: 'hidden' });
   const help = wb.addWorksheet(lang === 'zh-CN' ? '填写说明' : 'How to fill in');
   ws.columns = fields.map((f) => ({ header: header(e, f, lang), key: f.name, width: Math.max(12, header(e, f, lang).length * 2 + 4) }));

@@ -66,6 +66,8 @@ it('templates: Chinese headers (required marked), lists of names, a sheet explai
   expect(help.getRow(2).values).toEqual(expect.arrayContaining([expect.stringMatching(/^.+$/)]));
   const en = await template(dirA.token, 'customer', 'en');
   expect(headers(en)).toContain('Name *');
+  // A label with characters Excel refuses in sheet names (房间/洁净区) still makes a template.
+  expect((await template(admin, 'room')).worksheets[0].name).toBe('房间 洁净区');
   const mat = await template(admin, 'material');
   const refHelp = (mat.worksheets[2].getColumn(3).values as unknown[]).map(String);
   expect(refHelp.some((v) => /物料分类的.*或名称/.test(v))).toBe(true);

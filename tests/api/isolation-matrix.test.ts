@@ -59,6 +59,8 @@ beforeAll(async () => {
   const dev = await create(t, techA.token, 'storageDevice', { code: `${MARK}D`, name: `Freezer ${MARK}`, deviceType: 'freezer', site: 'SH', setTemperature: -80 });
   const box = await create(t, techA.token, 'container', { code: `${MARK}B`, name: `Box ${MARK}`, containerType: boxType.id, device: dev.id });
   const box2 = await create(t, techA.token, 'container', { code: `${MARK}C`, name: `Box2 ${MARK}`, containerType: boxType.id, device: dev.id });
+  const room = await create(t, (await L.user('dirRoom', org.labA, ['labDirector'])).token, 'room', { code: `RM${org.sfx}`, name: `room ${MARK}`, grade: 'A' });
+  const step = await create(t, techA.token, 'cultureStep', { cultureRecord: cult.id, stepType: 'observation', performedAt: '2026-01-05T10:00:00.000Z', observations: `step ${MARK}` });
   const batch = await create(t, techA.token, 'cellBatch', { cellType: 'UC-MSC', customer: cust.id, customerName: `Alice ${MARK}`, cultureRecord: cult.id, vialCount: 4, freezeDate: '2026-01-05' });
   const qc = await create(t, qcA.token, 'qcRecord', { qcType: 'stockInQc', batch: batch.id, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
   await create(t, qcA.token, 'qcRecord', { qcType: 'releaseQc', batch: batch.id, testedAt: new Date().toISOString(), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
@@ -100,7 +102,7 @@ beforeAll(async () => {
     materialUsage: use.id, materialReturn: ret.id, materialScrap: scrap.id, materialStockTake: take.id,
   });
   Object.assign(A, {
-    customer: cust.id, cultureRecord: cult.id, containerType: boxType.id, storageDevice: dev.id, container: box.id, cellBatch: batch.id, qcRecord: qc.id, stockIn: si.id,
+    customer: cust.id, cultureRecord: cult.id, cultureStep: step.id, room: room.id, containerType: boxType.id, storageDevice: dev.id, container: box.id, cellBatch: batch.id, qcRecord: qc.id, stockIn: si.id,
     cryovial: vials[2].id, stockOut: so.id, vialMove: move.id, storageAlert: alert.id, task: Number(task.id), workflowInstance: Number(inst.id),
     notification: Number(notif?.id ?? 0), file: up.body.data.id, reservation: res.body.data.token, token: tok.body.data.id, user: techA.id, org: org.labA, code: vials[2].code,
   });
