@@ -8,6 +8,8 @@ import { callContext } from '../http/routes/auth';
 import { label, type Lang } from '../i18n';
 import { loadActor } from '../auth/users';
 import { buildTemplate, checkRows, importableFields, parseWorkbook, writeRows, type RowError } from '.';
+import { STAFF, mayImportStaff, parseStaff, staffColumns, staffTemplate, writeStaff } from './staff';
+import { t } from '../i18n';
 
 const MAX_BYTES = 60 * 1024 * 1024;
 const PREVIEW_ROWS = 300;
@@ -50,9 +52,10 @@ export function setupImport(s: Services): void {
     const owner = row.lab_id || row.org_id ? { labId: row.lab_id ?? null, orgId: row.org_id ?? row.lab_id ?? null } : undefined;
     try {
       await update(id, { phase: 'reading' });
-      const parsed = await parseWorkbook(s.records, ctx, row.entity, row.file);
+      const staff = row.entity === STAFF;
+      const parsed = staff ? await parseStaff(s, ctx, row.file) : await parseWorkbook(s.records, ctx, row.entity, row.file);
       await update(id, { phase: 'checking', total: parsed.rows.length, done: 0 });
-      let errors: RowError[] = await checkRows(s.records, ctx, parsed);
+      let errors: RowError[] = staff ? [] : await checkRows(s.records, ctx, parsed);
       let last = 0;
       const progress = async (done: number) => {
         if (done - last < 2000 && done !== parsed.rows.length) return;
@@ -60,7 +63,12 @@ export function setupImport(s: Services): void {
         await update(id, { done });
       };
       let written = 0;
-      if (!errors.length) {
+      if (staff) {
+        await update(id, { phase: commit ? 'writing' : 'trial' });
+        const r = await writeStaff(s, ctx, parsed, { dryRun: !commit, progress });
+        errors = r.errors;
+        written = r.written;
+      } else if (!errors.length) {
         await update(id, { phase: commit ? 'writing' : 'trial' });
         const r = await writeRows(s.records, ctx, parsed, { dryRun: !commit, owner, reason: `import ${row.file_name ?? ''}`.trim(), progress });
         errors = r.errors;
@@ -68,8 +76,7 @@ export function setupImport(s: Services): void {
       }
       const failedRows = new Set(errors.map((e) => e.row));
       const preview = parsed.rows.filter((r, i) => i < PREVIEW_ROWS || failedRows.has(r.n)).slice(0, PREVIEW_ROWS + KEEP_ERRORS).map((r) => ({ row: r.n, cells: r.cells }));
-      const e = s.records.entity(row.entity);
-      const columns = parsed.columns.map((f) => ({ field: f, label: label(e.fields.get(f)!.schema['x-label'], ctx.lang) || f }));
+      const columns = staff ? staffColumns(ctx.lang) : parsed.columns.map((f) => ({ field: f, label: label(s.records.entity(row.entity).fields.get(f)!.schema['x-label'], ctx.lang) || f }));
       const status = commit ? (errors.length ? 'checked' : 'committed') : 'checked';
       await update(id, {
         status, phase: null, done: commit && !errors.length ? written : parsed.rows.length, error_count: errors.length, errors: JSON.stringify(errors.slice(0, KEEP_ERRORS)),
@@ -111,12 +118,14 @@ function importRoutes(api: Router, s: Services): void {
       }
       out.push({ entity: e.name, label: label(e.schema['x-label'], c.lang) || e.name, fields: importableFields(e).length });
     }
+    if (mayImportStaff(c)) out.push({ entity: STAFF, label: t(c.lang, 'import.staff'), fields: staffColumns(c.lang).length });
     ctx.body = { data: out.sort((a, b) => a.label.localeCompare(b.label, 'zh-CN')) };
   });
   api.get('/import/:entity/template', async (ctx) => {
     const c = callContext(ctx);
-    const buf = await buildTemplate(s.records, c, ctx.params.entity);
-    const e = s.records.entity(ctx.params.entity);
+    const staff = ctx.params.entity === STAFF;
+    const buf = staff ? await staffTemplate(s, c) : await buildTemplate(s.records, c, ctx.params.entity);
+    const e = staff ? { name: STAFF, schema: { 'x-label': { 'zh-CN': t('zh-CN', 'import.staff'), en: t('en', 'import.staff') } } } : s.records.entity(ctx.params.entity);
     const name = `${label(e.schema['x-label'], c.lang) || e.name}-${c.lang === 'zh-CN' ? '导入模板' : 'import-template'}.xlsx`;
     ctx.type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
     ctx.set('Content-Disposition', `attachment; filename="${e.name}-import-template.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`);
@@ -124,7 +133,8 @@ function importRoutes(api: Router, s: Services): void {
   });
   api.post('/import/:entity', async (ctx) => {
     const c = callContext(ctx);
-    const e = await s.records.assertAllowed(c, ctx.params.entity, 'import');
+    if (ctx.params.entity === STAFF && !mayImportStaff(c)) throw new AppError(403, 'FORBIDDEN', 'error.forbidden');
+    const e = ctx.params.entity === STAFF ? { name: STAFF } : await s.records.assertAllowed(c, ctx.params.entity, 'import');
     let labId: number | null = null;
     if (ctx.query.labId !== undefined) {
       // Administrators import for a lab they name; everybody else imports into their own lab.

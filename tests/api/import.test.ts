@@ -197,3 +197,38 @@ it('the CLI writes the template and imports a filled-in file all or nothing', as
   expect([r.code, r.out]).toEqual([0, expect.stringMatching(/imported 2 rows/)]);
   expect((await t.server.services.knex('customer').whereIn('name', ['CLI 客户甲', 'CLI 客户乙']).pluck('lab_id'))).toEqual([fx.labA, fx.labA]);
 }, 90_000);
+
+it('staff: users with org unit and roles through the admin API\'s own user service, all or none', async () => {
+  expect((await t.api('GET', '/api/v1/import/staff/template', { token: fx.techA.token })).status).toBe(403);
+  expect((await t.api('GET', '/api/v1/import/entities', { token: admin })).body.data.map((e: any) => e.entity)).toContain('staff');
+  const wb = await template(admin, 'staff');
+  expect(headers(wb)).toEqual(['用户名 *', '姓名 *', '所属机构 *', '角色', '邮箱', '初始密码 *']);
+  const labCode = (await t.server.services.knex('ct_org').where({ id: fx.labA }).first('code')).code;
+  const sfx = fx.sfx;
+  const bad = await fill(wb, [
+    [`imp.a.${sfx}`, '周一', labCode, '实验员', '', 'Imp#Passw0rd1'],
+    [`imp.b.${sfx}`, '吴二', '没有这个机构', '实验员', '', 'Imp#Passw0rd1'],
+    [`imp.c.${sfx}`, '郑三', labCode, '不存在的角色', '', 'Imp#Passw0rd1'],
+    [`imp.a.${sfx}`, '周一重复', labCode, '', '', 'Imp#Passw0rd1'],
+  ]);
+  const up = await upload(admin, 'staff', bad);
+  const checked = await settled(admin, up.body.data.id, 'checked');
+  expect(checked.errors.map((e: any) => `${e.row} ${e.path}`)).toEqual(['3 /orgId', '4 /roles', '5 /username']);
+  expect(checked.errors[0].message).toBe('找不到代码或名称为“没有这个机构”的组织机构');
+  expect(await t.server.services.knex('ct_user').where('username', 'like', `imp.%.${sfx}`).count({ n: '*' }).then((r) => Number(r[0].n))).toBe(0);
+
+  const good = await fill(await template(admin, 'staff'), [
+    [`imp.a.${sfx}`, '周一', labCode, '实验员', 'a@example.com', 'Imp#Passw0rd1'],
+    [`imp.b.${sfx}`, '吴二', labCode, '实验员、实验室主任', '', 'Imp#Passw0rd1'],
+  ]);
+  const up2 = await upload(admin, 'staff', good);
+  const ok2 = await settled(admin, up2.body.data.id, 'checked');
+  expect(ok2.errorCount).toBe(0);
+  expect((await t.api('POST', `/api/v1/imports/${ok2.id}/commit`, { token: admin, body: {} })).status).toBe(202);
+  expect((await settled(admin, ok2.id, 'committed')).imported).toBe(2);
+  const b = await t.server.services.knex('ct_user').where({ username: `imp.b.${sfx}` }).first();
+  expect([b.display_name, b.org_id, b.must_change_password]).toEqual(['吴二', fx.labA, true]);
+  expect((await t.server.services.knex('ct_user_role').where({ user_id: b.id }).orderBy('role').pluck('role'))).toEqual(['labDirector', 'technician']);
+  expect(await t.server.services.knex('ct_audit').where({ entity: 'ct_user', record_id: b.id, action: 'user.create' }).first()).toBeTruthy();
+  expect((await t.api('POST', '/api/v1/auth/login', { body: { username: `imp.b.${sfx}`, password: 'Imp#Passw0rd1' } })).status).toBe(200);
+});
