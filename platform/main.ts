@@ -14,6 +14,22 @@ const USAGE = `Usage: npm run celltrace -- <command>
   config diff FILE            show what importing FILE would change
   config import FILE [--yes]  import FILE (shows the diff; --yes applies it)
   config validate FILE        check a package without touching the database
+  config package create DIR [--name N] [--version V]
+                              write a customer package (folder + celltrace-package.json) from this instance's admin overlays
+  config package diff DIR_A DIR_B
+                              what changed between two versions of a customer package
+  config package install DIR [--yes]
+                              preview installing a customer package here (--yes installs it as overlays)
+  config package rollback NAME
+                              restore every definition the package's install changed
+  upgrade [--dry-run] [--package DIR] [--resolve kind/id/pointer=upstream|customer]
+                              merge the customer's adaptation (admin overlays, or a layered package folder) onto
+                              this version's shipped metadata: conflicts reported (exit 3), the rest applied
+  doctor [--json]             check this configuration (database, data key, backup target, pg_dump, clock, disk,
+                              proxy) and say what to fix; exit 1 when something must be fixed
+  import template ENTITY FILE write the XLSX import template of an entity
+  import ENTITY FILE [--commit] [--lab CODE] [--lang en]
+                              check every row of a filled-in template (dry run); --commit imports all rows or none
   audit verify                check the audit trail's hash chain; names the first altered, inserted or deleted entry
   backup                      pg_dump into BACKUP_DIR (server mode) or a logical dump (embedded mode, server
                               stopped), keeping the newest BACKUP_KEEP (14)
@@ -42,6 +58,12 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => void stop('SIGTERM'));
     return -1; // keep running
   }
+  if (cmd === 'doctor') {
+    const { runDoctor, formatDoctor } = await import('./cli/doctor');
+    const checks = await runDoctor(config);
+    console.log(sub === '--json' ? JSON.stringify(checks, null, 2) : formatDoctor(checks));
+    return checks.some((c) => c.status === 'fail') ? 1 : 0;
+  }
   if (cmd === 'config' && sub === 'validate') {
     const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
     // Kinds are registered by the server module; validation needs no database.
@@ -50,6 +72,12 @@ async function main(argv: string[]): Promise<number> {
     const problems = validatePackage(pkg);
     console.log(problems.length ? problems.join('\n') : 'valid');
     return problems.length ? 1 : 0;
+  }
+  if (cmd === 'config' && sub === 'package' && file === 'diff') {
+    const { registerCoreKindsOnce } = await import('./cli/kinds');
+    registerCoreKindsOnce(config);
+    const { packageCommand } = await import('./cli/package-cli');
+    return packageCommand(undefined, [file, ...rest], (m) => console.log(m));
   }
   if (cmd === 'backup' || cmd === 'restore') {
     const logical = await import('./audit/logical-backup');
@@ -106,6 +134,18 @@ async function main(argv: string[]): Promise<number> {
       await rotateKeys(server.services, [file, ...rest].filter(Boolean), (m) => console.log(m));
       return 0;
     }
+    if (cmd === 'config' && sub === 'package') {
+      const { packageCommand } = await import('./cli/package-cli');
+      return await packageCommand(server.services, [file, ...rest].filter(Boolean), (m) => console.log(m));
+    }
+    if (cmd === 'import') {
+      const { importCommand } = await import('./cli/import-cli');
+      return await importCommand(server.services, [sub, file, ...rest].filter(Boolean), (m) => console.log(m));
+    }
+    if (cmd === 'upgrade') {
+      const { upgradeCommand } = await import('./cli/package-cli');
+      return await upgradeCommand(server.services, [sub, file, ...rest].filter(Boolean), (m) => console.log(m));
+    }
     if (cmd === 'config') {
       const store = server.services.meta;
       if (sub === 'export') {
@@ -150,7 +190,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err) => {
-    if (err instanceof DataDirLockedError || err instanceof MetadataError || err instanceof KeyConfigError || err?.name === 'BackupFileError') console.error(err.message);
+    if (err instanceof DataDirLockedError || err instanceof MetadataError || err instanceof KeyConfigError || err?.name === 'BackupFileError' || err?.name === 'PackageError') console.error(err.message);
     else console.error(err?.stack ?? err);
     process.exit(1);
   },

@@ -18,6 +18,8 @@ import { SessionStore } from './auth/sessions';
 import { bootstrapAdmin } from './auth/users';
 import { installSecurity, registerSecurityKinds } from './auth';
 import { setupWorkflow } from './workflow';
+import { setupWebhooks } from './webhooks';
+import { setupImport } from './import/routes';
 import { createApp } from './http/app';
 import { platformRouteDocs, pluginRouteDocs } from './http/route-docs';
 import { createPluginApi, discoverPlugins, type LoadedPlugin } from './plugins/host';
@@ -127,6 +129,8 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     };
     installSecurity(services);
     setupWorkflow(services);
+    setupWebhooks(services);
+    setupImport(services);
     for (const p of plugins) {
       const api = createPluginApi(services, p);
       await p.setup?.(api);

@@ -90,6 +90,15 @@ async function loadUser(db: Knex | Knex.Transaction, id: number) {
 
 const tempPassword = () => `${crypto.randomBytes(9).toString('base64url')}#7a`;
 
+type UserCreator = (ctx: Koa.Context, raw: unknown, trx?: Knex.Transaction) => Promise<{ user: any; temporaryPassword?: string }>;
+const userCreators = new WeakMap<Services, UserCreator>();
+/** The user-creating service of a running composition (the admin route's own steps), for the staff import. */
+export function userCreator(s: Services): UserCreator {
+  const c = userCreators.get(s);
+  if (!c) throw new Error('admin routes are not mounted');
+  return c;
+}
+
 /** Users, org tree, API tokens, security policy: the system-management API (R-3.7.1–3.7.3); the logs and backups are in audit/log-routes. */
 export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): void {
   const need = (ctx: Koa.Context, perm: string) => {
@@ -168,9 +177,13 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
     need(ctx, 'users:admin');
     ctx.body = { data: await loadUser(s.knex, intParam(ctx.params.id)) };
   });
-  api.post('/admin/users', async (ctx) => {
+  /**
+   * Creates a user as the route does (validation, grants, org units, password policy, memberships, audit), in `trx`
+   * when given: the staff import writes all its users in one transaction through this.
+   */
+  const createUser = async (ctx: Koa.Context, raw: unknown, trx?: Knex.Transaction) => {
     need(ctx, 'users:admin');
-    const body = checkCreateUser(ctx.request.body);
+    const body = checkCreateUser(raw);
     if (body.isAdmin && !ctx.state.actor.isAdmin) throw forbidden();
     checkRoles(body.roles);
     checkGrants(ctx, body.roles);
@@ -180,10 +193,10 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
     const password = body.password ?? tempPassword();
     const problems = generated ? [] : passwordProblems(password, policy, body.username);
     if (problems.length) throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, problems.map((k) => ({ path: '/password', messageKey: k })));
-    if (await s.knex('ct_user').where({ username: body.username }).first('id'))
+    if (await (trx ?? s.knex)('ct_user').where({ username: body.username }).first('id'))
       throw new AppError(409, 'UNIQUE_VIOLATION', 'error.uniqueViolation', { field: 'username' }, [{ path: '/username', messageKey: 'error.uniqueViolation', params: { field: 'username' } }]);
     const hash = await hashPassword(password);
-    const user = await s.knex.transaction(async (trx) => {
+    const write = async (trx: Knex.Transaction) => {
       const [row] = await trx('ct_user')
         .insert({
           username: body.username, display_name: body.displayName, email: body.email ?? null, password_hash: hash, is_admin: !!body.isAdmin,
@@ -197,9 +210,15 @@ export function adminRoutes(api: Router, s: Services, authz: RoleAuthorizer): vo
       const created = await loadUser(trx, id);
       await audit(trx, ctx, 'ct_user', id, 'user.create', diffRecords(null, created, ['username', 'displayName', 'email', 'isAdmin', 'orgId', 'orgIds', 'roles', 'locale']), reasonOf(ctx, body));
       return created;
-    });
+    };
+    const user = await (trx ? write(trx) : s.knex.transaction(write));
+    return { user, temporaryPassword: generated ? password : undefined };
+  };
+  userCreators.set(s, createUser);
+  api.post('/admin/users', async (ctx) => {
+    const { user, temporaryPassword } = await createUser(ctx, ctx.request.body);
     ctx.status = 201;
-    ctx.body = { data: user, ...(generated ? { temporaryPassword: password } : {}) };
+    ctx.body = { data: user, ...(temporaryPassword ? { temporaryPassword } : {}) };
   });
   api.patch('/admin/users/:id', async (ctx) => {
     need(ctx, 'users:admin');

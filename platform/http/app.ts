@@ -15,6 +15,7 @@ import { peopleRoutes } from './routes/people';
 import { numberingRoutes } from './routes/numbering';
 import { staticWeb } from './static';
 import { openapiDocument, apiReferencePage, apiReferenceScript } from './openapi';
+import { createMetrics, opsRoutes } from '../ops/health';
 
 const mountedRouters = new WeakMap<Services, Router[]>();
 
@@ -49,6 +50,8 @@ export function createApp(s: Services): Koa {
       s.log.info({ requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Number(process.hrtime.bigint() - start) / 1e6 }, 'request');
     }
   });
+  const metrics = createMetrics(s);
+  app.use(metrics.middleware);
   app.use(errorMiddleware(s.log));
   // Path and query parameters decode strictly before any route (plugin routes included) reads them.
   app.use(inputGuard());
@@ -60,6 +63,7 @@ export function createApp(s: Services): Koa {
     await s.knex.raw('select 1');
     ctx.body = { status: 'ok', database: s.dbKind, version: s.version };
   });
+  opsRoutes(router, s, metrics);
   router.get('/api/openapi.json', (ctx) => {
     ctx.body = s.meta.model.memo('openapi', () => openapiDocument(s.meta.model, s.version, s.hooks, s.routeDocs));
   });

@@ -125,6 +125,8 @@ export function platformRouteDocs(): RouteDoc[] {
     ['platform/auth/admin-routes.docs', require('../auth/admin-routes.docs').default],
     ['platform/audit/log-routes.docs', require('../audit/log-routes.docs').default],
     ['platform/workflow/routes.docs', require('../workflow/routes.docs').default],
+    ['platform/webhooks/routes.docs', require('../webhooks/routes.docs').default],
+    ['platform/import/routes.docs', require('../import/routes.docs').default],
   ];
   return tables.flatMap(([src, t]) => checkRouteDocs(t, src));
 }

@@ -18,7 +18,14 @@ export interface LoadedFiles {
   set: MetaSet;
   /** kind → id → file it came from (for messages and export). */
   origin: Record<string, Record<string, string>>;
+  /** The set before any customer package layered over it (the shipped base), when packages are in the roots. */
+  baseSet?: MetaSet;
+  /** Customer packages among the roots (a root holding `celltrace-package.json`), in layering order. */
+  packages?: { dir: string; manifest: any }[];
 }
+
+/** The manifest file that makes a metadata root a customer package (layered over the roots before it). */
+export const PACKAGE_MANIFEST = 'celltrace-package.json';
 
 /**
  * Reads every module folder under each root: `<root>/<module>/<kindFolder>/*.json` and `<root>/<module>/menu.json`.
@@ -32,6 +39,9 @@ export function loadMetadataFiles(roots: string[]): LoadedFiles {
     set[k.kind] = {};
     origin[k.kind] = {};
   }
+  let layer = false;
+  let baseSet: MetaSet | undefined;
+  const packages: { dir: string; manifest: any }[] = [];
   const add = (kind: string, file: string) => {
     let def: any;
     try {
@@ -46,16 +56,29 @@ export function loadMetadataFiles(roots: string[]): LoadedFiles {
       return;
     }
     const id = def.$id as string;
-    if (origin[kind][id]) {
+    // A customer package replaces a base definition of the same id; within the base (or one package) ids are unique.
+    if (origin[kind][id] && !(layer && !origin[kind][id].startsWith(currentRoot + path.sep))) {
       problems.push({ file, path: '/$id', message: `duplicate ${kind} "${id}" (also in ${origin[kind][id]})` });
       return;
     }
     set[kind][id] = def;
     origin[kind][id] = file;
   };
+  let currentRoot = '';
   for (const root of roots) {
     if (!fs.existsSync(root)) continue;
-    for (const mod of fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    currentRoot = root;
+    const manifestFile = path.join(root, PACKAGE_MANIFEST);
+    layer = fs.existsSync(manifestFile);
+    if (layer) {
+      baseSet ??= JSON.parse(JSON.stringify(set));
+      try {
+        packages.push({ dir: root, manifest: JSON.parse(fs.readFileSync(manifestFile, 'utf8')) });
+      } catch (e) {
+        problems.push({ file: manifestFile, path: '', message: `not valid JSON: ${(e as Error).message}` });
+      }
+    }
+    for (const mod of fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort()) {
       const modDir = path.join(root, mod);
       for (const k of metaKinds()) {
         if (k.file) {
@@ -72,7 +95,7 @@ export function loadMetadataFiles(roots: string[]): LoadedFiles {
   }
   problems.push(...crossCheck(set).map((p) => ({ ...p, file: origin[p.kind]?.[p.id] ?? p.id })));
   if (problems.length) throw new MetadataError(problems);
-  return { set, origin };
+  return packages.length ? { set, origin, baseSet, packages } : { set, origin };
 }
 
 /** Cross-definition checks of a whole set (files + overlays). */

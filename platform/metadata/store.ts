@@ -25,6 +25,9 @@ export interface SaveOptions {
   reason: string;
   /** Explicit migration for changes that would lose data: fields whose column may be dropped (data archived first). */
   migration?: { dropFields?: string[] };
+  /** The merge base to record for this definition (a package's `.base` copy, or the new file after an upgrade); default: the shipped file, kept if one is recorded. */
+  base?: any | null;
+  baseSource?: string;
 }
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
@@ -109,6 +112,11 @@ export class MetadataStore {
     return this.files.set[kind]?.[id];
   }
 
+  /** The shipped files this process loaded (base + layered customer packages). */
+  get loadedFiles(): LoadedFiles {
+    return this.files;
+  }
+
   /** Saves a new overlay version (or deletes the definition when `definition` is null). */
   async save(kind: string, id: string, definition: any | null, ctx: CallContext, opts: SaveOptions): Promise<OverlayVersion> {
     if (!metaKind(kind)) throw new AppError(404, 'NOT_FOUND', 'error.metaKind', { kind });
@@ -141,6 +149,11 @@ export class MetadataStore {
       }
       const prevVersion = Number((await trx('ct_meta_overlay').where({ kind, meta_id: id }).max('version as v').first())?.v ?? 0);
       const changes = diff(before ?? {}, definition ?? {}).map((d: any) => ({ path: '/' + d.path.join('/'), type: d.type, from: d.oldValue, to: d.value }));
+      // The merge base of this customization: the shipped definition it was first made against (kept until an upgrade).
+      const baseRow = trx('ct_meta_base')
+        .insert({ kind, meta_id: id, definition: JSON.stringify(opts.base !== undefined ? opts.base : (this.files.set[kind]?.[id] ?? null)), source: opts.baseSource ?? 'files' })
+        .onConflict(['kind', 'meta_id']);
+      await (opts.base !== undefined ? baseRow.merge() : baseRow.ignore());
       const [row] = await trx('ct_meta_overlay')
         .insert({
           kind,

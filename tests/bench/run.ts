@@ -483,6 +483,17 @@ async function runAll(env: Record<string, string | undefined>, reuse: boolean) {
         }).on('exit', () => res()),
       );
     }
+    const importBench = path.join(__dirname, 'import.ts');
+    if (fs.existsSync(importBench) && !process.env.BENCH_SKIP_EXTRA) {
+      console.log('\nInitial data import (tests/bench/import.ts)');
+      await new Promise<void>((res) =>
+        spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [importBench], {
+          cwd: ROOT,
+          env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY },
+          stdio: 'inherit',
+        }).on('exit', () => res()),
+      );
+    }
     const web = path.join(__dirname, 'web.ts');
     if (fs.existsSync(web) && !process.env.BENCH_SKIP_EXTRA) {
       console.log('\nWeb (tests/bench/web.ts)');

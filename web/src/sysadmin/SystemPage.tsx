@@ -13,9 +13,12 @@ import PolicyPage from './PolicyPage';
 import LoginLogPage from './LoginLogPage';
 import AuditLogPage from './AuditLogPage';
 import BackupsPage from './BackupsPage';
+import ImportPage from './ImportPage';
+import WebhooksPage from './WebhooksPage';
+import './kitMessages';
 
 const PAGES: Record<SysSection, ComponentType> = {
-  users: UsersPage, orgs: OrgsPage, tokens: TokensPage, policy: PolicyPage, 'login-log': LoginLogPage, audit: AuditLogPage, backups: BackupsPage,
+  users: UsersPage, orgs: OrgsPage, tokens: TokensPage, policy: PolicyPage, 'login-log': LoginLogPage, audit: AuditLogPage, backups: BackupsPage, import: ImportPage, webhooks: WebhooksPage,
 };
 
 export default function SystemPage({ section }: { section: string }) {

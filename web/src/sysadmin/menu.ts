@@ -9,12 +9,15 @@ export const SYS_SECTIONS = [
   { key: 'login-log', perm: 'loginlog:read' },
   { key: 'audit', perm: 'audit:read' },
   { key: 'backups', perm: 'backup' },
+  // Administrators only (no role grants these): implementers' screens.
+  { key: 'import', perm: 'import:admin' },
+  { key: 'webhooks', perm: 'webhooks:admin' },
 ] as const;
 
 export type SysSection = (typeof SYS_SECTIONS)[number]['key'];
 
-const zh = { menu: '系统管理', section: { users: '用户管理', orgs: '组织机构', tokens: 'API 令牌', policy: '安全策略', 'login-log': '登录日志', audit: '操作日志', backups: '数据备份' } };
-const en = { menu: 'System management', section: { users: 'Users', orgs: 'Organisation', tokens: 'API tokens', policy: 'Security policy', 'login-log': 'Login log', audit: 'Operation log', backups: 'Backups' } };
+const zh = { menu: '系统管理', section: { users: '用户管理', orgs: '组织机构', tokens: 'API 令牌', policy: '安全策略', 'login-log': '登录日志', audit: '操作日志', backups: '数据备份', import: '数据导入', webhooks: 'Webhook 推送' } };
+const en = { menu: 'System management', section: { users: 'Users', orgs: 'Organisation', tokens: 'API tokens', policy: 'Security policy', 'login-log': 'Login log', audit: 'Operation log', backups: 'Backups', import: 'Data import', webhooks: 'Webhooks' } };
 i18n.addResourceBundle('zh-CN', 'translation', { sys: zh }, true, false);
 i18n.addResourceBundle('en', 'translation', { sys: en }, true, false);
 
