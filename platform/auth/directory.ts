@@ -16,7 +16,12 @@ export interface UserRef {
  * Enabled users holding `role`, optionally only those belonging to an org unit's subtree (`orgId`) or to a lab
  * (`labId`: members of the lab or of a department under it). For flow assignment and notifications.
  */
-export async function usersWithRole(knex: Knex | Knex.Transaction, role: string, opts: { orgId?: number | null; labId?: number | null } = {}): Promise<UserRef[]> {
+/**
+ * Enabled users holding `role`; `orgId`: whose home unit or a membership lies in that subtree; `labId`: whose unit
+ * belongs to that lab; with `covering`, also those whose unit is an ancestor of the lab (a centre's equipment manager
+ * looks after the centre's labs).
+ */
+export async function usersWithRole(knex: Knex | Knex.Transaction, role: string, opts: { orgId?: number | null; labId?: number | null; covering?: boolean } = {}): Promise<UserRef[]> {
   const rows = await knex('ct_user as u')
     .join('ct_user_role as r', 'r.user_id', 'u.id')
     .where({ 'r.role': role, 'u.disabled': false })
@@ -35,7 +40,10 @@ export async function usersWithRole(knex: Knex | Knex.Transaction, role: string,
     const sub = new Set(tree.subtree(Number(opts.orgId)));
     users = users.filter((u) => unitsOf.get(u.id)!.some((o) => sub.has(o)));
   }
-  if (opts.labId != null) users = users.filter((u) => unitsOf.get(u.id)!.some((o) => tree.labOf(o)?.id === Number(opts.labId)));
+  if (opts.labId != null) {
+    const above = new Set(opts.covering ? tree.ancestorsOrSelf(Number(opts.labId)).map((u) => u.id) : []);
+    users = users.filter((u) => unitsOf.get(u.id)!.some((o) => tree.labOf(o)?.id === Number(opts.labId) || above.has(o)));
+  }
   return users;
 }
 
