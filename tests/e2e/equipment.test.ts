@@ -57,7 +57,7 @@ async function date(page: Page, id: string, value: string) {
 const save = (page: Page) => page.getByRole('button', { name: /保\s*存/ }).click();
 const recordId = (page: Page) => Number(new URL(page.url()).pathname.split('/').pop());
 
-test('register an asset with two plans → reminder in the inbox → signed record moves the next due date → gate on a culture record → repair → ledger XLSX', async () => {
+test('R-3.6.2 R-3.6.3 R-3.6.4 R-3.6.5 register an asset with two plans → reminder in the inbox → signed record moves the next due date → gate on a culture record → repair → ledger XLSX', async () => {
   // 1. The equipment manager registers a biosafety cabinet.
   const mgr = await e.page({ user: 'eqmgr', password: LAB_PASSWORD });
   await mgr.goto(`${e.url}/form/equipment/new`);

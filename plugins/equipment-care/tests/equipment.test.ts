@@ -48,7 +48,7 @@ afterAll(async () => {
   if (db) await dropDatabase(db.name);
 });
 
-describe('next due date', () => {
+describe('R-3.6.5 next due date', () => {
   const plan = (o: Partial<PlanLike>): PlanLike => ({ planType: 'calibration', intervalValue: 1, intervalUnit: 'month', scheduleMode: 'fixed', startDate: '2025-01-31', ...o });
   test('calendar months keep the day and clamp to the month end without drifting', () => {
     expect(addMonths('2025-01-31', 1)).toBe('2025-02-28');
@@ -78,7 +78,7 @@ describe('next due date', () => {
   });
 });
 
-test('an asset is registered with a numbered code; two plans; signed records move the next due date (fixed and from last completion)', async () => {
+test('R-3.6.2 R-3.6.5 an asset is registered with a numbered code; two plans; signed records move the next due date (fixed and from last completion)', async () => {
   M.bsc = await create(L.t, mgrA.token, 'equipment', { name: 'A级生物安全柜1号', category: M.bscCat.id, model: 'Thermo 1300 A2', serialNo: 'SN-1', purchasePrice: 68000, purchaseDate: day(-400) });
   expect(M.bsc.code).toMatch(/^EQ\d{5}$/);
   expect(M.bsc).toMatchObject({ status: 'inUse', serviceState: 'noPlan', responsible: mgrA.id });
@@ -112,7 +112,7 @@ test('an asset is registered with a numbered code; two plans; signed records mov
   M.calRecord = signed.body.data;
 });
 
-test('the gate: an overdue, failed, under-repair or out-of-service asset cannot be chosen on a culture record or step, with the field and the reason', async () => {
+test('R-3.6.5 the gate: an overdue, failed, under-repair or out-of-service asset cannot be chosen on a culture record or step, with the field and the reason', async () => {
   M.inc = await create(L.t, mgrA.token, 'equipment', { name: 'CO2培养箱2号', category: M.incCat.id, purchasePrice: 48000 });
   // usable without plans: the culture record names it and the usage log has the batch
   const ok = await create(L.t, techA.token, 'cultureRecord', culture([M.bsc.id, M.inc.id]));
@@ -171,7 +171,7 @@ test('the gate: an overdue, failed, under-repair or out-of-service asset cannot 
   expect(cross.body.error.details[0].path).toMatch(/^\/equipment/);
 });
 
-test('a repair moves the asset under repair and back in use (or out of service); downtime is computed; closed repairs stay closed', async () => {
+test('R-3.6.4 a repair moves the asset under repair and back in use (or out of service); downtime is computed; closed repairs stay closed', async () => {
   const eq = await create(L.t, mgrA.token, 'equipment', { name: '细胞计数仪', category: M.root.id });
   const reportedAt = new Date(Date.now() - 5 * 3600_000).toISOString();
   const rep = await create(L.t, mgrA.token, 'equipmentRepair', { equipment: eq.id, fault: '开机报错 E-12', reportedAt, repairerKind: 'vendor', vendorEngineer: '陈工', vendorCompany: '睿钰生物' });
@@ -205,7 +205,7 @@ test('a repair moves the asset under repair and back in use (or out of service);
   expect((await get(mgrA.token, 'equipment', eq.id)).status).toBe('outOfService');
 });
 
-test('reminders: a task in the equipment manager\'s inbox before the due date, once per due date; a run after downtime catches up; signing closes it', async () => {
+test('R-3.6.5 reminders: a task in the equipment manager\'s inbox before the due date, once per due date; a run after downtime catches up; signing closes it', async () => {
   const eq = await create(L.t, mgrA.token, 'equipment', { name: 'CO2培养箱1号', category: M.incCat.id });
   const soon = await create(L.t, mgrA.token, 'maintenancePlan', { equipment: eq.id, planType: 'maintenance', name: '季度保养', intervalValue: 3, intervalUnit: 'month', scheduleMode: 'fixed', startDate: day(5), remindDays: 7 });
   const later = await create(L.t, mgrA.token, 'maintenancePlan', { equipment: eq.id, planType: 'calibration', name: '温度校准', intervalValue: 12, intervalUnit: 'month', scheduleMode: 'fixed', startDate: day(40), remindDays: 7 });
@@ -248,7 +248,7 @@ test('reminders: a task in the equipment manager\'s inbox before the due date, o
   expect(await tasks(soon.id)).toHaveLength(1);
 });
 
-test('usage log and impact: the batches that used an asset since its last passing calibration, within the caller\'s scope', async () => {
+test('R-3.6.5 usage log and impact: the batches that used an asset since its last passing calibration, within the caller\'s scope', async () => {
   const eq = await create(L.t, mgrA.token, 'equipment', { name: '流式细胞仪', category: M.root.id });
   const plan = await create(L.t, mgrA.token, 'maintenancePlan', { equipment: eq.id, planType: 'calibration', name: '荧光微球校准', intervalValue: 6, intervalUnit: 'month', scheduleMode: 'fromLast', startDate: day(10) });
   const old = await create(L.t, techA.token, 'cultureRecord', culture([eq.id], { cultureDate: day(-20) }));
@@ -277,7 +277,7 @@ test('usage log and impact: the batches that used an asset since its last passin
   expect((await call(dirA.token, 'GET', '/api/v1/equipment/abc/usage')).status).toBe(404);
 });
 
-test('the ledger: per category counts, value and status; XLSX with the register and the summary; only the caller\'s lab', async () => {
+test('R-3.6.1 R-3.6.3 the ledger: per category counts, value and status; XLSX with the register and the summary; only the caller\'s lab', async () => {
   const r = await call(mgrA.token, 'GET', '/api/v1/equipment/ledger');
   expect(r.status).toBe(200);
   const bsc = r.body.data.find((g: any) => g.category?.id === M.bscCat.id);
