@@ -130,8 +130,8 @@ test('R-3.6.2 R-3.6.3 R-3.6.4 R-3.6.5 register an asset with two plans → remin
   await mgr.locator('.ct-page').first().waitFor();
   await taskRow.waitFor({ state: 'detached' });
 
-  // 5. The technician cannot use the incubator that is out of calibration on a culture record: the picker says so,
-  //    the save is refused with the asset and the reason.
+  // 5. The technician cannot use the incubator that is out of calibration on a culture record: the picker offers it
+  //    disabled with its state, and the server refuses it with the asset and the reason (a crafted request).
   const tech = await e.page({ user: 'tech', password: LAB_PASSWORD });
   await tech.goto(`${e.url}/form/cultureRecord/new`);
   await pick(tech, 'root_customer', '郭颖');
@@ -143,23 +143,34 @@ test('R-3.6.2 R-3.6.3 R-3.6.4 R-3.6.5 register an asset with two plans → remin
   const eqSelect = tech.locator('.ant-select:has(#root_equipment)');
   await eqSelect.click();
   const options = dropdown(tech).locator('[data-testid="multi-ref-option"]');
-  await options.filter({ hasText: 'CO2培养箱2号' }).waitFor();
-  expect(await options.filter({ hasText: 'CO2培养箱2号' }).innerText()).toContain('校准失效');
+  const unusable = dropdown(tech).locator('.ant-select-item-option', { hasText: 'CO2培养箱2号' });
+  await unusable.waitFor();
+  expect(await unusable.innerText()).toContain('校准失效');
+  expect(await unusable.getAttribute('class')).toContain('ant-select-item-option-disabled');
+  await unusable.click({ force: true }); // a disabled option does not become a choice
   await options.filter({ hasText: 'A级生物安全柜1号' }).click();
-  await options.filter({ hasText: 'CO2培养箱2号' }).click();
   await tech.keyboard.press('Escape');
-  await save(tech);
-  const reason = `设备“CO2培养箱2号”（${M.inc.code}）校准/检定“温度与CO2校准”已于 ${day(-3)} 到期未完成，校准失效，不能使用`;
-  await tech.getByText(reason).first().waitFor();
-  expect(new URL(tech.url()).pathname).toBe('/form/cultureRecord/new');
-  await shot(tech, 'equipment-gate-refused', { tall: true });
-  // without it, the record saves and names the cabinet
-  await eqSelect.locator('.ant-select-selection-item', { hasText: 'CO2培养箱2号' }).locator('.ant-select-selection-item-remove').click();
+  expect(await eqSelect.locator('.ant-select-selection-item').allInnerTexts()).toEqual([expect.stringContaining('A级生物安全柜1号')]);
+  await shot(tech, 'equipment-gate-picker', { tall: true });
+  const crafted = await e.server.api('POST', '/api/v1/data/cultureRecord', { token: U.tech.token, body: { customer: M.customer.id, cellKind: 'stem', cultureDate: day(0), totalCells: 36, viability: 95, passage: 2, equipment: [M.inc.id] } });
+  expect(crafted.status).toBe(422);
+  expect(crafted.body.error.details[0]).toMatchObject({ path: '/equipment/0', message: `设备“CO2培养箱2号”（${M.inc.code}）校准/检定“温度与CO2校准”已于 ${day(-3)} 到期未完成，校准失效，不能使用` });
   await save(tech);
   await tech.waitForURL((u) => /^\/record\/cultureRecord\/\d+$/.test(u.pathname));
   expect((await call(U.tech.token, 'GET', `/api/v1/data/cultureRecord/${recordId(tech)}`)).equipment).toEqual([bscId]);
 
-  // 6. A repair: the cabinet is under repair until the repair is finished.
+  // 6. A repair: the cabinet is under repair until the repair is finished. A culture form that chose it before the
+  //    fault was reported is refused on save, with the reason on the form.
+  await tech.goto(`${e.url}/form/cultureRecord/new`);
+  await pick(tech, 'root_customer', '郭颖');
+  await pick(tech, 'root_cellKind', '干细胞');
+  await date(tech, 'root_cultureDate', day(0));
+  await tech.locator('#root_totalCells').fill('20');
+  await tech.locator('#root_viability').fill('93');
+  await tech.locator('#root_passage').fill('3');
+  await eqSelect.click();
+  await options.filter({ hasText: 'A级生物安全柜1号' }).click();
+  await tech.keyboard.press('Escape');
   await mgr.goto(`${e.url}/form/equipmentRepair/new`);
   await pick(mgr, 'root_equipment', 'A级生物安全柜1号');
   await mgr.locator('#root_fault').fill('风机异响，下降气流风速低于 0.25 m/s');
@@ -169,6 +180,10 @@ test('R-3.6.2 R-3.6.3 R-3.6.4 R-3.6.5 register an asset with two plans → remin
   await mgr.waitForURL((u) => /^\/record\/equipmentRepair\/\d+$/.test(u.pathname));
   const repairId = recordId(mgr);
   expect((await call(U.eqmgr.token, 'GET', `/api/v1/data/equipment/${bscId}`)).status).toBe('underRepair');
+  await save(tech);
+  await tech.getByText(`设备“A级生物安全柜1号”（${bsc.code}）正在维修，不能使用`).first().waitFor();
+  expect(new URL(tech.url()).pathname).toBe('/form/cultureRecord/new');
+  await shot(tech, 'equipment-gate-refused', { tall: true });
   await mgr.getByRole('button', { name: '完成维修' }).click();
   const fin = mgr.locator('.ant-modal');
   await fin.locator('.ant-select').first().click();
