@@ -1,6 +1,6 @@
 import type { PluginApi } from '../../platform/plugins/sdk';
-import { refreshAsset, taskTitle } from './care';
-import { addDays, today } from './schedule';
+import { plansOf, taskTitle } from './care';
+import { addDays, serviceState, today } from './schedule';
 
 /**
  * Due work as tasks (R-3.6.5): every active plan whose reminder window has opened (next due − remind days ≤ today)
@@ -42,12 +42,21 @@ export async function runReminders(api: PluginApi, day = today()): Promise<{ cre
       if (made) created++;
     }
   }
+  // Stored states, a page of assets at a time: their plans in one query, a write only where the state changed.
   let last = 0;
   for (;;) {
-    const page = (await api.records.list(sys, 'equipment', { filter: { id: { gt: last } }, fields: ['id'], sort: ['id'], limit: 500 })).data;
+    const page = (await api.records.list(sys, 'equipment', { filter: { id: { gt: last } }, fields: ['id', 'version', 'serviceState', 'nextDueDate'], sort: ['id'], limit: 500 })).data;
     if (!page.length) break;
     last = Number(page[page.length - 1].id);
-    for (const a of page) await api.transaction((_trx, records) => refreshAsset(api, records, Number(a.id), day));
+    const plans = await plansOf(api, api.records, page.map((a) => Number(a.id)));
+    for (const a of page) {
+      const st = serviceState(plans.filter((p) => Number(p.equipment) === Number(a.id)), day);
+      if (a.serviceState === st.state && (a.nextDueDate ?? null) === st.nextDueDate) continue;
+      await api.records.update(sys, 'equipment', Number(a.id), { version: a.version }, { set: { serviceState: st.state, nextDueDate: st.nextDueDate }, reason: 'equipment-care' }).catch((e) => {
+        // A concurrent write of the asset recomputed its state itself: nothing to do.
+        if ((e as { status?: number }).status !== 409) throw e;
+      });
+    }
   }
   return { created };
 }
