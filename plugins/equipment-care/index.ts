@@ -67,6 +67,10 @@ function registerPlans(api: PluginApi, remindSoon: (trx: Knex.Transaction) => Pr
 }
 
 function registerRecords(api: PluginApi) {
+  // Due tasks come from the reminder job (plan, asset and due date set by it), not from the form.
+  api.hooks.on('maintenanceTask', 'beforeCreate', ({ record }) => {
+    if (!record.plan || !record.dueDate) throw new VetoError('equipment.taskFromPlan', {}, '/plan');
+  });
   const signing = new WeakSet<CallContext>();
   const derive = async ({ ctx, record, records }: { ctx: CallContext; record: Record<string, any>; records: Records }) => {
     const plan = await records.get(ctx, 'maintenancePlan', Number(record.plan), { fields: ['id', 'name', 'equipment', 'planType', 'nextDueDate', 'active'] }).catch(() => null);

@@ -142,6 +142,12 @@ test('R-3.6.5 the gate: an overdue, failed, under-repair or out-of-service asset
   const add = await call(techA.token, 'PATCH', `/api/v1/data/cultureRecord/${other.id}`, { version: other.version, equipment: [M.bsc.id, M.inc.id] });
   expect(add.status).toBe(422);
   expect(add.body.error.details[0].path).toBe('/equipment/1');
+  // another lab's technician naming it learns nothing about it: the reference check refuses, the gate stays silent
+  const custB0 = await create(L.t, techB.token, 'customer', { name: '李娜' });
+  const leak = await call(techB.token, 'POST', '/api/v1/data/cultureRecord', { ...culture([M.inc.id]), customer: custB0.id });
+  expect(leak.status).toBe(400);
+  expect(leak.body.error.details[0].path).toMatch(/^\/equipment/);
+  expect(JSON.stringify(leak.body)).not.toContain('CO2培养箱2号');
   // a failed calibration keeps it out of calibration
   const failed = await create(L.t, mgrA.token, 'maintenanceRecord', { plan: late.id, performedDate: day(0), result: 'fail', content: 'CO2 偏差 0.8%' });
   expect((await sign(mgrA.token, failed.id)).body.data.nextDueDate).toBe(day(-3));
@@ -321,6 +327,9 @@ test('isolation of the new entities: another lab\'s technician and a role withou
   expect((await call(techA.token, 'GET', `/api/v1/data/equipment/${M.bsc.id}`)).status).toBe(200);
   expect((await call(techA.token, 'POST', '/api/v1/data/equipment', { name: 'x', category: M.root.id })).status).toBe(403);
   expect((await call(techA.token, 'POST', `/api/v1/data/maintenanceRecord/${M.calRecord.id}/actions/sign`, SIGN)).status).toBe(403);
+  const manual = await call(mgrA.token, 'POST', '/api/v1/data/maintenanceTask', { assignee: mgrA.id });
+  expect(manual.status).toBe(422);
+  expect(manual.body.error.details[0]).toMatchObject({ path: '/plan', message: '到期维护任务由维护校准计划自动生成，不能手工新建' });
   // a manager of lab B cannot record maintenance on lab A's plan
   const cross = await call(mgrB.token, 'POST', '/api/v1/data/maintenanceRecord', { plan: M.calPlan.id, performedDate: day(0), result: 'pass' });
   expect(cross.status).toBe(400);
