@@ -22,9 +22,10 @@ export async function runReminders(api: PluginApi, day = today()): Promise<{ cre
       if (addDays(plan.nextDueDate, -(plan.remindDays ?? 7)) > day) continue;
       const made = await api.transaction(async (trx, records) => {
         const db = api.db(trx);
+        const asset = await records.get(sys, 'equipment', Number(plan.equipment), { fields: ['id', 'name', 'code', 'responsible', 'status'] });
+        if (asset.status === 'scrapped') return false; // no work is due on a scrapped asset
         const claimed = await db.raw('insert into ec_reminder (plan_id, due_date) values (?, ?) on conflict do nothing returning plan_id', [plan.id, plan.nextDueDate]);
         if (!claimed.rows.length) return false;
-        const asset = await records.get(sys, 'equipment', Number(plan.equipment), { fields: ['id', 'name', 'code', 'responsible'] });
         const managers = plan.labId == null ? [] : await api.usersWithRole('equipmentManager', { labId: Number(plan.labId), covering: true, trx });
         const assignee = plan.assignee ?? managers[0]?.id ?? asset.responsible ?? null;
         const task = await records.create(sys, 'maintenanceTask', assignee == null ? {} : { assignee }, {

@@ -217,6 +217,9 @@ test('R-3.6.5 reminders: a task in the equipment manager\'s inbox before the due
   const later = await create(L.t, mgrA.token, 'maintenancePlan', { equipment: eq.id, planType: 'calibration', name: '温度校准', intervalValue: 12, intervalUnit: 'month', scheduleMode: 'fixed', startDate: day(40), remindDays: 7 });
   // "downtime": a plan whose window opened days ago and whose due date has passed, never reminded
   const missed = await create(L.t, mgrA.token, 'maintenancePlan', { equipment: eq.id, planType: 'cleaning', name: '箱体消毒', intervalValue: 1, intervalUnit: 'month', scheduleMode: 'fromLast', startDate: day(-2), remindDays: 3 });
+  // a scrapped asset owes no work
+  const scrapped = await create(L.t, mgrA.token, 'equipment', { name: '旧离心机', category: M.root.id, status: 'scrapped' });
+  const dead = await create(L.t, mgrA.token, 'maintenancePlan', { equipment: scrapped.id, planType: 'maintenance', name: '保养', intervalValue: 1, intervalUnit: 'month', scheduleMode: 'fixed', startDate: day(1) });
   await remind();
   const failed = await knex()('ct_job').whereNotNull('last_error').select('name', 'last_error');
   expect(failed).toEqual([]);
@@ -227,6 +230,7 @@ test('R-3.6.5 reminders: a task in the equipment manager\'s inbox before the due
   expect(t1[0].title).toBe(`维护保养：CO2培养箱1号（${eq.code}）· 季度保养 · ${day(5)} 到期`);
   expect(await tasks(later.id)).toHaveLength(0);
   expect(await tasks(missed.id)).toHaveLength(1);
+  expect(await tasks(dead.id)).toHaveLength(0);
   // the lab's manager and the centre's manager look after the lab: one is assigned, the other is notified
   const assignee = t1[0].assignee;
   expect([mgrA.id, mgrX.id]).toContain(assignee);
