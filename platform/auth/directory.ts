@@ -17,10 +17,11 @@ export interface UserRef {
  * (`labId`: members of the lab or of a department under it). For flow assignment and notifications.
  */
 /**
- * Enabled users holding `role`: all, those within the subtree of `orgId`, those of `labId` (members of the lab or of a
- * department under it), or those `covering` a lab (members of the lab or of a unit above it: a centre's sales clerk).
+ * Enabled users holding `role`; `orgId`: whose home unit or a membership lies in that subtree; `labId`: whose unit
+ * belongs to that lab; with `covering`, also those whose unit is an ancestor of the lab (a centre's equipment manager
+ * looks after the centre's labs).
  */
-export async function usersWithRole(knex: Knex | Knex.Transaction, role: string, opts: { orgId?: number | null; labId?: number | null; covering?: number | null } = {}): Promise<UserRef[]> {
+export async function usersWithRole(knex: Knex | Knex.Transaction, role: string, opts: { orgId?: number | null; labId?: number | null; covering?: boolean } = {}): Promise<UserRef[]> {
   const rows = await knex('ct_user as u')
     .join('ct_user_role as r', 'r.user_id', 'u.id')
     .where({ 'r.role': role, 'u.disabled': false })
@@ -39,8 +40,10 @@ export async function usersWithRole(knex: Knex | Knex.Transaction, role: string,
     const sub = new Set(tree.subtree(Number(opts.orgId)));
     users = users.filter((u) => unitsOf.get(u.id)!.some((o) => sub.has(o)));
   }
-  if (opts.labId != null) users = users.filter((u) => unitsOf.get(u.id)!.some((o) => tree.labOf(o)?.id === Number(opts.labId)));
-  if (opts.covering != null) users = users.filter((u) => unitsOf.get(u.id)!.some((o) => tree.subtree(o).includes(Number(opts.covering))));
+  if (opts.labId != null) {
+    const above = new Set(opts.covering ? tree.ancestorsOrSelf(Number(opts.labId)).map((u) => u.id) : []);
+    users = users.filter((u) => unitsOf.get(u.id)!.some((o) => tree.labOf(o)?.id === Number(opts.labId) || above.has(o)));
+  }
   return users;
 }
 

@@ -16,6 +16,10 @@ export const ANNOTATIONS = [
   'x-index', 'x-reason-required', 'x-deprecated', 'x-sign', 'x-mask', 'x-default-sort', 'x-flow', 'x-actions',
   'x-assignee', 'x-state', 'x-audit', 'x-order', 'x-user', 'x-picker-fields', 'x-ref-filter', 'x-prefill',
   'x-not-future', 'x-names-field', 'x-value-of', 'x-meta', 'x-owner-lab', 'x-identity-scan', 'x-record-tabs',
+  // x-equipment-gate: a reference to equipment that the equipment-care plugin checks (usable asset) and logs.
+  // x-picker-disabled (entity): records whose fields hold these values are offered disabled in reference pickers.
+  'x-equipment-gate',
+  'x-picker-disabled',
 ];
 
 /** ajv options of every validator of entity data (allErrors: a user wants every wrong field at once). */

@@ -77,6 +77,11 @@ export const entityMetaSchema = {
     'x-title': { type: 'string' },
     // What tells records apart in a reference picker besides the title (customer: code, birth date; a vial: position, status).
     'x-picker-fields': { type: 'array', items: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' }, uniqueItems: true, maxItems: 4 },
+    // Records a reference picker offers disabled ({"status": ["underRepair", "scrapped"]}): a hint, the server decides.
+    'x-picker-disabled': {
+      type: 'object', minProperties: 1, maxProperties: 4, propertyNames: { pattern: '^[a-z][a-zA-Z0-9]{0,47}$' },
+      additionalProperties: { type: 'array', minItems: 1, maxItems: 50, items: { type: ['string', 'number', 'boolean'] } },
+    },
     'x-reason-required': { type: 'boolean' },
     // Extra tabs on the record page, each a plugin widget ("plugin:Widget") given the record.
     'x-record-tabs': {

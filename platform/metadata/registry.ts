@@ -97,6 +97,8 @@ export function registerCoreKinds(): void {
       }
       for (const [i, n] of (def['x-picker-fields'] ?? []).entries())
         if (!(n in (def.properties ?? {}))) out.push({ path: `/x-picker-fields/${i}`, message: `unknown field ${n}` });
+      for (const n of Object.keys(def['x-picker-disabled'] ?? {}))
+        if (!(n in (def.properties ?? {}))) out.push({ path: `/x-picker-disabled/${n}`, message: `unknown field ${n}` });
       for (const [i, r] of (def.required ?? []).entries()) if (!(r in (def.properties ?? {}))) out.push({ path: `/required/${i}`, message: `unknown field ${r}` });
       return out;
     },

@@ -158,6 +158,11 @@ export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
     audit: (trx, ctx, entry) => writeAudit(trx, { ...entry, actorId: ctx.actor.id, actorName: ctx.actor.displayName, ip: ctx.ip ?? null, requestId: ctx.requestId ?? null }),
     notify: (trx, items) => notify(trx, items),
     usersWithRole: (role, o = {}) => usersWithRole(o.trx ?? s.knex, role, o),
+    completeAssignments: async (trx, ctx, entity, recordId, comment) => {
+      const engine = (s as any).workflow as { completeAssignments(ctx: CallContext, entity: string, recordId: number, comment: string | undefined, trx: Knex.Transaction): Promise<number> } | undefined;
+      if (!engine) throw new Error('completeAssignments: the workflow engine is not set up');
+      return engine.completeAssignments(ctx, entity, recordId, comment, trx);
+    },
     job(name, handler, opts) {
       const full = `${p.name}.${name}`;
       s.jobs?.register(full, handler as any, opts);

@@ -386,6 +386,16 @@ export class WorkflowEngine {
     await this.audit(trx, ctx, { entity: task.entity, record_id: Number(task.record_id) }, 'flow:complete', { task: taskId }, comment);
   }
 
+  /** Closes a record's open plain assignments as done (the work was recorded elsewhere); audited per task. */
+  async completeAssignments(ctx: CallContext, entity: string, recordId: number, comment: string | undefined, trx: Knex.Transaction): Promise<number> {
+    const open = await trx('ct_wf_task').where({ entity, record_id: recordId, kind: 'assign', status: 'pending' }).forUpdate();
+    for (const task of open) {
+      await trx('ct_wf_task').where({ id: task.id }).update({ status: 'done', action: 'complete', comment: comment ?? null, acted_by: ctx.actor.id ?? null, acted_at: trx.fn.now() });
+      await this.audit(trx, ctx, { entity, record_id: recordId }, 'flow:complete', { task: Number(task.id) }, comment);
+    }
+    return open.length;
+  }
+
   // ---- due dates (jobs) ----
 
   async remind(taskId: number): Promise<void> {

@@ -18,7 +18,7 @@ export async function remindStorageEnds(api: PluginApi): Promise<{ sent: number 
       const ins = await db.raw('insert into oc_reminder_sent (order_id, end_date) values (?, ?) on conflict do nothing', [o.id, o.storageEnd]);
       if (!ins.rowCount) return;
       const users = new Set<number>();
-      for (const role of reminderRoles) for (const u of await api.usersWithRole(role, { covering: o.labId, trx })) users.add(u.id);
+      for (const role of reminderRoles) for (const u of await api.usersWithRole(role, { labId: o.labId, covering: true, trx })) users.add(u.id);
       const customer = (o['customer$expanded'] as { name?: string } | null)?.name ?? '';
       if (users.size)
         await api.notify(trx, [...users].map((userId) => ({ userId, kind: 'storageEnd', entity: 'serviceOrder', recordId: o.id, recordTitle: String(o.orderCode), data: { messageKey: 'chain.reminder.storageEnd', order: o.orderCode, customer, date: o.storageEnd } })));

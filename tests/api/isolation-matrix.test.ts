@@ -39,7 +39,7 @@ const results = new Map<string, string[]>(); // `${case} ${key}` → problems
 
 beforeAll(async () => {
   db = await createDatabase('celltrace_matrix');
-  L = await startLabs({ databaseUrl: db.url, plugins: ['qc-gating', 'storage-slots', 'consumption-ledger', 'order-chain'] });
+  L = await startLabs({ databaseUrl: db.url, plugins: ['qc-gating', 'storage-slots', 'consumption-ledger', 'order-chain', 'equipment-care'] });
   knex = L.t.server.services.knex;
   const { t, admin, org } = L;
   MARK = `Zq${org.sfx}`;
@@ -104,6 +104,20 @@ beforeAll(async () => {
   const scrap = await create(t, keeperA.token, 'materialScrap', { store: mainA.id, reason: `scrap ${MARK}`, lines: [{ lot: lotId, quantity: 1 }] });
   const take = await create(t, keeperA.token, 'materialStockTake', { store: secA.id, reason: `count ${MARK}`, lines: [{ lot: lotId, counted: 190 }] });
   await create(t, admin, 'cultureMaterialTemplate', { name: `Tpl ${org.sfx}`, cellKind: 'stem', lines: [{ material: mat.id, quantity: 5 }] });
+  // Equipment (issue 14): an asset in a room with a plan whose reminder is due (the job makes its task), a signed
+  // record, a repair, and a culture record naming the asset (the usage log).
+  const mgrA = await L.user('mgrA', org.labA, ['equipmentManager']);
+  const eqRoom = await create(t, dirA.token, 'room', { code: `R${org.sfx}`, name: `Room ${MARK}`, grade: 'B' });
+  const eqCat = await create(t, admin, 'equipmentCategory', { code: `eq${org.sfx}`, name: `Cat ${org.sfx}` });
+  const asset = await create(t, mgrA.token, 'equipment', { name: `BSC ${MARK}`, category: eqCat.id, location: eqRoom.id, serialNo: `${MARK}SN`, purchasePrice: 1000 });
+  const plan = await create(t, mgrA.token, 'maintenancePlan', { equipment: asset.id, planType: 'calibration', name: `Cal ${MARK}`, intervalValue: 12, intervalUnit: 'month', scheduleMode: 'fixed', startDate: new Date(Date.now() + 3 * 86400_000).toISOString().slice(0, 10), remindDays: 7 });
+  await L.t.server.services.jobs!.runDueOnce();
+  const mrec = await create(t, mgrA.token, 'maintenanceRecord', { plan: plan.id, performedDate: new Date().toISOString().slice(0, 10), result: 'pass', certificateNo: `${MARK}C`, content: `cal ${MARK}` });
+  const repair = await create(t, mgrA.token, 'equipmentRepair', { equipment: asset.id, fault: `fault ${MARK}`, reportedAt: new Date().toISOString() });
+  await t.api('POST', `/api/v1/data/equipmentRepair/${repair.id}/actions/finish`, { token: mgrA.token, body: { result: 'repaired' } });
+  const usedIn = await create(t, techA.token, 'cultureRecord', { customer: cust.id, cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1, equipment: [asset.id] });
+  await create(t, techA.token, 'cultureStep', { cultureRecord: usedIn.id, stepType: 'observation', performedAt: new Date().toISOString(), equipment: [asset.id], observations: `step ${MARK}` });
+  Object.assign(A, { room: eqRoom.id, equipment: asset.id, maintenancePlan: plan.id, maintenanceRecord: mrec.id, equipmentRepair: repair.id });
   Object.assign(A, {
     materialStore: mainA.id, materialLot: lotId, material: mat.id, materialReceipt: rcpt.id, materialRequisition: req.id, materialIssue: iss.id,
     materialUsage: use.id, materialReturn: ret.id, materialScrap: scrap.id, materialStockTake: take.id,
@@ -160,7 +174,7 @@ const refs: RefValue = (ref, entity) => {
   return A[name] ?? labAIds.get(name)?.[0];
 };
 
-const PATH_REVEALS = new Set(['task', 'workflowInstance', 'notification', 'file', '$entity', 'container', 'cryovial', 'storageDevice', 'cellBatch', 'customer']);
+const PATH_REVEALS = new Set(['task', 'workflowInstance', 'notification', 'file', '$entity', 'container', 'cryovial', 'storageDevice', 'cellBatch', 'customer', 'equipment']);
 
 /** Calls one operation as one case and lists what is wrong with the answer. */
 async function call(c: Case, o: Operation, token: string): Promise<string[]> {

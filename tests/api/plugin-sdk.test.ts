@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../support/app';
-import { orderFor } from '../support/labs';
 import { createDatabase, dropDatabase } from '../support/pg';
 import { orgFixture } from './auth-fixtures';
 import { createPluginApi } from '../../platform/plugins/host';
@@ -129,18 +128,18 @@ describe('plugin migrations in their own namespace', () => {
 
 describe('numbered creates are group-committed', () => {
   it('60 parallel numbered creates: several per transaction, distinct consecutive numbers, one audit row each', async () => {
-    const cust = (await t.api('POST', '/api/v1/data/customer', { token: admin, body: { name: 'Numbered' } })).body.data;
+    // Assets: numbered, with no multi-reference (a culture record's equipment list is one) and no plugin hooks here.
+    const cat = (await t.api('POST', '/api/v1/data/equipmentCategory', { token: admin, body: { code: 'NUM', name: 'Numbered' } })).body.data;
     const before = { ...createBatchStats };
-    const body = { customer: cust.id, order: await orderFor(t, cust.id), cellKind: 'stem', cultureDate: '2026-11-28', totalCells: 10, viability: 95, passage: 1 };
-    const rs = await Promise.all(Array.from({ length: 60 }, () => t.api('POST', '/api/v1/data/cultureRecord', { token: admin, body })));
+    const rs = await Promise.all(Array.from({ length: 60 }, (_x, i) => t.api('POST', '/api/v1/data/equipment', { token: admin, body: { name: `Numbered ${i}`, category: cat.id } })));
     expect(rs.map((r) => r.status)).toEqual(Array(60).fill(201));
     expect(createBatchStats.batches).toBeGreaterThan(before.batches);
-    // CB S YYMMDD 0001 + check character: the four digits before the check character are the sequence.
-    const seqs = rs.map((r) => Number(/(\d{4}).$/.exec(r.body.data.batchCode)![1])).sort((x, y) => x - y);
+    // EQ 00001: the five digits are the sequence.
+    const seqs = rs.map((r) => Number(/(\d{5})$/.exec(r.body.data.code)![1])).sort((x, y) => x - y);
     expect(new Set(seqs).size).toBe(60);
     expect(seqs[59] - seqs[0]).toBe(59); // gapless within this burst
     const ids = rs.map((r) => r.body.data.id);
-    const audits = await t.server.services.knex('ct_audit').where({ entity: 'cultureRecord', action: 'create' }).whereIn('record_id', ids).count({ n: '*' }).first();
+    const audits = await t.server.services.knex('ct_audit').where({ entity: 'equipment', action: 'create' }).whereIn('record_id', ids).count({ n: '*' }).first();
     expect(Number(audits!.n)).toBe(60);
   });
 });

@@ -494,6 +494,17 @@ async function runAll(env: Record<string, string | undefined>, reuse: boolean) {
         }).on('exit', () => res()),
       );
     }
+    const equipment = path.join(__dirname, 'equipment.ts');
+    if (fs.existsSync(equipment) && !process.env.BENCH_SKIP_EXTRA) {
+      console.log('\nEquipment (tests/bench/equipment.ts)');
+      await new Promise<void>((res) =>
+        spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [equipment], {
+          cwd: ROOT,
+          env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY },
+          stdio: 'inherit',
+        }).on('exit', () => res()),
+      );
+    }
     const web = path.join(__dirname, 'web.ts');
     if (fs.existsSync(web) && !process.env.BENCH_SKIP_EXTRA) {
       console.log('\nWeb (tests/bench/web.ts)');

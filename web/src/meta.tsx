@@ -33,6 +33,8 @@ export interface EntitySchema {
   'x-picker-fields'?: string[];
   /** Extra record-page tabs, each a plugin widget given the record (`x-record-tabs`). */
   'x-record-tabs'?: { key: string; label: Label; widget: string }[];
+  /** Records offered disabled in pickers: field → values ({"status": ["underRepair"]}). */
+  'x-picker-disabled'?: Record<string, unknown[]>;
   type: 'object';
   required?: string[];
   properties: Record<string, FieldSchema>;
@@ -183,3 +185,15 @@ export function normalizeMeta(body: unknown): Meta {
     ) as Record<string, Record<string, unknown>>,
   };
 }
+
+/**
+ * Whether a record is offered disabled (the target's `x-picker-disabled`: field → values, e.g. equipment under repair);
+ * a hint only, the server's rules decide. Chosen records stay removable.
+ */
+export function pickerDisabled(meta: Meta, entity: string, row: Record<string, unknown>): boolean {
+  const spec = meta.entities[entity]?.['x-picker-disabled'];
+  return !!spec && Object.entries(spec).some(([f, values]) => values.includes(row[f]));
+}
+
+/** The fields the picker reads to decide `x-picker-disabled`. */
+export const disabledFields = (meta: Meta, entity: string): string[] => Object.keys(meta.entities[entity]?.['x-picker-disabled'] ?? {});

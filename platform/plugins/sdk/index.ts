@@ -129,8 +129,14 @@ export interface PluginApi {
   audit(trx: Knex.Transaction, ctx: CallContext, entry: Omit<AuditEntry, 'actorId' | 'actorName' | 'ip' | 'requestId'>): Promise<void>;
   /** In-app notifications (and channels: e-mail, webhooks) in the caller's transaction. */
   notify(trx: Knex.Transaction, items: Omit<Notification, 'id'>[]): Promise<void>;
-  /** Users holding a role: within `orgId`'s subtree, of `labId`, or `covering` a lab (its members and those of the units above it). */
-  usersWithRole(role: string, opts?: { orgId?: number | null; labId?: number | null; covering?: number | null; trx?: Knex.Transaction }): Promise<UserRef[]>;
+  /** `labId` + `covering: true`: also the holders at a unit above the lab (a centre's manager looks after its labs). */
+  usersWithRole(role: string, opts?: { orgId?: number | null; labId?: number | null; covering?: boolean; trx?: Knex.Transaction }): Promise<UserRef[]>;
+  /**
+   * Marks the open plain assignments (inbox tasks of an `x-assignee` field) of a record done, in the caller's
+   * transaction, audited as `flow:complete`: the work they asked for was recorded elsewhere (a maintenance record
+   * closes its due task). Returns how many were closed.
+   */
+  completeAssignments(trx: Knex.Transaction, ctx: CallContext, entity: string, recordId: number, comment?: string): Promise<number>;
   /** A typed job named `<plugin>.<name>`. */
   job<P = Record<string, unknown>>(name: string, handler: (payload: P, job: JobInfo) => Promise<void>, opts?: HandlerOptions): JobHandle<P>;
   /** A registry of this app instance (strategies, resolvers, gates…), shared by name between plugins. */

@@ -7,7 +7,7 @@ import type { WidgetProps } from '@rjsf/utils';
 import { useTranslation } from 'react-i18next';
 import { api, errorText } from '../api';
 import { currentLang } from '../i18n';
-import { titleField, useMeta, type FieldSchema, type Meta } from '../meta';
+import { disabledFields, pickerDisabled, titleField, useMeta, type FieldSchema, type Meta } from '../meta';
 import { formatValue } from '../lib/format';
 
 type Data = Record<string, unknown>;
@@ -46,6 +46,7 @@ interface Opt {
   /** Title and the telling fields, for the option row. */
   title: string;
   extra: string[];
+  disabled?: boolean;
 }
 
 export default function MultiRefWidget(p: WidgetProps) {
@@ -67,11 +68,11 @@ export default function MultiRefWidget(p: WidgetProps) {
     (r: Data): Opt => {
       const title = String(r[tf] ?? '') || '—';
       const extra = shown.map((f) => formatValue(meta, target?.properties[f], f, r[f], lang, r)).filter(Boolean);
-      return { value: Number(r.id), title, extra, label: [title, ...extra].join(' · ') };
+      return { value: Number(r.id), title, extra, label: [title, ...extra].join(' · '), disabled: pickerDisabled(meta, ref, r) };
     },
-    [tf, shown, meta, target, lang],
+    [tf, shown, meta, target, lang, ref],
   );
-  const fields = ['id', tf, ...shown].join(',');
+  const fields = [...new Set(['id', tf, ...shown, ...disabledFields(meta, ref)])].join(',');
 
   const [opts, setOpts] = useState<Opt[]>([]);
   const [known, setKnown] = useState<Map<number, Opt>>(new Map());
@@ -128,7 +129,8 @@ export default function MultiRefWidget(p: WidgetProps) {
 
   const debounce = useRef<number>(0);
   const waiting = missing.length > 0;
-  const options = [...value.filter((id) => !opts.some((o) => o.value === id)).map((id) => known.get(id) ?? { value: id, label: '…', title: '…', extra: [] }), ...opts];
+  const options = [...value.filter((id) => !opts.some((o) => o.value === id)).map((id) => known.get(id) ?? { value: id, label: '…', title: '…', extra: [] }), ...opts]
+    .map((o) => (o.disabled && value.includes(o.value) ? { ...o, disabled: false } : o));
   const placeholder = waiting
     ? t('form.chooseFirst', { field: missing.map((f) => String((p.registry.rootSchema.properties?.[f] as { title?: string } | undefined)?.title ?? f)).join(lang === 'en' ? ', ' : '、') })
     : p.placeholder || t('form.searchPlaceholder');

@@ -6,7 +6,7 @@ import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { api, errorText } from '../api';
 import i18n, { currentLang, pick } from '../i18n';
-import { fieldLabel, titleField, useMeta, type FieldSchema, type Meta } from '../meta';
+import { disabledFields, fieldLabel, pickerDisabled, titleField, useMeta, type FieldSchema, type Meta } from '../meta';
 import { formatValue } from '../lib/format';
 import { useAuth } from '../auth';
 
@@ -115,6 +115,8 @@ interface Opt {
   label: string;
   /** Second line: what tells this record apart (the entity's `x-picker-fields`). */
   sub?: string;
+  /** Offered but not choosable (the entity's `x-picker-disabled`). */
+  disabled?: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -189,7 +191,8 @@ export function RefWidget(p: WidgetProps) {
   const [known, setKnown] = useState<Map<number, Opt>>(new Map());
   const q = useRef('');
   const seq = useRef(0);
-  const toOpt = useCallback((r: Row): Opt => ({ value: r.id as number, label: r[tf] != null && r[tf] !== '' ? String(r[tf]) : t('record.noAccess'), sub: subLine(meta, ref, r, pickerFields, lang) || undefined }), [meta, ref, tf, pickerFields, lang, t]);
+  const toOpt = useCallback((r: Row): Opt => ({ value: r.id as number, label: r[tf] != null && r[tf] !== '' ? String(r[tf]) : t('record.noAccess'), sub: subLine(meta, ref, r, pickerFields, lang) || undefined, disabled: pickerDisabled(meta, ref, r) }), [meta, ref, tf, pickerFields, lang, t]);
+  const readFields = [...new Set(['id', tf, ...pickerFields, ...disabledFields(meta, ref)])].join(',');
 
   const values: number[] = (multiple ? (Array.isArray(p.value) ? p.value : []) : p.value == null || p.value === '' ? [] : [p.value]) as number[];
   const valuesKey = values.join(',');
@@ -204,7 +207,7 @@ export function RefWidget(p: WidgetProps) {
     const still = unknown.filter((v) => !next.has(v));
     if (next.size !== known.size) setKnown(next);
     if (!still.length) return;
-    api<{ data: Row[] }>(`/api/v1/data/${ref}`, { query: { filter: JSON.stringify({ id: { in: still } }), fields: ['id', tf, ...pickerFields].join(','), expand: expandable.join(',') || undefined, limit: still.length } })
+    api<{ data: Row[] }>(`/api/v1/data/${ref}`, { query: { filter: JSON.stringify({ id: { in: still } }), fields: readFields, expand: expandable.join(',') || undefined, limit: still.length } })
       .then((b) => setKnown((m) => {
         const n = new Map(m);
         for (const r of b.data ?? []) n.set(r.id as number, toOpt(r));
@@ -227,7 +230,7 @@ export function RefWidget(p: WidgetProps) {
           filter: parts.length ? JSON.stringify(parts.length === 1 ? parts[0] : { and: parts }) : undefined,
           limit: 20,
           offset,
-          fields: ['id', tf, ...pickerFields].join(','),
+          fields: readFields,
           expand: expandable.join(',') || undefined,
           sort: tf,
         },
@@ -267,7 +270,7 @@ export function RefWidget(p: WidgetProps) {
 
   const debounce = useRef<number>(0);
   const current = values.map((v) => known.get(v) ?? { value: v, label: '…' });
-  const options = [...current.filter((c) => !opts.some((o) => o.value === c.value)), ...opts];
+  const options = [...current.filter((c) => !opts.some((o) => o.value === c.value)), ...opts].map((o) => (o.disabled && values.includes(o.value) ? { ...o, disabled: false } : o));
   const missingLabel = missing ? fieldLabel(meta, fc?.entity ?? '', missing, lang) : '';
   return (
     <Select
