@@ -107,9 +107,8 @@ beforeAll(async () => {
   // Equipment (issue 14): an asset in a room with a plan whose reminder is due (the job makes its task), a signed
   // record, a repair, and a culture record naming the asset (the usage log).
   const mgrA = await L.user('mgrA', org.labA, ['equipmentManager']);
-  const eqRoom = await create(t, dirA.token, 'room', { code: `R${org.sfx}`, name: `Room ${MARK}`, grade: 'B' });
   const eqCat = await create(t, admin, 'equipmentCategory', { code: `eq${org.sfx}`, name: `Cat ${org.sfx}` });
-  const asset = await create(t, mgrA.token, 'equipment', { name: `BSC ${MARK}`, category: eqCat.id, location: eqRoom.id, serialNo: `${MARK}SN`, purchasePrice: 1000 });
+  const asset = await create(t, mgrA.token, 'equipment', { name: `BSC ${MARK}`, category: eqCat.id, location: room.id, serialNo: `${MARK}SN`, purchasePrice: 1000 });
   const plan = await create(t, mgrA.token, 'maintenancePlan', { equipment: asset.id, planType: 'calibration', name: `Cal ${MARK}`, intervalValue: 12, intervalUnit: 'month', scheduleMode: 'fixed', startDate: new Date(Date.now() + 3 * 86400_000).toISOString().slice(0, 10), remindDays: 7 });
   await L.t.server.services.jobs!.runDueOnce();
   const mrec = await create(t, mgrA.token, 'maintenanceRecord', { plan: plan.id, performedDate: new Date().toISOString().slice(0, 10), result: 'pass', certificateNo: `${MARK}C`, content: `cal ${MARK}` });
@@ -117,7 +116,7 @@ beforeAll(async () => {
   await t.api('POST', `/api/v1/data/equipmentRepair/${repair.id}/actions/finish`, { token: mgrA.token, body: { result: 'repaired' } });
   const usedIn = await create(t, techA.token, 'cultureRecord', { customer: cust.id, cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1, equipment: [asset.id] });
   await create(t, techA.token, 'cultureStep', { cultureRecord: usedIn.id, stepType: 'observation', performedAt: new Date().toISOString(), equipment: [asset.id], observations: `step ${MARK}` });
-  Object.assign(A, { room: eqRoom.id, equipment: asset.id, maintenancePlan: plan.id, maintenanceRecord: mrec.id, equipmentRepair: repair.id });
+  Object.assign(A, { equipment: asset.id, maintenancePlan: plan.id, maintenanceRecord: mrec.id, equipmentRepair: repair.id });
   Object.assign(A, {
     materialStore: mainA.id, materialLot: lotId, material: mat.id, materialReceipt: rcpt.id, materialRequisition: req.id, materialIssue: iss.id,
     materialUsage: use.id, materialReturn: ret.id, materialScrap: scrap.id, materialStockTake: take.id,

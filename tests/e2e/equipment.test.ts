@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
+import { orderFor } from '../support/labs';
 import { realErrors, shot, startE2E, type E2E } from './support/fixture';
 import { LAB_PASSWORD } from './support/cellbank';
 import { addDays, addMonths, today } from '../../plugins/equipment-care/schedule';
@@ -36,6 +37,7 @@ beforeAll(async () => {
   M.bscCat = await call(admin, 'POST', '/api/v1/data/equipmentCategory', { code: 'BSC', name: '生物安全柜', parent: root.id });
   M.incCat = await call(admin, 'POST', '/api/v1/data/equipmentCategory', { code: 'INC', name: 'CO2培养箱', parent: root.id });
   M.customer = await call(U.tech.token, 'POST', '/api/v1/data/customer', { name: '郭颖' });
+  M.order = await orderFor(e.server, M.customer.id);
   // An incubator whose yearly calibration was due three days ago: out of calibration.
   M.inc = await call(U.eqmgr.token, 'POST', '/api/v1/data/equipment', { name: 'CO2培养箱2号', category: M.incCat.id, purchasePrice: 48000 });
   await call(U.eqmgr.token, 'POST', '/api/v1/data/maintenancePlan', { equipment: M.inc.id, planType: 'calibration', name: '温度与CO2校准', intervalValue: 12, intervalUnit: 'month', scheduleMode: 'fixed', startDate: day(-3), remindDays: 14 });
@@ -133,8 +135,8 @@ test('R-3.6.2 R-3.6.3 R-3.6.4 R-3.6.5 register an asset with two plans → remin
   // 5. The technician cannot use the incubator that is out of calibration on a culture record: the picker offers it
   //    disabled with its state, and the server refuses it with the asset and the reason (a crafted request).
   const tech = await e.page({ user: 'tech', password: LAB_PASSWORD });
-  await tech.goto(`${e.url}/form/cultureRecord/new`);
-  await pick(tech, 'root_customer', '郭颖');
+  await tech.goto(`${e.url}/form/cultureRecord/new?order=${M.order}`); // opened from the order: the customer comes with it
+  await tech.locator('.ant-select:has(#root_customer) .ant-select-selection-item', { hasText: '郭颖' }).waitFor();
   await pick(tech, 'root_cellKind', '干细胞');
   await date(tech, 'root_cultureDate', day(0));
   await tech.locator('#root_totalCells').fill('36');
@@ -152,7 +154,7 @@ test('R-3.6.2 R-3.6.3 R-3.6.4 R-3.6.5 register an asset with two plans → remin
   await tech.keyboard.press('Escape');
   expect(await eqSelect.locator('.ant-select-selection-item').allInnerTexts()).toEqual([expect.stringContaining('A级生物安全柜1号')]);
   await shot(tech, 'equipment-gate-picker', { tall: true });
-  const crafted = await e.server.api('POST', '/api/v1/data/cultureRecord', { token: U.tech.token, body: { customer: M.customer.id, cellKind: 'stem', cultureDate: day(0), totalCells: 36, viability: 95, passage: 2, equipment: [M.inc.id] } });
+  const crafted = await e.server.api('POST', '/api/v1/data/cultureRecord', { token: U.tech.token, body: { customer: M.customer.id, order: M.order, cellKind: 'stem', cultureDate: day(0), totalCells: 36, viability: 95, passage: 2, equipment: [M.inc.id] } });
   expect(crafted.status).toBe(422);
   expect(crafted.body.error.details[0]).toMatchObject({ path: '/equipment/0', message: `设备“CO2培养箱2号”（${M.inc.code}）校准/检定“温度与CO2校准”已于 ${day(-3)} 到期未完成，校准失效，不能使用` });
   await save(tech);
@@ -161,8 +163,8 @@ test('R-3.6.2 R-3.6.3 R-3.6.4 R-3.6.5 register an asset with two plans → remin
 
   // 6. A repair: the cabinet is under repair until the repair is finished. A culture form that chose it before the
   //    fault was reported is refused on save, with the reason on the form.
-  await tech.goto(`${e.url}/form/cultureRecord/new`);
-  await pick(tech, 'root_customer', '郭颖');
+  await tech.goto(`${e.url}/form/cultureRecord/new?order=${M.order}`); // opened from the order: the customer comes with it
+  await tech.locator('.ant-select:has(#root_customer) .ant-select-selection-item', { hasText: '郭颖' }).waitFor();
   await pick(tech, 'root_cellKind', '干细胞');
   await date(tech, 'root_cultureDate', day(0));
   await tech.locator('#root_totalCells').fill('20');
@@ -182,7 +184,7 @@ test('R-3.6.2 R-3.6.3 R-3.6.4 R-3.6.5 register an asset with two plans → remin
   expect((await call(U.eqmgr.token, 'GET', `/api/v1/data/equipment/${bscId}`)).status).toBe('underRepair');
   await save(tech);
   await tech.getByText(`设备“A级生物安全柜1号”（${bsc.code}）正在维修，不能使用`).first().waitFor();
-  expect(new URL(tech.url()).pathname).toBe('/form/cultureRecord/new');
+  expect(new URL(tech.url()).pathname).toBe('/form/cultureRecord/new'); // still on the form
   await shot(tech, 'equipment-gate-refused', { tall: true });
   await mgr.getByRole('button', { name: '完成维修' }).click();
   const fin = mgr.locator('.ant-modal');

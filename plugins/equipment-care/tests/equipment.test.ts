@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { createDatabase, dropDatabase } from '../../../tests/support/pg';
-import { create, startLabs, PASSWORD, type Labs, type User } from '../../../tests/support/labs';
+import { create, orderFor, startLabs, PASSWORD, type Labs, type User } from '../../../tests/support/labs';
 import { addDays, addMonths, nextDue, serviceState, today, type PlanLike } from '../schedule';
 
 // Equipment care (issue 14) through the real API on PostgreSQL: next-due arithmetic, the gate on culture records and
@@ -22,7 +22,7 @@ const remind = async () => {
   await jobs().enqueue('equipment-care.reminders', {});
   await jobs().runDueOnce();
 };
-const culture = (equipment: number[], extra: Record<string, unknown> = {}) => ({ customer: M.customer.id, cellKind: 'stem', cultureDate: day(0), totalCells: 10, viability: 95, passage: 2, equipment, ...extra });
+const culture = (equipment: number[], extra: Record<string, unknown> = {}) => ({ customer: M.customer.id, order: M.order, cellKind: 'stem', cultureDate: day(0), totalCells: 10, viability: 95, passage: 2, equipment, ...extra });
 const sign = (token: string, id: number) => call(token, 'POST', `/api/v1/data/maintenanceRecord/${id}/actions/sign`, SIGN);
 
 beforeAll(async () => {
@@ -42,6 +42,7 @@ beforeAll(async () => {
   M.bscCat = await create(L.t, L.admin, 'equipmentCategory', { code: `BSC${org.sfx}`, name: '生物安全柜', parent: M.root.id });
   M.incCat = await create(L.t, L.admin, 'equipmentCategory', { code: `INC${org.sfx}`, name: 'CO2培养箱', parent: M.root.id });
   M.customer = await create(L.t, techA.token, 'customer', { name: '郭颖' });
+  M.order = await orderFor(L.t, M.customer.id);
 }, 120_000);
 afterAll(async () => {
   await L?.stop();
@@ -144,7 +145,7 @@ test('R-3.6.5 the gate: an overdue, failed, under-repair or out-of-service asset
   expect(add.body.error.details[0].path).toBe('/equipment/1');
   // another lab's technician naming it learns nothing about it: the reference check refuses, the gate stays silent
   const custB0 = await create(L.t, techB.token, 'customer', { name: '李娜' });
-  const leak = await call(techB.token, 'POST', '/api/v1/data/cultureRecord', { ...culture([M.inc.id]), customer: custB0.id });
+  const leak = await call(techB.token, 'POST', '/api/v1/data/cultureRecord', { ...culture([M.inc.id]), customer: custB0.id, order: await orderFor(L.t, custB0.id) });
   expect(leak.status).toBe(400);
   expect(leak.body.error.details[0].path).toMatch(/^\/equipment/);
   expect(JSON.stringify(leak.body)).not.toContain('CO2培养箱2号');
@@ -172,7 +173,7 @@ test('R-3.6.5 the gate: an overdue, failed, under-repair or out-of-service asset
   expect(mo.body.error.details[0].message).toContain('维护逾期');
   // another lab's technician cannot name lab A's asset at all
   const custB = await create(L.t, techB.token, 'customer', { name: '王芳' });
-  const cross = await call(techB.token, 'POST', '/api/v1/data/cultureRecord', { ...culture([M.bsc.id]), customer: custB.id });
+  const cross = await call(techB.token, 'POST', '/api/v1/data/cultureRecord', { ...culture([M.bsc.id]), customer: custB.id, order: await orderFor(L.t, custB.id) });
   expect(cross.status).toBe(400);
   expect(cross.body.error.details[0].path).toMatch(/^\/equipment/);
 });
