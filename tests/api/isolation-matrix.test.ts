@@ -114,7 +114,7 @@ beforeAll(async () => {
   const mrec = await create(t, mgrA.token, 'maintenanceRecord', { plan: plan.id, performedDate: new Date().toISOString().slice(0, 10), result: 'pass', certificateNo: `${MARK}C`, content: `cal ${MARK}` });
   const repair = await create(t, mgrA.token, 'equipmentRepair', { equipment: asset.id, fault: `fault ${MARK}`, reportedAt: new Date().toISOString() });
   await t.api('POST', `/api/v1/data/equipmentRepair/${repair.id}/actions/finish`, { token: mgrA.token, body: { result: 'repaired' } });
-  const usedIn = await create(t, techA.token, 'cultureRecord', { customer: cust.id, cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1, equipment: [asset.id] });
+  const usedIn = await create(t, techA.token, 'cultureRecord', { order: order.id, customer: cust.id, cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1, equipment: [asset.id] });
   await create(t, techA.token, 'cultureStep', { cultureRecord: usedIn.id, stepType: 'observation', performedAt: new Date().toISOString(), equipment: [asset.id], observations: `step ${MARK}` });
   Object.assign(A, { equipment: asset.id, maintenancePlan: plan.id, maintenanceRecord: mrec.id, equipmentRepair: repair.id });
   Object.assign(A, {
