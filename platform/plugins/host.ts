@@ -158,6 +158,15 @@ export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
     audit: (trx, ctx, entry) => writeAudit(trx, { ...entry, actorId: ctx.actor.id, actorName: ctx.actor.displayName, ip: ctx.ip ?? null, requestId: ctx.requestId ?? null }),
     notify: (trx, items) => notify(trx, items),
     usersWithRole: (role, o = {}) => usersWithRole(o.trx ?? s.knex, role, o),
+    async completeAssignments(trx, ctx, entity, recordId, comment) {
+      const ids = (await trx('ct_wf_task').where({ entity, record_id: recordId, kind: 'assign', status: 'pending' }).forUpdate().select('id')).map((r: any) => Number(r.id));
+      if (!ids.length) return 0;
+      await trx('ct_wf_task').whereIn('id', ids).update({ status: 'done', action: 'complete', comment: comment ?? null, acted_by: ctx.actor.id, acted_at: trx.fn.now() });
+      await writeAudit(trx, {
+        actorId: ctx.actor.id, actorName: ctx.actor.displayName, entity, recordId, action: 'flow:complete', changes: { tasks: ids }, reason: comment ?? null, ip: ctx.ip ?? null, requestId: ctx.requestId ?? null,
+      });
+      return ids.length;
+    },
     job(name, handler, opts) {
       const full = `${p.name}.${name}`;
       s.jobs?.register(full, handler as any, opts);

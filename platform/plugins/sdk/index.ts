@@ -23,7 +23,7 @@ import type { UserRef } from '../../auth/directory';
 import type { EnqueueOptions, HandlerOptions, JobInfo, ScheduleOptions } from '../../jobs';
 
 export { VetoError } from '../../records/hooks';
-export { readQuery } from '../query';
+export { readQuery, readBody } from '../query';
 export { AppError, ValidationError, notFound, forbidden, badRequest } from '../../errors';
 export { t, label, LANGS } from '../../i18n';
 export { labelSchema, requirementsSchema } from '../../metadata/meta-schemas';
@@ -130,6 +130,12 @@ export interface PluginApi {
   /** In-app notifications (and channels: e-mail, webhooks) in the caller's transaction. */
   notify(trx: Knex.Transaction, items: Omit<Notification, 'id'>[]): Promise<void>;
   usersWithRole(role: string, opts?: { orgId?: number | null; labId?: number | null; trx?: Knex.Transaction }): Promise<UserRef[]>;
+  /**
+   * Marks the open inbox assignments of a record (tasks made from its `x-assignee` field) done, as `ctx`, audited:
+   * for records whose work is finished by something else than the inbox's "done" button (a spot check recorded, a
+   * sampling round entered). Returns how many tasks it closed.
+   */
+  completeAssignments(trx: Knex.Transaction, ctx: CallContext, entity: string, recordId: number, comment?: string): Promise<number>;
   /** A typed job named `<plugin>.<name>`. */
   job<P = Record<string, unknown>>(name: string, handler: (payload: P, job: JobInfo) => Promise<void>, opts?: HandlerOptions): JobHandle<P>;
   /** A registry of this app instance (strategies, resolvers, gates…), shared by name between plugins. */
