@@ -95,6 +95,21 @@ beforeAll(async () => {
   const scrap = await create(t, keeperA.token, 'materialScrap', { store: mainA.id, reason: `scrap ${MARK}`, lines: [{ lot: lotId, quantity: 1 }] });
   const take = await create(t, keeperA.token, 'materialStockTake', { store: secA.id, reason: `count ${MARK}`, lines: [{ lot: lotId, counted: 190 }] });
   await create(t, admin, 'cultureMaterialTemplate', { name: `Tpl ${org.sfx}`, cellKind: 'stem', lines: [{ material: mat.id, quantity: 5 }] });
+  // Quality control (issue 13): rooms, a culture step worked there, an EM round with an action-level excursion (its
+  // deviation), a plan with its generated sampling, a spot-check draw with its tasks.
+  const room = await create(t, qcA.token, 'room', { code: `R${org.sfx}`, name: `Room ${MARK}`, grade: 'B' });
+  await create(t, techA.token, 'cultureStep', { cultureRecord: cult.id, stepType: 'passage', performedAt: new Date(Date.now() - 3600_000).toISOString(), room: room.id, observations: `step ${MARK}` });
+  const point = await create(t, qcA.token, 'samplingPoint', { code: `P${org.sfx}`, name: `Point ${MARK}`, room: room.id, parameters: ['settlePlate'] });
+  const round = await t.api('POST', '/api/v1/qc/em/round', { token: qcA.token, body: { readings: [{ point: point.id, parameter: 'settlePlate', value: 9, remarks: `em ${MARK}` }] } });
+  if (round.status !== 201 || !round.body.data[0].deviation) throw new Error(JSON.stringify(round.body));
+  const emPlan = await create(t, qcA.token, 'emPlan', { name: `Plan ${MARK}`, room: room.id, everyDays: 7, startsAt: new Date(Date.now() - 3600_000).toISOString(), assignee: qcA.id });
+  await L.t.server.services.jobs!.enqueue('qc-gating.emSchedule', {});
+  await L.t.server.services.jobs!.runDueOnce();
+  const scPlan = await create(t, qcA.token, 'spotCheckPlan', { name: `SC ${MARK}`, percent: 100, windowDays: 365 });
+  const drawn = await t.api('POST', `/api/v1/data/spotCheckPlan/${scPlan.id}/actions/draw`, { token: qcA.token, body: { seed: 'matrix' } });
+  if (drawn.status !== 200) throw new Error(JSON.stringify(drawn.body));
+  const scDraw = (await knex('spot_check_draw').where({ plan: scPlan.id }).first('id')).id;
+  Object.assign(A, { room: room.id, samplingPoint: point.id, emReading: round.body.data[0].id, deviation: round.body.data[0].deviation, emPlan: emPlan.id, spotCheckPlan: scPlan.id, spotCheckDraw: Number(scDraw) });
   Object.assign(A, {
     materialStore: mainA.id, materialLot: lotId, material: mat.id, materialReceipt: rcpt.id, materialRequisition: req.id, materialIssue: iss.id,
     materialUsage: use.id, materialReturn: ret.id, materialScrap: scrap.id, materialStockTake: take.id,
