@@ -16,7 +16,7 @@ let insB: LabUser;
 const M: Record<string, any> = {};
 const TABLET = { width: 820, height: 1180 };
 const pad = (n: number) => String(n).padStart(2, '0');
-const local = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:00`;
+const local = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 
 async function pick(page: Page, id: string, text: string, search?: string) {
   await page.locator(`.ant-select:has(#${id})`).click();
@@ -51,7 +51,7 @@ test('an in-process result on a culture step, judged against the frozen spec, ap
   const a = await e.page({ user: insA.username, password: LAB_PASSWORD });
   await a.goto(`${e.url}/form/qcRecord/new`);
   await pick(a, 'root_qcType', '过程质检');
-  await pick(a, 'root_cultureStep', '传代');
+  await pick(a, 'root_cultureStep', M.culture.batchCode); // the step is offered with its culture batch
   await a.locator('#root_testedAt').fill(local(new Date(Date.now() - 3600_000)));
   await a.locator('#root_testedAt').press('Enter');
   await a.locator('#root_viability').fill('93');
