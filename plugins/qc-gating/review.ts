@@ -1,4 +1,4 @@
-import { AppError, VetoError, type CallContext, type PluginApi } from '../../platform/plugins/sdk';
+import { AppError, VetoError, t, type CallContext, type PluginApi } from '../../platform/plugins/sdk';
 
 /** Review states in which the entered results are frozen: only the review actions below may change the record. */
 export const LOCKED = ['submitted', 'approved', 'invalidated'];
@@ -46,6 +46,15 @@ export function registerReview(p: PluginApi, reviewing: WeakSet<CallContext>) {
       const out = await records.update(as(ctx), 'qcRecord', record.id, { version: record.version }, {
         set: { reviewStatus: 'approved', reviewedBy: ctx.actor.id, reviewedAt: new Date().toISOString(), reviewComment: input.comment ?? null },
       });
+      // An approved failure is investigated as a deviation, opened for the QA of the record's lab.
+      if (record.result === 'fail') {
+        const items = (record.deviations ?? []).map((d: any) => `${d.field} ${d.value ?? ''}`).join('; ');
+        await records.create(p.system(ctx.lang), 'deviation', {
+          title: t('zh-CN', 'qc.failureDeviation', { qcNo: record.qcNo ?? record.id }).slice(0, 200), source: 'qcFailure', classification: 'major',
+          occurredAt: new Date(record.testedAt ?? Date.now()).toISOString(), qcRecord: record.id,
+          description: `${t('zh-CN', 'qc.failureDeviation', { qcNo: record.qcNo ?? record.id })}\n${t('en', 'qc.failureDeviation', { qcNo: record.qcNo ?? record.id })}\n${items}`,
+        }, { owner: { labId: record.labId == null ? null : Number(record.labId), orgId: record.orgId == null ? null : Number(record.orgId) } });
+      }
       // Material QC (R-3.3.1): the approved conclusion releases or rejects the quarantined lot through the
       // consumption ledger's own action, signed with the same password (a second signature, on the lot).
       if (record.qcType === 'materialQc' && record.materialLot) {

@@ -94,9 +94,15 @@ export function qcRoutes(router: Router, api: PluginApi): void {
     const rooms = (await api.records.list(c, 'room', { sort: ['code'], limit: 500, fields: ['id', 'code', 'name', 'grade', 'parent', 'active'] })).data.filter((r) => r.active !== false);
     const points = (await api.records.list(c, 'samplingPoint', { sort: ['code'], limit: 1000, fields: ['id', 'code', 'name', 'room', 'parameters', 'mapX', 'mapY', 'active'] })).data.filter((r) => r.active !== false);
     const since = new Date(Date.now() - q.days * 86400_000).toISOString();
-    const readings = (await api.records.list(c, 'emReading', { filter: { sampledAt: { gte: since } }, sort: ['-sampledAt'], limit: 1000, fields: ['id', 'point', 'parameter', 'status', 'value', 'sampledAt'] })).data;
+    // The latest reading per point and parameter: one index walk (point, parameter, sampledAt), within the caller's scope.
+    await must(c, 'emReading');
+    const scoped = api.scopedQuery(c, 'emReading', 'r', { fields: ['id', 'point', 'parameter', 'status', 'value', 'sampledAt'] });
+    const readings = (await api.db().raw(
+      `select distinct on (r.point, r.parameter) r.point, r.parameter, r.status, r.value, r."sampledAt" from ? where r."sampledAt" >= ? order by r.point, r.parameter, r."sampledAt" desc`,
+      [scoped, since],
+    )).rows;
     const latest = new Map<string, Record<string, any>>();
-    for (const r of readings) if (!latest.has(`${r.point}|${r.parameter}`)) latest.set(`${r.point}|${r.parameter}`, r);
+    for (const r of readings) latest.set(`${r.point}|${r.parameter}`, r);
     const worst = (xs: (string | null)[]) => xs.reduce<string | null>((w, s) => (s && (w == null || RANK[s] > RANK[w]) ? s : w), null);
     const pointOut = points.map((p) => {
       const last = (p.parameters ?? []).map((par: string) => latest.get(`${p.id}|${par}`)).filter(Boolean) as Record<string, any>[];

@@ -65,10 +65,16 @@ test('an in-process QC names its culture step and is judged against the spec fro
   expect(edited.status).toBe(200);
   expect(edited.body.data).toMatchObject({ result: 'pass', specVersion: 1 });
   expect(edited.body.data.limits.find((l: any) => l.field === 'viability').spec).toEqual({ min: 80 });
-  const fresh = (await processQc(qcA.token)).body.data;
+  const fresh = (await processQc(qcA.token, { testedAt: new Date(Date.now() - 3600_000).toISOString() })).body.data; // earlier: not the latest
   expect(fresh).toMatchObject({ result: 'fail', specVersion: 2 });
   await call(L.admin, 'PUT', '/api/v1/meta/qcSpec/processGeneral', { reason: 'restore', definition: def });
   M.processQc = edited.body.data;
+  // The failed one, once approved, is investigated as a deviation.
+  await call(qcA.token, 'POST', `/api/v1/data/qcRecord/${fresh.id}/actions/submit`, {});
+  expect((await call(qcA2.token, 'POST', `/api/v1/data/qcRecord/${fresh.id}/actions/approve`, sign(APPROVE))).status).toBe(200);
+  const devs = (await call(qcA.token, 'GET', `/api/v1/data/deviation?filter=${encodeURIComponent(JSON.stringify({ qcRecord: fresh.id }))}`)).body.data;
+  expect(devs).toHaveLength(1);
+  expect(devs[0]).toMatchObject({ source: 'qcFailure', status: 'open', title: `质检${fresh.qcNo}不合格` });
 });
 
 test('review: submit, no self-verification, reject with a reason, approve by a second inspector with an e-signature; approved results are frozen', async () => {
