@@ -4,6 +4,14 @@ export interface Limit { min?: number; max?: number }
 export interface EmLimitItem { parameter: string; occupancy?: 'atRest' | 'inOperation'; alert?: Limit; action: Limit }
 export interface EmLimitSet { $id: string; grade: string; items: EmLimitItem[] }
 
+/** A reading's copied alert or action level as a band ({min, max}); null when it has none. */
+export function bandOf(r: Record<string, any>, which: 'alert' | 'action'): Limit | null {
+  const min = r[`${which}Min`];
+  const max = r[`${which}Max`];
+  if (min == null && max == null) return null;
+  return { ...(min != null ? { min: Number(min) } : {}), ...(max != null ? { max: Number(max) } : {}) };
+}
+
 const inside = (v: number, b?: Limit | null) => !b || ((b.min === undefined || v >= b.min) && (b.max === undefined || v <= b.max));
 
 /** The limits of a parameter in a room of `grade` at `occupancy`: the item naming the occupancy wins over one for both. */
@@ -58,7 +66,11 @@ export function registerEm(p: PluginApi) {
       throw new VetoError('em.parameterNotAtPoint', { point: point.name, parameter: dict(p, 'emParameter', r.parameter, a.ctx.lang) }, '/parameter');
     const room = await a.records.get(sys, 'room', Number(point.room), { fields: ['id', 'grade'] });
     const item = limitsFor(p.defs<EmLimitSet>('emLimit'), room.grade, r.parameter, r.occupancy ?? 'inOperation');
-    Object.assign(r, { room: room.id, grade: room.grade, alertLimit: item?.alert ?? {}, actionLimit: item?.action ?? {}, status: judgeReading(Number(r.value), item) });
+    Object.assign(r, {
+      room: room.id, grade: room.grade, status: judgeReading(Number(r.value), item),
+      alertMin: item?.alert?.min ?? null, alertMax: item?.alert?.max ?? null, actionMin: item?.action?.min ?? null, actionMax: item?.action?.max ?? null,
+      title: `${point.name} · ${dict(p, 'emParameter', r.parameter, 'zh-CN')} · ${new Date(r.sampledAt).toISOString().slice(0, 10)}`.slice(0, 200),
+    });
   };
   p.hooks.on('emReading', 'beforeCreate', check);
   p.hooks.on('emReading', 'beforeUpdate', check);
@@ -75,7 +87,7 @@ export function registerEm(p: PluginApi) {
     const from = prevOk ? new Date(prevOk.sampledAt) : new Date(to.getTime() - 7 * DAY);
     const point = await a.records.get(sys, 'samplingPoint', Number(r.point), { fields: ['id', 'name'] });
     const room = await a.records.get(sys, 'room', Number(r.room), { fields: ['id', 'name'] });
-    const lim = r.actionLimit ?? {};
+    const lim = bandOf(r, 'action') ?? {};
     const limitText = [lim.min !== undefined ? `≥ ${lim.min}` : '', lim.max !== undefined ? `≤ ${lim.max}` : ''].filter(Boolean).join(', ');
     const words = (lang: 'zh-CN' | 'en') => t(lang, 'em.excursionTitle', { room: room.name, point: point.name, parameter: dict(p, 'emParameter', r.parameter, lang), value: Number(r.value), limit: limitText });
     const dev = await a.records.create(sys, 'deviation', {

@@ -159,11 +159,11 @@ export default definePlugin({
         throw new VetoError('qc.locked', { qcNo: prev.qcNo ?? '', status: dictLabelEnum(p, 'qcRecord', 'reviewStatus', prev.reviewStatus, a.ctx.lang) });
       await judge(p, a, signing.has(a.ctx) || reviewing.has(a.ctx));
     });
-    // The initial status of the records whose status only plugin code moves (read-only for clients).
-    for (const [entity, field, value] of [['emSampling', 'status', 'due'], ['spotCheckTask', 'status', 'open'], ['deviation', 'status', 'open']] as const)
-      p.hooks.on(entity, 'beforeCreate', (a) => {
-        a.record[field] = value;
-      });
+    // QC records start with their schema defaults (initial statuses only plugin code moves, `active`, occupancy…), so a
+    // record created without them reads and edits like one created with them.
+    p.hooks.on('*', 'beforeCreate', (a) => {
+      for (const [name, f] of a.entity.fields) if (f.schema.default !== undefined && a.record[name] === undefined) a.record[name] = f.schema.default;
+    }, { appliesTo: (e) => e.schema['x-module'] === 'qc' });
     registerReview(p, reviewing);
     registerSpotChecks(p);
     registerEm(p);

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { AppError, readBody, readQuery, notFound, type CallContext, type PluginApi } from '../../platform/plugins/sdk';
 import { drawSample, drawSize } from './spotcheck';
-import { limitsFor, type EmLimitSet } from './em';
+import { bandOf, limitsFor, type EmLimitSet } from './em';
 
 const id = { type: 'integer', minimum: 1, maximum: 9007199254740991 };
 const dt = { type: 'string', format: 'date-time' };
@@ -69,7 +69,7 @@ export function qcRoutes(router: Router, api: PluginApi): void {
       return made;
     });
     ctx.status = 201;
-    ctx.body = { data: out.map((r) => ({ id: r.id, point: r.point, parameter: r.parameter, value: Number(r.value), status: r.status, alertLimit: r.alertLimit, actionLimit: r.actionLimit, deviation: r.deviation ?? null })) };
+    ctx.body = { data: out.map((r) => ({ id: r.id, point: r.point, parameter: r.parameter, value: Number(r.value), status: r.status, alertLimit: bandOf(r, 'alert'), actionLimit: bandOf(r, 'action'), deviation: r.deviation ?? null })) };
   });
 
   router.get('/qc/em/trend', async (ctx) => {
@@ -79,10 +79,10 @@ export function qcRoutes(router: Router, api: PluginApi): void {
     const room = await api.records.get(c, 'room', Number(point.room), { fields: ['id', 'name', 'grade'] });
     const filter: Record<string, unknown> = { point: point.id, parameter: q.parameter };
     if (q.from || q.to) filter.sampledAt = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lte: q.to } : {}) };
-    const rows = (await api.records.list(c, 'emReading', { filter, sort: ['sampledAt'], limit: 1000, fields: ['id', 'sampledAt', 'value', 'status', 'occupancy', 'alertLimit', 'actionLimit', 'deviation'] })).data;
+    const rows = (await api.records.list(c, 'emReading', { filter, sort: ['sampledAt'], limit: 1000, fields: ['id', 'sampledAt', 'value', 'status', 'occupancy', 'alertMin', 'alertMax', 'actionMin', 'actionMax', 'deviation'] })).data;
     const current = limitsFor(api.defs<EmLimitSet>('emLimit'), room.grade, q.parameter, rows.at(-1)?.occupancy ?? 'inOperation');
     ctx.body = {
-      data: rows.map((r) => ({ id: r.id, sampledAt: iso(r.sampledAt), value: Number(r.value), status: r.status, occupancy: r.occupancy, alertLimit: r.alertLimit ?? null, actionLimit: r.actionLimit ?? null, deviation: r.deviation ?? null })),
+      data: rows.map((r) => ({ id: r.id, sampledAt: iso(r.sampledAt), value: Number(r.value), status: r.status, occupancy: r.occupancy, alertLimit: bandOf(r, 'alert'), actionLimit: bandOf(r, 'action'), deviation: r.deviation ?? null })),
       point: { id: point.id, name: point.name }, room: { id: room.id, name: room.name, grade: room.grade }, parameter: q.parameter,
       limits: { alert: current?.alert ?? null, action: current?.action ?? null },
     };

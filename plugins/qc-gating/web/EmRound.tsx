@@ -86,7 +86,7 @@ export default function EmRound({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang
       <Row gutter={[12, 12]}>
         {points.map((p) => (
           <Col key={p.id} xs={24} md={12} xl={8}>
-            <Card size="small" title={`${p.code} ${p.name}`} data-point={p.code}>
+            <Card size="small" title={<span translate="no">{p.code} {p.name}</span>} data-point={p.code}>
               {p.parameters.map((par) => {
                 const r = result(p.id, par);
                 return (

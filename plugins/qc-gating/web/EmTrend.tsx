@@ -75,7 +75,7 @@ export default function EmTrend({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang
       {error && <Alert type="error" showIcon message={error} />}
       {trend && (
         <>
-          <Typography.Title level={5}>{fill(w.trendTitle, { point: trend.point.name, parameter: params[trend.parameter] ?? trend.parameter })}</Typography.Title>
+          <Typography.Title level={5} translate="no">{fill(w.trendTitle, { point: trend.point.name, parameter: params[trend.parameter] ?? trend.parameter })}</Typography.Title>
           <Space className="ct-trend-limits">
             <Tag color="orange">{w.alertLimit} {bandText(trend.limits.alert)}</Tag>
             <Tag color="red">{w.actionLimit} {bandText(trend.limits.action)}</Tag>

@@ -27,7 +27,7 @@ export default function RoomMap({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang
       <Row gutter={[12, 12]}>
         {rooms.map((r) => (
           <Col key={r.id} xs={24} md={12} xl={8}>
-            <Card size="small" data-room={r.code} title={<Space>{r.code} {r.name}<Tag>{grades[r.grade] ?? r.grade}</Tag></Space>} extra={statusTag(r.status)}
+            <Card size="small" data-room={r.code} title={<Space><span translate="no">{r.code} {r.name}</span><Tag>{grades[r.grade] ?? r.grade}</Tag></Space>} extra={statusTag(r.status)}
               style={{ borderColor: r.status ? STATUS_HEX[r.status] : undefined, borderWidth: r.status && r.status !== 'ok' ? 2 : 1 }}>
               <div style={{ position: 'relative', height: 140, background: '#fafafa', border: '1px dashed #d9d9d9', marginBottom: 8 }}>
                 {r.points.map((p, i) => (
@@ -38,7 +38,7 @@ export default function RoomMap({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang
                 ))}
               </div>
               {r.points.map((p) => (
-                <div key={p.id}><a href={trendHref(p.id)}>{p.code} {p.name}</a> {statusTag(p.status)}</div>
+                <div key={p.id}><a href={trendHref(p.id)} translate="no">{p.code} {p.name}</a> {statusTag(p.status)}</div>
               ))}
             </Card>
           </Col>
