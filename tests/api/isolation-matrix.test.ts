@@ -153,7 +153,7 @@ beforeAll(async () => {
   const map = await t.api('GET', `/api/v1/storage/containers/${boxB.id}/map`, { token: org.techB.token });
   const mapText = JSON.stringify(map.body);
   results.set(`techB ${MAP_OWN_BOX}`, [map.status !== 200 ? `map of own box: ${map.status}` : '', mapText.includes(MARK) ? `answer shows lab A's data: ${mapText.slice(mapText.indexOf(MARK) - 120, mapText.indexOf(MARK) + 20)}` : ''].filter(Boolean));
-}, 120_000);
+}, 300_000); // every route × two cases, writes one at a time with a snapshot after each: ~2 min on 2 cores
 
 afterAll(async () => {
   await L?.stop();
