@@ -260,6 +260,17 @@ function dateTime(v: unknown): string {
 function fieldValue(s: Services, names: Names, lang: Lang, f: FieldDef | undefined, v: unknown): string | null {
   if (v === null || v === undefined || v === '') return null;
   if (!f) return scalarOrSummary(lang, v);
+  // A string naming a metadata definition (a QC specification) reads as that definition's label.
+  const metaKind = f.schema['x-meta'];
+  if (typeof metaKind === 'string') {
+    const def = (s.meta.model.set[metaKind] as Record<string, any> | undefined)?.[String(v)];
+    return def?.label ? label(def.label, lang) || String(v) : String(v);
+  }
+  const itemDict = f.schema.items?.['x-dictionary'];
+  if (Array.isArray(v) && typeof itemDict === 'string') {
+    const items = (s.meta.model.set.dictionary?.[itemDict]?.items as any[] | undefined) ?? [];
+    return v.map((x) => { const it = items.find((i) => i.code === x); return it ? label(it.label, lang) : String(x); }).join('、');
+  }
   switch (f.kind) {
     case 'reference':
       return names.title(f.ref!, v) ?? t(lang, 'oplog.unavailable');

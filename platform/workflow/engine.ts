@@ -120,7 +120,12 @@ export class WorkflowEngine {
         flow_id: flow.$id, flow_version: version, definition: JSON.stringify(flow), entity: e.name, record_id: record.id, state: flow.initial,
         status: 'running', round: 0, initiator_id: ctx.actor.id, initiator_name: ctx.actor.displayName, record_title: this.titleOf(e, record),
       })
-      .returning('*');
+      .returning('*')
+      .catch((err: any) => {
+        // Two starts at once: the second loses on the one-running-instance index, and is told so (not a 500).
+        if (err?.code === '23505' && String(err?.constraint ?? '') === 'ct_wf_instance_running_uq') throw new AppError(409, 'FLOW_RUNNING', 'workflow.alreadyRunning', { id: null });
+        throw err;
+      });
     const inst = toInstance(row);
     await this.audit(trx, ctx, inst, 'flow:start', { flow: flow.$id, version, state: flow.initial });
     await this.enterState(ctx, trx, records, inst, flow.initial, record);

@@ -1,8 +1,12 @@
 import jsonLogic from 'json-logic-js';
 import { definePlugin, VetoError, AppError, label, type HookArgs, type Lang, type PluginApi, type CallContext } from '../../platform/plugins/sdk';
-import { qcSpecSchema, qcGateSchema, checkSpec, checkGate } from './schemas';
+import { qcSpecSchema, qcGateSchema, emLimitSchema, checkSpec, checkGate, checkEmLimit } from './schemas';
 import { evaluate, pickSpec, within, describeBand, type Band } from './evaluate';
 import { qcMessages } from './messages';
+import { registerReview, LOCKED } from './review';
+import { registerSpotChecks } from './spotcheck';
+import { registerEm } from './em';
+import { qcRoutes } from './routes';
 
 export interface QcGate {
   $id: string;
@@ -20,9 +24,10 @@ export interface QcGate {
   limits?: Record<string, Band>;
   validityDays?: number;
   requireSignature?: boolean;
+  requireApproved?: boolean;
 }
 
-const RESULT_FIELDS = ['viability', 'cellCount', 'sterility', 'mycoplasma', 'endotoxin', 'cd73', 'cd90', 'cd105', 'cd45', 'cd34', 'hlaDr', 'cd3', 'cd56', 'qcType', 'spec', 'batch'];
+const RESULT_FIELDS = ['viability', 'cellCount', 'sterility', 'mycoplasma', 'endotoxin', 'cd73', 'cd90', 'cd105', 'cd45', 'cd34', 'hlaDr', 'cd3', 'cd56', 'confluence', 'morphologyOk', 'appearance', 'qcType', 'spec', 'batch', 'cultureStep', 'cultureRecord', 'materialLot'];
 
 function fieldLabel(p: PluginApi, entity: string, field: string, lang: Lang): string {
   return label(p.model.entity(entity)?.fields.get(field)?.schema['x-label'], lang) || field;
@@ -58,11 +63,12 @@ export async function enforceGate(p: PluginApi, g: QcGate, event: 'create' | 'up
   base.batch = subject[display] ?? '';
   const filter: Record<string, unknown> = { [g.subject.qcField ?? g.subject.field]: subjectId, qcType: g.qcType };
   if (g.spec) filter.spec = g.spec;
+  if (g.requireApproved) filter.reviewStatus = 'approved';
   if (g.validityDays) filter.testedAt = { gte: new Date(Date.now() - g.validityDays * 86400_000).toISOString() };
   const qcEntity = g.qcEntity ?? 'qcRecord';
   // The latest QC of the type decides: a later failure overrides an earlier pass.
   const qc = (await a.records.list(sys, qcEntity, { filter, sort: ['-testedAt'], limit: 1 })).data[0];
-  if (!qc) throw new VetoError(g.validityDays ? 'qcGate.missingWithin' : 'qcGate.missing', base, path);
+  if (!qc) throw new VetoError(g.requireApproved ? 'qcGate.notApproved' : g.validityDays ? 'qcGate.missingWithin' : 'qcGate.missing', base, path);
   base.qcNo = qc.qcNo ?? '';
   if (qc.result === 'fail') {
     const items = (qc.deviations ?? []).map((d: any) => `${fieldLabel(p, qcEntity, d.field, lang)} ${d.value} (${describeBand(d.limit)})`);
@@ -82,28 +88,46 @@ function dictLabelEnum(p: PluginApi, entity: string, field: string, value: strin
   return labels?.[value] ? label(labels[value], lang) : value;
 }
 
-/** Computes result, deviations, alerts and the limits snapshot of a QC record from its specification. */
+/** The cell type a QC's subject names (a batch's, or a culture's), for picking a cell-type specific spec. */
+async function subjectCellType(p: PluginApi, a: HookArgs): Promise<string | undefined> {
+  const r = a.record;
+  const sys = p.system();
+  try {
+    // An in-process QC names the culture step; its culture record follows from it.
+    if (r.cultureStep) r.cultureRecord = (await a.records.get(sys, 'cultureStep', Number(r.cultureStep), { fields: ['id', 'cultureRecord'] })).cultureRecord;
+    if (r.batch) return (await a.records.get(sys, 'cellBatch', Number(r.batch), { fields: ['id', 'cellType'] })).cellType;
+    if (r.cultureRecord) return (await a.records.get(sys, 'cultureRecord', Number(r.cultureRecord), { fields: ['id', 'cellType'] })).cellType;
+  } catch {
+    /* the reference check of the write reports a missing subject */
+  }
+  return undefined;
+}
+
+/**
+ * Computes result, deviations, alerts and the limits snapshot of a QC record. The specification is copied onto the
+ * record when it is created (or when its type or named specification changes); later results are judged against
+ * that frozen copy, so editing the specification never changes a recorded QC (SENAITE's spec-on-sample).
+ */
 async function judge(p: PluginApi, a: HookArgs, signing: boolean): Promise<void> {
   const r = a.record;
-  let cellType: string | undefined;
-  if (r.batch) {
-    try {
-      cellType = (await a.records.get(p.system(), 'cellBatch', Number(r.batch), { fields: ['id', 'cellType'] })).cellType;
-    } catch {
-      /* the reference check of the write reports a missing batch */
+  const prev = a.previous;
+  const cellType = await subjectCellType(p, a);
+  const frozen = prev && prev.appliedSpec && Array.isArray(prev.limits) && prev.limits.length && prev.qcType === r.qcType && (prev.spec ?? null) === (r.spec ?? null);
+  if (frozen) {
+    const e = evaluate(r, prev.limits);
+    Object.assign(r, { result: e.result, deviations: e.deviations, alerts: e.alerts, limits: prev.limits, appliedSpec: prev.appliedSpec, specVersion: prev.specVersion ?? null });
+  } else {
+    const spec = pickSpec(p.defs('qcSpec'), r.qcType, cellType, r.spec);
+    if (r.spec && !spec) throw new VetoError('qc.unknownSpec', { spec: r.spec }, '/spec');
+    if (!spec) {
+      Object.assign(r, { result: 'pending', deviations: [], alerts: [], limits: [], appliedSpec: null, specVersion: null });
+    } else {
+      const e = evaluate(r, spec.items);
+      // The snapshot: the specification applied (by id, shown by its label), its version and its items as they were.
+      Object.assign(r, { result: e.result, deviations: e.deviations, alerts: e.alerts, limits: spec.items, appliedSpec: spec.$id, specVersion: spec.version ?? 1 });
     }
   }
-  const spec = pickSpec(p.defs('qcSpec'), r.qcType, cellType, r.spec);
-  if (r.spec && !spec) throw new VetoError('qc.unknownSpec', { spec: r.spec }, '/spec');
-  if (!spec) {
-    Object.assign(r, { result: 'pending', deviations: [], alerts: [], limits: [], appliedSpec: null });
-  } else {
-    const e = evaluate(r, spec.items);
-    // The snapshot: the specification applied (by id, shown by its label) and its items as they were.
-    Object.assign(r, { result: e.result, deviations: e.deviations, alerts: e.alerts, limits: spec.items, appliedSpec: spec.$id });
-  }
   // An edited result invalidates an earlier signature.
-  const prev = a.previous;
   if (!signing && prev && prev.signedAt && RESULT_FIELDS.some((f) => JSON.stringify(prev[f] ?? null) !== JSON.stringify(r[f] ?? null))) {
     delete r.signedAt;
     delete r.signedBy;
@@ -116,13 +140,33 @@ export default definePlugin({
   metaKinds: [
     { kind: 'qcSpec', folder: 'qcSpecs', schema: qcSpecSchema, check: checkSpec },
     { kind: 'qcGate', folder: 'qcGates', schema: qcGateSchema, check: checkGate },
+    { kind: 'emLimit', folder: 'emLimits', schema: emLimitSchema, check: checkEmLimit },
   ],
+  web: 'web/index.tsx',
   messages: qcMessages,
   setup(p) {
     // The sign action stamps the signature through `set`; its own update must not count as an edited result.
     const signing = new WeakSet<CallContext>();
-    p.hooks.on('qcRecord', 'beforeCreate', (a) => judge(p, a, false));
-    p.hooks.on('qcRecord', 'beforeUpdate', (a) => judge(p, a, signing.has(a.ctx)));
+    const reviewing = new WeakSet<CallContext>();
+    p.hooks.on('qcRecord', 'beforeCreate', (a) => {
+      a.record.reviewStatus = 'draft';
+      return judge(p, a, false);
+    });
+    p.hooks.on('qcRecord', 'beforeUpdate', async (a) => {
+      // Submitted, approved or invalidated results are frozen; only the review actions move them on.
+      const prev = a.previous;
+      if (prev && LOCKED.includes(prev.reviewStatus) && !reviewing.has(a.ctx))
+        throw new VetoError('qc.locked', { qcNo: prev.qcNo ?? '', status: dictLabelEnum(p, 'qcRecord', 'reviewStatus', prev.reviewStatus, a.ctx.lang) });
+      await judge(p, a, signing.has(a.ctx) || reviewing.has(a.ctx));
+    });
+    // QC records start with their schema defaults (initial statuses only plugin code moves, `active`, occupancy…), so a
+    // record created without them reads and edits like one created with them.
+    p.hooks.on('*', 'beforeCreate', (a) => {
+      for (const [name, f] of a.entity.fields) if (f.schema.default !== undefined && a.record[name] === undefined) a.record[name] = f.schema.default;
+    }, { appliesTo: (e) => e.schema['x-module'] === 'qc' });
+    registerReview(p, reviewing);
+    registerSpotChecks(p);
+    registerEm(p);
     // Gates are read from the live metadata (memoised per metadata version), so an admin's overlay takes effect at once.
     for (const [event, hook] of [['create', 'beforeCreate'], ['update', 'beforeUpdate'], ['delete', 'beforeDelete']] as const) {
       const gatesOf = (entity: string) =>
@@ -145,8 +189,12 @@ export default definePlugin({
         if (record.result !== 'pass' && record.result !== 'fail') throw new VetoError('qc.signPending');
         const c = { ...ctx };
         signing.add(c);
+        reviewing.add(c);
         return records.update(c, 'qcRecord', record.id, { version: record.version }, { set: { signedBy: ctx.actor.id, signedByName: ctx.actor.displayName, signedAt: new Date().toISOString() } });
       },
     });
+  },
+  routes(router, api) {
+    qcRoutes(router, api);
   },
 });

@@ -23,6 +23,8 @@ export const qcSpecSchema = {
     label: { ...labelSchema, 'x-label': { 'zh-CN': '名称', en: 'Name' } },
     'x-requirements': requirementsSchema,
     qcType: { type: 'string', 'x-label': { 'zh-CN': '质检类型', en: 'QC type' }, 'x-widget': 'dictionary:qcType' },
+    /** Raised by the author at every change that matters; stamped onto each QC record with the limits (the frozen copy). */
+    version: { type: 'integer', minimum: 1, maximum: 100000, 'x-label': { 'zh-CN': '版本', en: 'Version' } },
     /** Cell types this spec is for; none = every cell type (a cell-type specific spec wins). */
     cellTypes: { type: 'array', items: { type: 'string' }, 'x-label': { 'zh-CN': '适用细胞类型（不选为全部）', en: 'Cell types (none: all)' }, 'x-widget': 'dictionary:cellType' },
     items: {
@@ -34,6 +36,13 @@ export const qcSpecSchema = {
         required: ['field', 'spec'],
         properties: {
           field: { type: 'string', 'x-label': { 'zh-CN': '结果字段', en: 'Result field' }, 'x-widget': 'field:qcRecord' },
+          method: { type: 'string', maxLength: 200, 'x-label': { 'zh-CN': '检测方法', en: 'Method' } },
+          unit: { type: 'string', maxLength: 40, 'x-label': { 'zh-CN': '单位', en: 'Unit' } },
+          /** What the result is; checked against the result field's type (a number field holds a number…). */
+          resultType: {
+            enum: ['number', 'text', 'passFail', 'choice'], 'x-label': { 'zh-CN': '结果类型', en: 'Result type' },
+            'x-enum-labels': { number: { 'zh-CN': '数值', en: 'Number' }, text: { 'zh-CN': '文本', en: 'Text' }, passFail: { 'zh-CN': '合格/不合格', en: 'Pass / fail' }, choice: { 'zh-CN': '选项', en: 'Choice' } },
+          },
           spec: { ...band, 'x-label': { 'zh-CN': '合格标准', en: 'Specification' } },
           alert: { ...band, 'x-label': { 'zh-CN': '警戒限', en: 'Alert limits' } },
           action: { ...band, 'x-label': { 'zh-CN': '行动限', en: 'Action limits' } },
@@ -99,17 +108,29 @@ export const qcGateSchema = {
     /** The QC must have been tested within this many days; none = no expiry. */
     validityDays: { type: 'integer', minimum: 1, maximum: 3650, 'x-label': { 'zh-CN': '有效期（天）', en: 'Validity (days)' } },
     requireSignature: { type: 'boolean', 'x-label': { 'zh-CN': '须电子签名', en: 'E-signature required' } },
+    /** Only QC records approved by a second person count (submitted, rejected or invalidated ones are not read). */
+    requireApproved: { type: 'boolean', 'x-label': { 'zh-CN': '仅认可已复核批准的结果', en: 'Only approved (reviewed) results count' } },
   },
   additionalProperties: false,
 };
 
 const qcFields = (all: MetaSet) => all.entity?.qcRecord?.properties ?? {};
 
+/** Whether a qcRecord field can hold a result of the item's type. */
+function fitsType(resultType: string, f: any): boolean {
+  if (resultType === 'number') return f.type === 'number' || f.type === 'integer';
+  if (resultType === 'passFail') return Array.isArray(f.enum) && f.enum.length === 2;
+  if (resultType === 'choice') return Array.isArray(f.enum) || !!f['x-dictionary'];
+  return f.type === 'string';
+}
+
 export function checkSpec(def: any, all: MetaSet) {
   const out: { path: string; message: string }[] = [];
   if (!all.dictionary?.qcType?.items?.some((i: any) => i.code === def.qcType)) out.push({ path: '/qcType', message: `unknown QC type ${def.qcType}` });
   (def.items ?? []).forEach((it: any, i: number) => {
-    if (!(it.field in qcFields(all))) out.push({ path: `/items/${i}/field`, message: `unknown qcRecord field ${it.field}` });
+    const f = qcFields(all)[it.field];
+    if (!f) out.push({ path: `/items/${i}/field`, message: `unknown qcRecord field ${it.field}` });
+    else if (it.resultType && !fitsType(it.resultType, f)) out.push({ path: `/items/${i}/resultType`, message: `qcRecord.${it.field} cannot hold a ${it.resultType} result` });
   });
   return out;
 }
@@ -131,5 +152,53 @@ export function checkGate(def: any, all: MetaSet) {
     if (!(f in qcProps)) out.push({ path: `/fields/${i}`, message: `unknown ${qcEntity} field ${f}` });
   });
   for (const f of Object.keys(def.limits ?? {})) if (!(f in qcProps)) out.push({ path: `/limits/${f}`, message: `unknown ${qcEntity} field ${f}` });
+  return out;
+}
+
+const limitBand = {
+  type: 'object', additionalProperties: false, minProperties: 1,
+  properties: { min: { type: 'number', 'x-label': { 'zh-CN': '下限', en: 'Minimum' } }, max: { type: 'number', 'x-label': { 'zh-CN': '上限', en: 'Maximum' } } },
+};
+
+/**
+ * Environment-monitoring limits of one clean-room grade (R-3.3.6): per parameter and occupancy state the action level
+ * (the published maximum: EU GMP Annex 1 2022 / China GMP) and the alert level the site tunes from its own trend.
+ */
+export const emLimitSchema = {
+  type: 'object',
+  required: ['$id', 'label', 'grade', 'items'],
+  properties: {
+    $id: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' },
+    kind: { const: 'emLimit' },
+    label: { ...labelSchema, 'x-label': { 'zh-CN': '名称', en: 'Name' } },
+    'x-requirements': requirementsSchema,
+    grade: { type: 'string', 'x-label': { 'zh-CN': '洁净级别', en: 'Grade' }, 'x-widget': 'dictionary:cleanGrade' },
+    source: { ...labelSchema, 'x-label': { 'zh-CN': '依据', en: 'Source' } },
+    items: {
+      type: 'array', minItems: 1, 'x-label': { 'zh-CN': '限度', en: 'Limits' },
+      items: {
+        type: 'object', required: ['parameter', 'action'], additionalProperties: false,
+        properties: {
+          parameter: { type: 'string', 'x-label': { 'zh-CN': '监测项目', en: 'Parameter' }, 'x-widget': 'dictionary:emParameter' },
+          occupancy: {
+            enum: ['atRest', 'inOperation'], 'x-label': { 'zh-CN': '状态（不选为静态和动态）', en: 'Occupancy (none: both)' },
+            'x-enum-labels': { atRest: { 'zh-CN': '静态', en: 'At rest' }, inOperation: { 'zh-CN': '动态', en: 'In operation' } },
+          },
+          alert: { ...limitBand, 'x-label': { 'zh-CN': '警戒限', en: 'Alert level' } },
+          action: { ...limitBand, 'x-label': { 'zh-CN': '行动限', en: 'Action level' } },
+        },
+      },
+    },
+  },
+  additionalProperties: false,
+};
+
+export function checkEmLimit(def: any, all: MetaSet) {
+  const out: { path: string; message: string }[] = [];
+  if (!all.dictionary?.cleanGrade?.items?.some((i: any) => i.code === def.grade)) out.push({ path: '/grade', message: `unknown grade ${def.grade}` });
+  const params = new Set((all.dictionary?.emParameter?.items ?? []).map((i: any) => i.code));
+  (def.items ?? []).forEach((it: any, i: number) => {
+    if (!params.has(it.parameter)) out.push({ path: `/items/${i}/parameter`, message: `unknown EM parameter ${it.parameter}` });
+  });
   return out;
 }

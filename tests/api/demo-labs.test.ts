@@ -111,3 +111,20 @@ test('without demo data there are no demo users', async () => {
     await dropDatabase(other.name);
   }
 }, 120_000);
+
+test('R-3.3.6 the demo clean-room suite: weeks of readings, one alert and one action excursion whose deviation lists the affected batches', async () => {
+  const q = (entity: string, filter: object) => t.api('GET', `/api/v1/data/${entity}?limit=1000&filter=${encodeURIComponent(JSON.stringify(filter))}`, { token: admin });
+  const rooms = (await q('room', { labId: labs['SH-CB'] })).body.data as any[];
+  expect(rooms.map((r) => r.grade).sort()).toEqual(['A', 'B', 'C', 'D']);
+  expect(rooms.find((r) => r.grade === 'A').parent).toBe(rooms.find((r) => r.grade === 'B').id);
+  const readings = (await q('emReading', { labId: labs['SH-CB'] })).body.data as any[];
+  expect(readings.length).toBeGreaterThan(200);
+  const days = new Set(readings.map((r) => String(r.sampledAt).slice(0, 10)));
+  expect(days.size).toBeGreaterThanOrEqual(21);
+  expect(readings.filter((r) => r.status === 'alert')).toHaveLength(1);
+  const actions = readings.filter((r) => r.status === 'action');
+  expect(actions).toHaveLength(1);
+  const dev = (await t.api('GET', `/api/v1/data/deviation/${actions[0].deviation}`, { token: admin })).body.data;
+  expect(dev).toMatchObject({ source: 'emExcursion', status: 'open', room: rooms.find((r) => r.grade === 'B').id });
+  expect(dev.affected.length).toBeGreaterThanOrEqual(1);
+});

@@ -117,6 +117,20 @@ beforeAll(async () => {
   const usedIn = await create(t, techA.token, 'cultureRecord', { order: order.id, customer: cust.id, cellKind: 'stem', cultureDate: '2026-01-05', totalCells: 10, viability: 95, passage: 1, equipment: [asset.id] });
   await create(t, techA.token, 'cultureStep', { cultureRecord: usedIn.id, stepType: 'observation', performedAt: new Date().toISOString(), equipment: [asset.id], observations: `step ${MARK}` });
   Object.assign(A, { equipment: asset.id, maintenancePlan: plan.id, maintenanceRecord: mrec.id, equipmentRepair: repair.id });
+  // Quality control (issue 13): rooms, a culture step worked there, an EM round with an action-level excursion (its
+  // deviation), a plan with its generated sampling, a spot-check draw with its tasks.
+  await create(t, techA.token, 'cultureStep', { cultureRecord: cult.id, stepType: 'passage', performedAt: new Date(Date.now() - 3600_000).toISOString(), room: room.id, observations: `step ${MARK}` });
+  const point = await create(t, qcA.token, 'samplingPoint', { code: `P${org.sfx}`, name: `Point ${MARK}`, room: room.id, parameters: ['settlePlate'] });
+  const round = await t.api('POST', '/api/v1/qc/em/round', { token: qcA.token, body: { readings: [{ point: point.id, parameter: 'settlePlate', value: 9, remarks: `em ${MARK}` }] } });
+  if (round.status !== 201 || !round.body.data[0].deviation) throw new Error(JSON.stringify(round.body));
+  const emPlan = await create(t, qcA.token, 'emPlan', { name: `Plan ${MARK}`, room: room.id, everyDays: 7, startsAt: new Date(Date.now() - 3600_000).toISOString(), assignee: qcA.id });
+  await L.t.server.services.jobs!.enqueue('qc-gating.emSchedule', {});
+  await L.t.server.services.jobs!.runDueOnce();
+  const scPlan = await create(t, qcA.token, 'spotCheckPlan', { name: `SC ${MARK}`, percent: 100, windowDays: 365 });
+  const drawn = await t.api('POST', `/api/v1/data/spotCheckPlan/${scPlan.id}/actions/draw`, { token: qcA.token, body: { seed: 'matrix' } });
+  if (drawn.status !== 200) throw new Error(JSON.stringify(drawn.body));
+  const scDraw = (await knex('spot_check_draw').where({ plan: scPlan.id }).first('id')).id;
+  Object.assign(A, { room: room.id, samplingPoint: point.id, emReading: round.body.data[0].id, deviation: round.body.data[0].deviation, emPlan: emPlan.id, spotCheckPlan: scPlan.id, spotCheckDraw: Number(scDraw) });
   Object.assign(A, {
     materialStore: mainA.id, materialLot: lotId, material: mat.id, materialReceipt: rcpt.id, materialRequisition: req.id, materialIssue: iss.id,
     materialUsage: use.id, materialReturn: ret.id, materialScrap: scrap.id, materialStockTake: take.id,
@@ -161,7 +175,7 @@ beforeAll(async () => {
   const map = await t.api('GET', `/api/v1/storage/containers/${boxB.id}/map`, { token: org.techB.token });
   const mapText = JSON.stringify(map.body);
   results.set(`techB ${MAP_OWN_BOX}`, [map.status !== 200 ? `map of own box: ${map.status}` : '', mapText.includes(MARK) ? `answer shows lab A's data: ${mapText.slice(mapText.indexOf(MARK) - 120, mapText.indexOf(MARK) + 20)}` : ''].filter(Boolean));
-}, 120_000);
+}, 300_000); // every route × two cases, writes one at a time with a snapshot after each: ~2 min on 2 cores
 
 afterAll(async () => {
   await L?.stop();

@@ -73,14 +73,16 @@ test('a QC record offers its flow start action until the flow runs, and the sign
   const qc = (await f.call(f.setup.token, 'POST', '/api/v1/data/qcRecord', { qcType: 'releaseQc', batch: f.batch.id, testedAt: new Date().toISOString(), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 })).data;
   expect(qc.result).toBe('pass');
   const before = await names(f.setup.token, 'qcRecord', qc.id);
-  expect(before.map((a) => a.action).sort()).toEqual(['sign', 'submitReview']);
+  expect(before.map((a) => a.action).sort()).toEqual(['sign', 'submit', 'submitReview']);
+  expect(before.find((a) => a.action === 'submit')).toMatchObject({ label: '提交复核', signature: null });
   expect(before.find((a) => a.action === 'sign')).toMatchObject({ label: '质检员电子签名', signature: { meaning: '质检员签名 / QC inspector signature' } });
   expect(before.find((a) => a.action === 'submitReview')).toMatchObject({ label: '提交会签', signature: null });
   // The technician has no QC rights beyond reading: nothing to run.
   expect(await names(f.tech.token, 'qcRecord', qc.id)).toEqual([]);
   await f.call(f.setup.token, 'POST', `/api/v1/data/qcRecord/${qc.id}/actions/submitReview`, {});
-  expect((await names(f.setup.token, 'qcRecord', qc.id)).map((a) => a.action)).toEqual(['sign']);
+  expect((await names(f.setup.token, 'qcRecord', qc.id)).map((a) => a.action).sort()).toEqual(['sign', 'submit']);
   const signed = await ts.api('POST', `/api/v1/data/qcRecord/${qc.id}/actions/sign`, { token: f.setup.token, body: { signature: { password: LAB_PASSWORD } } });
   expect(signed.status).toBe(200);
-  expect(await names(f.setup.token, 'qcRecord', qc.id)).toEqual([]);
+  // Signed; the review (submit → approve by a second person) is still open to it.
+  expect((await names(f.setup.token, 'qcRecord', qc.id)).map((a) => a.action)).toEqual(['submit']);
 });

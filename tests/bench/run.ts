@@ -505,6 +505,17 @@ async function runAll(env: Record<string, string | undefined>, reuse: boolean) {
         }).on('exit', () => res()),
       );
     }
+    const qc = path.join(__dirname, 'qc.ts');
+    if (fs.existsSync(qc) && !process.env.BENCH_SKIP_EXTRA) {
+      console.log('\nQuality control and environment monitoring (tests/bench/qc.ts)');
+      await new Promise<void>((res) =>
+        spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [qc], {
+          cwd: ROOT,
+          env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY },
+          stdio: 'inherit',
+        }).on('exit', () => res()),
+      );
+    }
     const web = path.join(__dirname, 'web.ts');
     if (fs.existsSync(web) && !process.env.BENCH_SKIP_EXTRA) {
       console.log('\nWeb (tests/bench/web.ts)');

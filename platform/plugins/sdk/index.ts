@@ -23,7 +23,7 @@ import type { UserRef } from '../../auth/directory';
 import type { EnqueueOptions, HandlerOptions, JobInfo, ScheduleOptions } from '../../jobs';
 
 export { VetoError } from '../../records/hooks';
-export { readQuery } from '../query';
+export { readQuery, readBody } from '../query';
 export { AppError, ValidationError, notFound, forbidden, badRequest } from '../../errors';
 export { t, label, LANGS } from '../../i18n';
 export { labelSchema, requirementsSchema } from '../../metadata/meta-schemas';

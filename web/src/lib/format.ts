@@ -67,6 +67,9 @@ export function formatValue(
   if (f['x-type'] === 'attachment' && Array.isArray(value)) {
     return value.map((a) => (a && typeof a === 'object' ? String((a as { name?: string }).name ?? '') : String(a))).join(', ');
   }
+  // A list of dictionary codes or enum values (a sampling point's parameters) reads as their labels.
+  if (Array.isArray(value) && f.items && (f.items['x-dictionary'] || f.items.enum) && value.every((x) => typeof x !== 'object'))
+    return value.map((x) => formatValue(meta, f.items, field, x, lang)).join('、');
   if (typeof value === 'object') return JSON.stringify(value);
   if (typeof value === 'number' && typeof f['x-scale'] === 'number' && f.type === 'number') {
     return value.toLocaleString(lang, { maximumFractionDigits: f['x-scale'] });
