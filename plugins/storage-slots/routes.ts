@@ -341,7 +341,7 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
     } else throw bad('/fmt');
   });
 
-  /** A printable label sheet (browser print: Ctrl+P) for some vials or a whole batch. */
+  /** A printable label sheet (browser print: Ctrl+P) for some vials or a whole batch; each names the vial's chain of identity. */
   router.get('/cellbank/labels', async (ctx) => {
     const c = api.context(ctx);
     const ids = String(ctx.query.vials ?? '').split(',').map((x) => int(x)).filter((x): x is number => !!x).slice(0, 500);
@@ -354,7 +354,7 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
     const labels = vials.map((v) => {
       const b = v.batch$expanded ?? {};
       return `<div class="label"><div class="code">${bwipjs.toSVG({ bcid: ctx.query.symbology === 'qrcode' ? 'qrcode' : 'datamatrix', text: v.vialCode })}</div>
-<div class="text"><b>${esc(v.vialCode)}</b><br>${esc(cellType(b.cellType))} P${esc(b.passage ?? '-')}<br>${esc(b.freezeDate)}<br>${esc(v.positionLabel ?? '')}</div></div>`;
+<div class="text"><b>${esc(v.vialCode)}</b><br>${v.chainId ? `${esc(v.chainId)}<br>` : ''}${esc(cellType(b.cellType))} P${esc(b.passage ?? '-')}<br>${esc(b.freezeDate)}<br>${esc(v.positionLabel ?? '')}</div></div>`;
     });
     ctx.type = 'html';
     ctx.body = `<!doctype html><html lang="${c.lang}"><head><meta charset="utf-8"><title>${c.lang === 'en' ? 'Cryovial labels' : '冻存管标签'}</title>

@@ -125,6 +125,10 @@ test('culture, batch, stock-in QC and a scanned stock-in: progress, vials and ce
   expect(vials).toHaveLength(3);
   expect(vials.every((v: any) => v.chainId === R.order.chainId && v.status === 'stored')).toBe(true);
   R.vials = vials;
+  // Every vial label carries the chain of identity beside the vial code.
+  const labels = await call(techA.token, 'GET', `/api/v1/cellbank/labels?batch=${R.batch.id}`);
+  expect(labels.status).toBe(200);
+  expect(String(labels.body).split(R.order.chainId).length - 1).toBe(3);
   const o = await order();
   const today = new Date().toISOString().slice(0, 10);
   expect(o).toMatchObject({ progress: 'stored', storedVials: 3, remainingCells: 15, issuedCells: 0, storageStart: today });
