@@ -1,5 +1,5 @@
 import { createDatabase, dropDatabase } from '../support/pg';
-import { create, startLabs, PASSWORD, type Labs, type User } from '../support/labs';
+import { create, startLabs, PASSWORD, type Labs, type User, orderFor } from '../support/labs';
 
 // The QC module (issue 13): frozen specifications, review by a second person with an e-signature, retests, the gate
 // reading only approved results, material QC releasing its lot, random spot checks that can be re-checked,
@@ -34,8 +34,8 @@ beforeAll(async () => {
   M.cust = await create(L.t, techA.token, 'customer', { name: `客户 ${sfx}`, phone: '13800000000' });
   M.roomB = await create(L.t, qcA.token, 'room', { code: `B1${sfx}`, name: `B级洁净室 ${sfx}`, grade: 'B' });
   M.roomC = await create(L.t, qcA.token, 'room', { code: `C1${sfx}`, name: `C级洁净室 ${sfx}`, grade: 'C' });
-  M.culture = await create(L.t, techA.token, 'cultureRecord', { customer: M.cust.id, cellKind: 'stem', cellType: 'UC-MSC', cultureDate: daysAgo(3).slice(0, 10), room: M.roomB.id, totalCells: 10, viability: 95, passage: 1 });
-  M.culture2 = await create(L.t, techA.token, 'cultureRecord', { customer: M.cust.id, cellKind: 'stem', cellType: 'UC-MSC', cultureDate: daysAgo(20).slice(0, 10), room: M.roomC.id, totalCells: 10, viability: 95, passage: 1 });
+  M.culture = await create(L.t, techA.token, 'cultureRecord', { customer: M.cust.id, order: await orderFor(L.t, M.cust.id), cellKind: 'stem', cellType: 'UC-MSC', cultureDate: daysAgo(3).slice(0, 10), room: M.roomB.id, totalCells: 10, viability: 95, passage: 1 });
+  M.culture2 = await create(L.t, techA.token, 'cultureRecord', { customer: M.cust.id, order: await orderFor(L.t, M.cust.id), cellKind: 'stem', cellType: 'UC-MSC', cultureDate: daysAgo(20).slice(0, 10), room: M.roomC.id, totalCells: 10, viability: 95, passage: 1 });
   M.step = await create(L.t, techA.token, 'cultureStep', { cultureRecord: M.culture.id, stepType: 'passage', performedAt: daysAgo(1, 9), room: M.roomB.id, passage: 2 });
   M.pointB = await create(L.t, qcA.token, 'samplingPoint', { code: `B1-01${sfx}`, name: `B1 工作台旁 ${sfx}`, room: M.roomB.id, parameters: ['settlePlate', 'particles05', 'temperature'], mapX: 30, mapY: 40 });
 }, 180_000);
@@ -158,9 +158,9 @@ test('material QC: an approved pass releases the quarantined lot (R-3.3.1)', asy
 
 test('a spot-check draw records its seed and candidates, gives inspectors tasks in the inbox, and re-checks to the same draw (R-3.3.3)', async () => {
   // Five running cultures in lab A (plus the two above), one in lab B that must never be a candidate.
-  for (let i = 0; i < 5; i++) await create(L.t, techA.token, 'cultureRecord', { customer: M.cust.id, cellKind: 'stem', cultureDate: daysAgo(i + 1).slice(0, 10), totalCells: 5, viability: 90, passage: 1 });
+  for (let i = 0; i < 5; i++) await create(L.t, techA.token, 'cultureRecord', { customer: M.cust.id, order: await orderFor(L.t, M.cust.id), cellKind: 'stem', cultureDate: daysAgo(i + 1).slice(0, 10), totalCells: 5, viability: 90, passage: 1 });
   const custB = await create(L.t, techB.token, 'customer', { name: 'B 客户', phone: '13900000000' });
-  const cultB = await create(L.t, techB.token, 'cultureRecord', { customer: custB.id, cellKind: 'stem', cultureDate: daysAgo(1).slice(0, 10), totalCells: 5, viability: 90, passage: 1 });
+  const cultB = await create(L.t, techB.token, 'cultureRecord', { customer: custB.id, order: await orderFor(L.t, custB.id), cellKind: 'stem', cultureDate: daysAgo(1).slice(0, 10), totalCells: 5, viability: 90, passage: 1 });
   const plan = await create(L.t, qcA.token, 'spotCheckPlan', { name: '每周抽检', percent: 30, minCount: 1, windowDays: 30 });
   const badSeed = await call(qcA.token, 'POST', `/api/v1/data/spotCheckPlan/${plan.id}/actions/draw`, { seed: 'a b' });
   expect(badSeed.status).toBe(400);

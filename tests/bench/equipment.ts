@@ -62,7 +62,8 @@ async function main() {
     }
     for (let i = 0; i < plans.length; i += 200) await s.records.createMany(ctx, 'maintenancePlan', plans.slice(i, i + 200));
     const customer = await s.records.create(ctx, 'customer', { name: '基准客户' });
-    const culture = (equipment?: number[]) => ({ customer: customer.id, cellKind: 'stem', cultureDate: iso(0), totalCells: 10, viability: 95, passage: 1, ...(equipment ? { equipment } : {}) });
+    const order = await s.records.create(ctx, 'serviceOrder', { customer: customer.id, serviceItem: 'umbilicalMsc', orderCategory: 'storage' });
+    const culture = (equipment?: number[]) => ({ customer: customer.id, order: order.id, cellKind: 'stem', cultureDate: iso(0), totalCells: 10, viability: 95, passage: 1, ...(equipment ? { equipment } : {}) });
     for (let i = 0; i < CULTURES; i += 200)
       await s.records.createMany(ctx, 'cultureRecord', Array.from({ length: Math.min(200, CULTURES - i) }, (_, j) => culture([assets[(i + j) % 50].id, assets[50 + ((i + j) % 50)].id])));
     console.log(`  seeded ${ASSETS} assets, ${plans.length} plans, ${CULTURES} culture records in ${Date.now() - t0} ms`);

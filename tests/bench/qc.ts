@@ -60,9 +60,10 @@ async function main() {
     line('QC overview (GET /api/v1/qc/overview)', await timed(ITER, () => req('GET', '/api/v1/qc/overview')), '< 500 ms');
     // 1,000 running cultures to draw from.
     const cust = await s.records.create(ctx, 'customer', { name: 'Bench', phone: '13800000000' });
+    const order = await s.records.create(ctx, 'serviceOrder', { customer: cust.id, serviceItem: 'umbilicalMsc', orderCategory: 'storage' });
     t0 = Date.now();
     for (let i = 0; i < 1000; i += 500)
-      await s.records.createMany(ctx, 'cultureRecord', Array.from({ length: 500 }, () => ({ customer: cust.id, cellKind: 'stem', cultureDate: new Date(Date.now() - 86400_000).toISOString().slice(0, 10), totalCells: 1, viability: 90, passage: 1 })));
+      await s.records.createMany(ctx, 'cultureRecord', Array.from({ length: 500 }, () => ({ customer: cust.id, order: order.id, cellKind: 'stem', cultureDate: new Date(Date.now() - 86400_000).toISOString().slice(0, 10), totalCells: 1, viability: 90, passage: 1 })));
     const plan = await s.records.create(ctx, 'spotCheckPlan', { name: 'Bench', percent: 5 });
     line('spot-check draw over 1,000 cultures, 50 tasks (POST …/spotCheckPlan/:id/actions/draw)', await timed(Math.min(ITER, 5), (i) => req('POST', `/api/v1/data/spotCheckPlan/${plan.id}/actions/draw`, { seed: `bench${i + 1}` })), '< 3,000 ms');
     console.log(`  (cultures seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);

@@ -5,6 +5,7 @@
 // against its limit lines.
 import type { Page } from 'playwright-core';
 import { realErrors, shot, startE2E, type E2E } from './support/fixture';
+import { orderFor } from '../support/labs';
 import { cellbankFixture, LAB_PASSWORD, type CellbankFixture, type LabUser } from './support/cellbank';
 
 jest.setTimeout(180_000);
@@ -37,7 +38,7 @@ beforeAll(async () => {
   M.roomB = (await f.call(insA.token, 'POST', '/api/v1/data/room', { code: 'E2E-B01', name: 'B级细胞操作间', grade: 'B' })).data;
   M.point = (await f.call(insA.token, 'POST', '/api/v1/data/samplingPoint', { code: 'E2E-B01-01', name: '操作台左侧', room: M.roomB.id, parameters: ['settlePlate', 'particles05'], mapX: 30, mapY: 50 })).data;
   const cust = (await f.call(f.tech.token, 'POST', '/api/v1/data/customer', { name: '周女士', phone: '13800000001' })).data;
-  M.culture = (await f.call(f.tech.token, 'POST', '/api/v1/data/cultureRecord', { customer: cust.id, cellKind: 'stem', cellType: 'UC-MSC', cultureDate: yesterday.toISOString().slice(0, 10), room: M.roomB.id, totalCells: 12, viability: 95, passage: 1 })).data;
+  M.culture = (await f.call(f.tech.token, 'POST', '/api/v1/data/cultureRecord', { customer: cust.id, order: await orderFor(e.server, cust.id), cellKind: 'stem', cellType: 'UC-MSC', cultureDate: yesterday.toISOString().slice(0, 10), room: M.roomB.id, totalCells: 12, viability: 95, passage: 1 })).data;
   M.step = (await f.call(f.tech.token, 'POST', '/api/v1/data/cultureStep', { cultureRecord: M.culture.id, stepType: 'passage', performedAt: yesterday.toISOString(), room: M.roomB.id, passage: 2 })).data;
   // An earlier reading within limits (two days ago) starts the excursion window.
   await f.call(insA.token, 'POST', '/api/v1/qc/em/round', { sampledAt: new Date(Date.now() - 2 * 86400_000).toISOString(), readings: [{ point: M.point.id, parameter: 'settlePlate', value: 1 }] });
