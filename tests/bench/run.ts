@@ -461,73 +461,23 @@ async function runAll(env: Record<string, string | undefined>, reuse: boolean) {
     ];
     // Sections left out with BENCH_ONLY print no ratio.
     for (const [name, g, h, note] of rows) if (g !== none) console.log(`  ${name} ${(g.rps / h.rps).toFixed(2)}   ${note}`);
-    const extra = path.join(__dirname, 'cellbank.ts');
-    if (fs.existsSync(extra) && !process.env.BENCH_SKIP_EXTRA) {
-      console.log('\nCell bank (tests/bench/cellbank.ts)');
+    // The module benches, each in its own process (its own server and database), one after the other.
+    const extras: [file: string, title: string, extraEnv?: Record<string, string>][] = [
+      ['cellbank.ts', 'Cell bank'],
+      ['materials.ts', 'Materials and the consumption ledger'],
+      ['import.ts', 'Initial data import'],
+      ['equipment.ts', 'Equipment'],
+      ['qc.ts', 'Quality control and environment monitoring'],
+      ['web.ts', 'Web', { BENCH_DATABASE_URL: dbUrl, BENCH_ADMIN_PASSWORD: PASSWORD }],
+    ];
+    for (const [file, title, extraEnv] of extras) {
+      const script = path.join(__dirname, file);
+      if (!fs.existsSync(script) || process.env.BENCH_SKIP_EXTRA) continue;
+      console.log(`\n${title} (tests/bench/${file})`);
       await new Promise<void>((res) =>
-        spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [extra], {
+        spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [script], {
           cwd: ROOT,
-          env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY },
-          stdio: 'inherit',
-        }).on('exit', () => res()),
-      );
-    }
-    const materials = path.join(__dirname, 'materials.ts');
-    if (fs.existsSync(materials) && !process.env.BENCH_SKIP_EXTRA) {
-      console.log('\nMaterials and the consumption ledger (tests/bench/materials.ts)');
-      await new Promise<void>((res) =>
-        spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [materials], {
-          cwd: ROOT,
-          env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY },
-          stdio: 'inherit',
-        }).on('exit', () => res()),
-      );
-    }
-    const importBench = path.join(__dirname, 'import.ts');
-    if (fs.existsSync(importBench) && !process.env.BENCH_SKIP_EXTRA) {
-      console.log('\nInitial data import (tests/bench/import.ts)');
-      await new Promise<void>((res) =>
-        spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [importBench], {
-          cwd: ROOT,
-          env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY },
-          stdio: 'inherit',
-        }).on('exit', () => res()),
-      );
-    }
-    const equipment = path.join(__dirname, 'equipment.ts');
-    if (fs.existsSync(equipment) && !process.env.BENCH_SKIP_EXTRA) {
-      console.log('\nEquipment (tests/bench/equipment.ts)');
-      await new Promise<void>((res) =>
-        spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [equipment], {
-          cwd: ROOT,
-          env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY },
-          stdio: 'inherit',
-        }).on('exit', () => res()),
-      );
-    }
-    const qc = path.join(__dirname, 'qc.ts');
-    if (fs.existsSync(qc) && !process.env.BENCH_SKIP_EXTRA) {
-      console.log('\nQuality control and environment monitoring (tests/bench/qc.ts)');
-      await new Promise<void>((res) =>
-        spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [qc], {
-          cwd: ROOT,
-          env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY },
-          stdio: 'inherit',
-        }).on('exit', () => res()),
-      );
-    }
-    const web = path.join(__dirname, 'web.ts');
-    if (fs.existsSync(web) && !process.env.BENCH_SKIP_EXTRA) {
-      console.log('\nWeb (tests/bench/web.ts)');
-      await new Promise<void>((res) =>
-        spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [web], {
-          cwd: ROOT,
-          env: {
-            ...process.env,
-            CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY,
-            BENCH_DATABASE_URL: dbUrl,
-            BENCH_ADMIN_PASSWORD: PASSWORD,
-          },
+          env: { ...process.env, CELLTRACE_DATA_KEY: env.CELLTRACE_DATA_KEY, ...extraEnv },
           stdio: 'inherit',
         }).on('exit', () => res()),
       );
