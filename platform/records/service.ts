@@ -337,7 +337,7 @@ export class RecordService {
         delete r[`$u_${n}`];
         if (r[n] != null) r[`${n}$expanded`] = name == null ? null : { id: Number(r[n]), displayName: name };
       }
-    const lab = this.model.memo(`ownerLab:${e.name}`, () => !!ownerLabField(e)) ? ownerLabField(e)!.name : null;
+    const lab = this.ownerLabOf(e);
     if (lab && fields.includes(lab) && rows.length) {
       // The owning lab by its name, as a person is named (never the org id).
       const tree = await orgTree((this.trx ?? this.knex) as Knex); // inside the caller's transaction (one connection on PGlite)
@@ -405,6 +405,11 @@ export class RecordService {
     return r.data[0];
   }
 
+  /** The entity's owning-lab field name (`x-owner-lab`), memoised per metadata version; null when it has none. */
+  private ownerLabOf(e: EntityDef): string | null {
+    return this.model.memo(`ownerLab:${e.name}`, () => ownerLabField(e)?.name ?? null);
+  }
+
   /** Input checks shared by create and update: read-only and hidden fields, unknown system fields. */
   private cleanInput(ctx: CallContext, e: EntityDef, input: unknown, previous?: Record<string, any>, system = false): Record<string, any> {
     if (!input || typeof input !== 'object' || Array.isArray(input)) throw new ValidationError(bilingual([{ path: '', message: 'object' }]));
@@ -443,7 +448,7 @@ export class RecordService {
     const record = stripNulls({ ...this.cleanInput(ctx, e, input), ...this.pluginFields(e, opts.set) });
     fillCurrentUsers(ctx, e, record);
     const model = this.model;
-    if (model.memo(`ownerLab:${e.name}`, () => !!ownerLabField(e))) opts = { ...opts, owner: await ownerLab(this.trx ?? this.knex, ctx, e, record, opts.owner) };
+    if (this.ownerLabOf(e)) opts = { ...opts, owner: await ownerLab(this.trx ?? this.knex, ctx, e, record, opts.owner) };
     const shape = model.memo(`createShape:${e.name}`, () => ({
       multi: [...e.fields.values()].some((f) => f.kind === 'multiReference'),
       numbered: [...e.fields.values()].some((f) => f.numbering),

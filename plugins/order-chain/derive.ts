@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { PluginApi, Records } from '../../platform/plugins/sdk';
 
 export const STAGES = ['booked', 'sampleReceived', 'inCulture', 'qc', 'stored', 'prepared', 'handedOver'] as const;
@@ -15,10 +14,9 @@ const addYears = (d: string, y: number) => {
  * An order's derived fields, from what happened downstream (never typed): progress (the furthest stage reached),
  * vials and cells in storage, cells issued and the batches they came from, and the storage term's dates.
  */
-export async function deriveOrder(api: PluginApi, records: Records, orderId: number): Promise<Record<string, unknown> | null> {
+async function deriveOrder(api: PluginApi, records: Records, order: Record<string, any>): Promise<Record<string, unknown>> {
   const sys = api.system();
-  const order = (await records.list(sys, 'serviceOrder', { filter: { id: orderId }, limit: 1 })).data[0];
-  if (!order) return null;
+  const orderId = Number(order.id);
   const any = async (entity: string, filter: Record<string, unknown>) => (await records.list(sys, entity, { filter, fields: ['id'], limit: 1 })).data.length > 0;
   const batches = (await records.list(sys, 'cellBatch', { filter: { order: orderId }, fields: ['id', 'batchCode', 'cellsPerVial'], limit: 1000 })).data;
   const batchIds = batches.map((b) => b.id);
@@ -57,14 +55,15 @@ export async function deriveOrder(api: PluginApi, records: Records, orderId: num
   };
 }
 
-/** Writes the derived fields when they changed (a system write, audited like any other). */
-export async function refreshOrder(api: PluginApi, trx: Knex.Transaction, records: Records, orderId: number): Promise<void> {
-  const d = await deriveOrder(api, records, orderId);
-  if (!d) return;
-  const sys = api.system();
-  const o = (await records.list(sys, 'serviceOrder', { filter: { id: orderId }, limit: 1 })).data[0];
-  const changed = Object.entries(d).filter(([k, v]) => JSON.stringify(o[k] ?? null) !== JSON.stringify(v ?? null));
+/** The order a refresh starts from, read once as the system (its progress decides whether a refresh is needed). */
+export async function readOrder(api: PluginApi, records: Records, orderId: number): Promise<Record<string, any> | undefined> {
+  return (await records.list(api.system(), 'serviceOrder', { filter: { id: orderId }, limit: 1 })).data[0];
+}
+
+/** Writes the derived fields of `order` (as read by `readOrder`) when they changed: a system write, audited like any other. */
+export async function refreshOrder(api: PluginApi, records: Records, order: Record<string, any>): Promise<void> {
+  const d = await deriveOrder(api, records, order);
+  const changed = Object.entries(d).filter(([k, v]) => JSON.stringify(order[k] ?? null) !== JSON.stringify(v ?? null));
   if (!changed.length) return;
-  await records.update(sys, 'serviceOrder', orderId, { version: o.version }, { set: Object.fromEntries(changed.map(([k, v]) => [k, v ?? null])), system: true, reason: 'derived' });
-  void trx;
+  await records.update(api.system(), 'serviceOrder', order.id, { version: order.version }, { set: Object.fromEntries(changed.map(([k, v]) => [k, v ?? null])), system: true, reason: 'derived' });
 }

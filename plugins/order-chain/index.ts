@@ -1,6 +1,6 @@
-import { definePlugin, AppError, VetoError, t, type CallContext, type HookArgs, type PluginApi, type Records } from '../../platform/plugins/sdk';
+import { definePlugin, AppError, VetoError, label, t, type HookArgs, type PluginApi, type Records } from '../../platform/plugins/sdk';
 import { checkScan, fromOrder, orderOf, ref } from './chain';
-import { refreshOrder, STAGES } from './derive';
+import { readOrder, refreshOrder, STAGES } from './derive';
 import { excursionOf, parseLog } from './temperature';
 import { chainMessages } from './messages';
 import { chainRoutes } from './routes';
@@ -39,15 +39,13 @@ export default definePlugin({
   async setup(api) {
     // Derived in the write's own transaction, so the order page is right the moment the write commits.
     const touch = async (a: HookArgs) => {
-      const o = await orderOf(api, a.records, a.entity.name, a.record);
-      if (!o) return;
+      const id = await orderOf(api, a.records, a.entity.name, a.record);
+      const order = id ? await readOrder(api, a.records, id) : undefined;
+      if (!order) return;
       // A new culture or QC record only moves progress forward: nothing to do once the order is past that stage.
       const stage = a.previous ? undefined : ADVANCES[a.entity.name];
-      if (stage) {
-        const now = await ref(a.records, api, 'serviceOrder', o, ['progress']);
-        if (now && STAGES.indexOf(now.progress) >= STAGES.indexOf(stage)) return;
-      }
-      await refreshOrder(api, a.trx, a.records, o);
+      if (stage && STAGES.indexOf(order.progress) >= STAGES.indexOf(stage)) return;
+      await refreshOrder(api, a.records, order);
     };
     registerOrder(api);
     registerDocuments(api, touch);
@@ -73,23 +71,24 @@ function registerOrder(api: PluginApi) {
 function registerDocuments(api: PluginApi, touch: (a: HookArgs) => Promise<void>) {
   const own = fromOrder(api);
   for (const entity of ['sample', 'cultureRecord', 'cellBatch']) {
-    api.hooks.on(entity, 'beforeCreate', own);
     api.hooks.on(entity, 'beforeUpdate', own);
     api.hooks.on(entity, 'afterCreate', touch);
     api.hooks.on(entity, 'afterUpdate', touch);
   }
+  api.hooks.on('sample', 'beforeCreate', own);
+  api.hooks.on('cultureRecord', 'beforeCreate', own);
   // A batch frozen from a culture record belongs to that culture's order.
   api.hooks.on('cellBatch', 'beforeCreate', async (a) => {
     if (a.record.order == null && a.record.cultureRecord != null) {
       const c = await ref(a.records, api, 'cultureRecord', a.record.cultureRecord, ['order']);
       if (c?.order) a.record.order = c.order;
     }
+    await own(a);
   });
-  api.hooks.on('cellBatch', 'beforeCreate', own); // again, for the order just taken from the culture record
   api.hooks.on('cultureRecord', 'beforeCreate', async (a) => {
     if (a.record.sample == null) return;
     const s = await ref(a.records, api, 'sample', a.record.sample, ['order']);
-    if (s && Number(s.order) !== Number(a.record.order)) throw new VetoError('chain.orderMismatch', { what: entityLabel(api, 'sample', a.ctx) }, '/sample');
+    if (s && Number(s.order) !== Number(a.record.order)) throw new VetoError('chain.orderMismatch', { what: entityLabel(api, 'sample') }, '/sample');
   });
   // Sample receipt: the scanned tube label must carry the order's identity; time in transit from collection.
   const sample = async ({ ctx, record, previous, records }: HookArgs) => {
@@ -119,21 +118,19 @@ function registerDocuments(api: PluginApi, touch: (a: HookArgs) => Promise<void>
   });
 }
 
-const entityLabel = (api: PluginApi, entity: string, ctx: CallContext) => {
-  const l = api.model.entity(entity)?.schema['x-label'];
-  return l ? (l[ctx.lang] ?? l['zh-CN']) : entity;
-};
+/** An entity's bilingual label, as a message parameter (shown in the caller's language) or with `label()` as text. */
+const entityLabel = (api: PluginApi, entity: string) => api.model.entity(entity)?.schema['x-label'] ?? entity;
 
 /** Preparation (R-3.2.4): the chosen vials of the order's batch, scanned one by one, are stocked out automatically. */
 function registerPreparation(api: PluginApi, touch: (a: HookArgs) => Promise<void>) {
   const own = fromOrder(api);
   api.hooks.on('preparation', 'beforeCreate', async (a) => {
     await own(a);
-    const { ctx, record, records } = a;
+    const { record, records } = a;
     record.tempMin ??= 2;
     record.tempMax ??= 8;
     const batch = await ref(records, api, 'cellBatch', record.batch, ['order', 'chainId']);
-    if (batch && Number(batch.order) !== Number(record.order)) throw new VetoError('chain.orderMismatch', { what: entityLabel(api, 'cellBatch', ctx) }, '/batch');
+    if (batch && Number(batch.order) !== Number(record.order)) throw new VetoError('chain.orderMismatch', { what: entityLabel(api, 'cellBatch') }, '/batch');
     const ids: number[] = record.vials ?? [];
     const vials = ids.length ? (await records.list(api.system(), 'cryovial', { filter: { id: { in: ids } }, fields: ['id', 'vialCode', 'chainId'], limit: 100 })).data : [];
     const codes = new Map(vials.map((v) => [String(v.vialCode).toUpperCase(), v]));
@@ -143,7 +140,7 @@ function registerPreparation(api: PluginApi, touch: (a: HookArgs) => Promise<voi
     const missing = [...codes.keys()].filter((c) => !scanned.has(c));
     if (missing.length) throw new VetoError('chain.vialNotScanned', { vials: missing.join(', ') }, '/vialScan');
     const wrong = vials.find((v) => v.chainId && v.chainId !== record.chainId);
-    if (wrong) throw new VetoError('chain.scanMismatch', { scan: wrong.vialCode, expected: record.chainId, what: entityLabel(api, 'serviceOrder', ctx) }, '/vialScan');
+    if (wrong) throw new VetoError('chain.scanMismatch', { scan: wrong.vialCode, expected: record.chainId, what: entityLabel(api, 'serviceOrder') }, '/vialScan');
     if (record.postThawCells != null && record.productCells != null && Number(record.productCells) > Number(record.postThawCells))
       throw new VetoError('chain.productOverThaw', {}, '/productCells');
     if (record.expiresAt && record.preparedAt && Date.parse(record.expiresAt) <= Date.parse(record.preparedAt)) throw new VetoError('chain.expiryBeforePrepared', {}, '/expiresAt');
@@ -214,7 +211,7 @@ function registerHandover(api: PluginApi, touch: (a: HookArgs) => Promise<void>)
   api.hooks.on('handover', 'afterCreate', touch);
   api.hooks.on('handover', 'afterUpdate', touch);
 
-  const received = (ctx: CallContext, who: string) => ({ state: 'received', receivedAt: nowIso(), confirmedBy: who.slice(0, 100) });
+  const received = (who: string) => ({ state: 'received', receivedAt: nowIso(), confirmedBy: who.slice(0, 100) });
   // An internal receiver signs with their password (x-sign on the entity); nobody else may sign for them.
   api.hooks.action('handover', 'confirmReceipt', {
     label: { 'zh-CN': '确认接收（电子签名）', en: 'Confirm receipt (e-signature)' },
@@ -226,7 +223,7 @@ function registerHandover(api: PluginApi, touch: (a: HookArgs) => Promise<void>)
         const name = (record['receiver$expanded'] as { displayName?: string } | undefined)?.displayName ?? '';
         throw new AppError(403, 'FORBIDDEN', 'chain.notReceiver', { name });
       }
-      return records.update(ctx, 'handover', record.id, { version: record.version }, { set: received(ctx, ctx.actor.displayName), system: true });
+      return records.update(ctx, 'handover', record.id, { version: record.version }, { set: received(ctx.actor.displayName), system: true });
     },
   });
   // An external receiver (a nurse at the hospital) signs on the technician's tablet; the drawing is kept with the record.
@@ -246,7 +243,7 @@ function registerHandover(api: PluginApi, touch: (a: HookArgs) => Promise<void>)
       const png = Buffer.from(String(input.drawing).slice('data:image/png;base64,'.length), 'base64');
       if (png.length < 200 || png.subarray(1, 4).toString('latin1') !== 'PNG') throw new VetoError('chain.badSignature', {}, '/drawing');
       await api.db(trx).table('oc_receipt_signature').insert({ handover_id: record.id, png, signer: input.receiverName });
-      return records.update(ctx, 'handover', record.id, { version: record.version }, { set: { ...received(ctx, input.receiverName), receiverName: input.receiverName }, system: true });
+      return records.update(ctx, 'handover', record.id, { version: record.version }, { set: { ...received(input.receiverName), receiverName: input.receiverName }, system: true });
     },
   });
   api.hooks.action('handover', 'importTemperatureLog', {
@@ -290,7 +287,7 @@ function registerTasks(api: PluginApi) {
         return;
       }
       const now = await records.get(api.system(), 'labTask', open.id, { fields: ['id', 'version'] });
-      await records.update(api.system(), 'labTask', open.id, { version: now.version }, { set: { doneRecord: `${entityLabel(api, entity, ctx)} ${title}`.slice(0, 60) }, system: true });
+      await records.update(api.system(), 'labTask', open.id, { version: now.version }, { set: { doneRecord: `${label(entityLabel(api, entity), ctx.lang)} ${title}`.slice(0, 60) }, system: true });
     });
   }
 }
