@@ -135,7 +135,7 @@ function bodyArb(e: EntityDef): fc.Arbitrary<unknown> {
     { weight: 1, arbitrary: fc.constantFrom(...names).map((n) => (b: Record<string, unknown>) => ({ ...b, [n]: 'a'.repeat(200_000) })) },
     { weight: 1, arbitrary: fc.constantFrom(...names).map((n) => (b: Record<string, unknown>) => ({ ...b, [n]: deep(60) })) },
     { weight: 1, arbitrary: fc.constant((b: Record<string, unknown>) => Object.fromEntries(Object.entries(b).filter(([k]) => !required.has(k)))) },
-    { weight: 1, arbitrary: fc.constant((b: Record<string, unknown>) => JSON.parse(`{"__proto__": {"isAdmin": true}, "constructor": {"prototype": 1}, "id": 1, "version": 99, "createdBy": 7, "labId": 999, ${JSON.stringify(b).slice(1)}`)) },
+    { weight: 1, arbitrary: fc.constant((b: Record<string, unknown>) => JSON.parse(`{"__proto__": {"isAdmin": true}, "constructor": {"prototype": 1}, "id": 1, "version": 99, "createdBy": 7, "labId": 999${Object.keys(b).length ? `, ${JSON.stringify(b).slice(1)}` : '}'}`)) },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((j) => () => j) },
   );
   return fc.tuple(valid, mutation).map(([b, m]) => m(b));
