@@ -144,10 +144,10 @@ test('an EM round on a tablet: an action-level excursion opens a deviation listi
   for (const [i, value] of values.entries())
     await f.call(insA.token, 'POST', '/api/v1/qc/em/round', { occupancy: 'inOperation', sampledAt: new Date(Date.now() - (21 - i) * 86400_000).toISOString(), readings: [{ point: M.point.id, parameter: 'particles05', value }] });
   await t.goto(`${e.url}/plugin/${encodeURIComponent('qc-gating/EmTrend')}?point=${M.point.id}&parameter=particles05`);
-  const card = t.locator('.ct-trend-suggestion');
-  await card.getByText('建议警戒限 ≤ 70100').waitFor();
+  const suggestion = t.locator('.ct-trend-suggestion');
+  await suggestion.getByText('建议警戒限 ≤ 70100').waitFor();
   await t.locator('.ct-trend-limits').getByText('级别默认警戒限').waitFor();
-  await card.getByText('设为本采样点警戒限').click();
+  await suggestion.getByText('设为本采样点警戒限').click();
   await t.waitForURL((u) => u.pathname === '/form/emAlertLevel/new');
   expect(await t.locator('#root_alertMax').inputValue()).toMatch(/^70,?100$/);
   await t.getByRole('button', { name: /保\s*存/ }).click();

@@ -118,6 +118,14 @@ test('stock-out: requested in the form, approved with e-signature in the inbox, 
   await k.goto(`${e.url}/record/cryovial/${stored[0].id}`);
   await k.locator('.ct-section .ant-tag', { hasText: /^已出库$/ }).waitFor();
   for (const v of [stored[0], stored[1]]) expect((await f.call(keeper.token, 'GET', `/api/v1/data/cryovial/${v.id}`)).data).toMatchObject({ status: 'out', container: null });
+  // Its chain of custody, the tab the page opens on: stocked in at its position, stocked out by the keeper for
+  // clinical use (the purpose by its label), each step linking to its slip.
+  const custody = k.locator('.ss-custody');
+  await custody.locator('[data-kind="stockOut"]').getByText('临床使用').waitFor();
+  await custody.locator('[data-kind="stockOut"]').getByText(keeper.displayName).waitFor();
+  expect(await custody.locator('[data-kind="stockIn"]').textContent()).toContain(freed[0]);
+  expect(await custody.locator('[data-kind="stockOut"] a').getAttribute('href')).toBe(`/record/stockOut/${id}`);
+  await shot(k, 'vial-custody');
 
   // 4. The position map shows the two slots empty, and the vial left behind still in place.
   await k.goto(`${e.url}/plugin/${encodeURIComponent('storage-slots/PositionMap')}`);

@@ -64,6 +64,7 @@ export default function EmTrend({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang
     if (!el.current || !trend) return;
     const chart = echarts.getInstanceByDom(el.current) ?? echarts.init(el.current);
     chart.setOption({
+      animation: false, // a QC record: the points where they are, at once (and in screenshots)
       tooltip: { trigger: 'axis' },
       grid: { left: 60, right: 110, top: 30, bottom: 40 },
       xAxis: { type: 'time' },
