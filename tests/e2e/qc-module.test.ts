@@ -67,7 +67,7 @@ test('an in-process result on a culture step, judged against the frozen spec, ap
   await a.locator('.ant-modal .ant-btn-primary').click();
   await a.locator('.ant-modal').waitFor({ state: 'detached' });
   await a.getByText('待复核').first().waitFor();
-  expect(await a.getByRole('button', { name: '复核批准' }).count()).toBe(1); // offered, but refused to the author:
+  await a.getByRole('button', { name: '复核批准' }).waitFor(); // offered once the page reloads the record, but refused to the author:
   await a.getByRole('button', { name: '复核批准' }).click();
   await a.locator('#ct-action_password').fill(LAB_PASSWORD);
   await a.locator('.ant-modal .ant-btn-primary').click();
@@ -156,5 +156,6 @@ test('an EM round on a tablet: an action-level excursion opens a deviation listi
   await t.goto(`${e.url}/plugin/${encodeURIComponent('qc-gating/EmTrend')}?point=${M.point.id}&parameter=particles05`);
   await t.locator('.ct-trend-limits').getByText('警戒限 ≤ 70100').waitFor();
   await t.locator('.ct-trend-limits').getByText('本采样点警戒限').waitFor();
+  await shot(t, 'qc-em-trend-site-alert');
   expect(realErrors(e.errors)).toEqual([]);
 });
