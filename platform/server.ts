@@ -19,7 +19,7 @@ import { bootstrapAdmin } from './auth/users';
 import { installSecurity, registerSecurityKinds } from './auth';
 import { setupWorkflow } from './workflow';
 import { setupWebhooks } from './webhooks';
-import { setupImport } from './import/routes';
+import { recoverInterruptedImports, setupImport } from './import/routes';
 import { createApp } from './http/app';
 import { platformRouteDocs, pluginRouteDocs } from './http/route-docs';
 import { createPluginApi, discoverPlugins, type LoadedPlugin } from './plugins/host';
@@ -149,6 +149,8 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
         log.info({ records: n }, 'demo data loaded');
       }
     }
+    // Imports a stopped process left half-way are marked interrupted (retryable) before any job runs.
+    await recoverInterruptedImports(services);
     if (config.runJobs) jobs.start();
 
     const app = createApp(services);
