@@ -8,7 +8,8 @@ import type { CallContext } from '../context';
 import { callContext } from '../http/routes/auth';
 import { label, type Lang } from '../i18n';
 import { loadActor } from '../auth/users';
-import { buildTemplate, checkRows, importableFields, parseWorkbook, writeRows, type RowError } from '.';
+import { IMPORTERS, buildTemplate, checkRows, importableFields, parseWorkbook, writeRows, type Importer, type RowError } from '.';
+import { registryOf } from '../plugins/host';
 import { STAFF, mayImportStaff, parseStaff, staffColumns, staffTemplate, writeStaff } from './staff';
 import { registerMessages, t } from '../i18n';
 
@@ -108,9 +109,11 @@ export function setupImport(s: Services): void {
     try {
       await update(id, { phase: 'reading' });
       const staff = row.entity === STAFF;
-      const parsed = staff ? await parseStaff(s, ctx, row.file) : await parseWorkbook(s.records, ctx, row.entity, row.file);
+      const kind = registryOf<Importer>(s, IMPORTERS).get(row.entity);
+      if (kind && !(await kind.allowed(ctx))) throw new AppError(403, 'FORBIDDEN', 'error.forbidden');
+      const parsed = staff ? await parseStaff(s, ctx, row.file) : kind ? await kind.parse(ctx, row.file) : await parseWorkbook(s.records, ctx, row.entity, row.file);
       await update(id, { phase: 'checking', total: parsed.rows.length, done: 0 });
-      let errors: RowError[] = staff ? [] : await checkRows(s.records, ctx, parsed);
+      let errors: RowError[] = staff || kind ? [] : await checkRows(s.records, ctx, parsed);
       let last = 0;
       const progress = async (done: number) => {
         if (done - last < 2000 && done !== parsed.rows.length) return;
@@ -123,6 +126,13 @@ export function setupImport(s: Services): void {
         const r = await writeStaff(s, ctx, parsed, { dryRun: !commit, progress });
         errors = r.errors;
         written = r.written;
+      } else if (kind) {
+        // The importer checks what only a trial write knows (positions taken, references) also when parsing found
+        // problems, so one check lists them all; it never writes while any row failed.
+        await update(id, { phase: commit ? 'writing' : 'trial' });
+        const r = await kind.write(ctx, parsed, { dryRun: !commit || parsed.errors.length > 0, owner, reason: `import ${row.file_name ?? ''}`.trim(), progress });
+        errors = [...parsed.errors, ...r.errors].sort((a, b) => a.row - b.row || a.path.localeCompare(b.path));
+        written = errors.length ? 0 : r.written;
       } else if (!errors.length) {
         await update(id, { phase: commit ? 'writing' : 'trial' });
         const r = await writeRows(s.records, ctx, parsed, { dryRun: !commit, owner, reason: `import ${row.file_name ?? ''}`.trim(), progress });
@@ -131,7 +141,7 @@ export function setupImport(s: Services): void {
       }
       const failedRows = new Set(errors.map((e) => e.row));
       const preview = parsed.rows.filter((r, i) => i < PREVIEW_ROWS || failedRows.has(r.n)).slice(0, PREVIEW_ROWS + KEEP_ERRORS).map((r) => ({ row: r.n, cells: r.cells }));
-      const columns = staff ? staffColumns(ctx.lang) : parsed.columns.map((f) => ({ field: f, label: label(s.records.entity(row.entity).fields.get(f)!.schema['x-label'], ctx.lang) || f }));
+      const columns = staff ? staffColumns(ctx.lang) : kind ? kind.columns(ctx.lang) : parsed.columns.map((f) => ({ field: f, label: label(s.records.entity(row.entity).fields.get(f)!.schema['x-label'], ctx.lang) || f }));
       const status = commit ? (errors.length ? 'checked' : 'committed') : 'checked';
       await update(id, {
         status, phase: null, done: commit && !errors.length ? written : parsed.rows.length, error_count: errors.length, errors: JSON.stringify(errors.slice(0, KEEP_ERRORS)),
@@ -178,13 +188,16 @@ function importRoutes(api: Router, s: Services): void {
       out.push({ entity: e.name, label: label(e.schema['x-label'], c.lang) || e.name, fields: importableFields(e).length });
     }
     if (mayImportStaff(c)) out.push({ entity: STAFF, label: t(c.lang, 'import.staff'), fields: staffColumns(c.lang).length });
+    for (const [key, kind] of registryOf<Importer>(s, IMPORTERS)) if (await kind.allowed(c)) out.push({ entity: key, label: label(kind.label, c.lang), fields: kind.columns(c.lang).length });
     ctx.body = { data: out.sort((a, b) => a.label.localeCompare(b.label, 'zh-CN')) };
   });
   api.get('/import/:entity/template', async (ctx) => {
     const c = callContext(ctx);
     const staff = ctx.params.entity === STAFF;
-    const buf = staff ? await staffTemplate(s, c) : await buildTemplate(s.records, c, ctx.params.entity);
-    const e = staff ? { name: STAFF, schema: { 'x-label': { 'zh-CN': t('zh-CN', 'import.staff'), en: t('en', 'import.staff') } } } : s.records.entity(ctx.params.entity);
+    const kind = registryOf<Importer>(s, IMPORTERS).get(ctx.params.entity);
+    if (kind && !(await kind.allowed(c))) throw new AppError(403, 'FORBIDDEN', 'error.forbidden');
+    const buf = staff ? await staffTemplate(s, c) : kind ? await kind.template(c) : await buildTemplate(s.records, c, ctx.params.entity);
+    const e = staff ? { name: STAFF, schema: { 'x-label': { 'zh-CN': t('zh-CN', 'import.staff'), en: t('en', 'import.staff') } } } : kind ? { name: ctx.params.entity, schema: { 'x-label': kind.label } } : s.records.entity(ctx.params.entity);
     const name = `${label(e.schema['x-label'], c.lang) || e.name}-${c.lang === 'zh-CN' ? '导入模板' : 'import-template'}.xlsx`;
     ctx.type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
     ctx.set('Content-Disposition', `attachment; filename="${e.name}-import-template.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`);
@@ -193,7 +206,9 @@ function importRoutes(api: Router, s: Services): void {
   api.post('/import/:entity', async (ctx) => {
     const c = callContext(ctx);
     if (ctx.params.entity === STAFF && !mayImportStaff(c)) throw new AppError(403, 'FORBIDDEN', 'error.forbidden');
-    const e = ctx.params.entity === STAFF ? { name: STAFF } : await s.records.assertAllowed(c, ctx.params.entity, 'import');
+    const kind = registryOf<Importer>(s, IMPORTERS).get(ctx.params.entity);
+    if (kind && !(await kind.allowed(c))) throw new AppError(403, 'FORBIDDEN', 'error.forbidden');
+    const e = ctx.params.entity === STAFF || kind ? { name: ctx.params.entity } : await s.records.assertAllowed(c, ctx.params.entity, 'import');
     let labId: number | null = null;
     if (ctx.query.labId !== undefined) {
       // Administrators import for a lab they name; everybody else imports into their own lab.
