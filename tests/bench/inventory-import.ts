@@ -67,7 +67,12 @@ async function main() {
     const r = await kind.write(ctx, parsed, { dryRun: false, owner, reason: 'bench' });
     const t3 = performance.now();
     s.knex.removeListener('query', count);
-    if (process.env.BENCH_SQL_SLOW) for (const [ms, sql] of slow.sort((a, b) => b[0] - a[0]).slice(0, 8)) console.log(`  ${ms.toFixed(0)} ms ${sql}`);
+    if (process.env.BENCH_SQL_SLOW) {
+      console.log(`  SQL time ${(slow.reduce((a, x) => a + x[0], 0) / 1000).toFixed(1)} s in ${slow.length} statements`);
+      const by = new Map<string, number>();
+      for (const [ms, sql] of slow) by.set(sql.slice(0, 90), (by.get(sql.slice(0, 90)) ?? 0) + ms);
+      for (const [sql, ms] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${ms.toFixed(0)} ms ${sql}`);
+    }
     const n = Number((await s.knex('cryovial').count({ n: '*' }))[0].n);
     if (r.errors.length || n !== VIALS) throw new Error(`commit: ${n} vials, ${JSON.stringify(r.errors.slice(0, 3))}`);
     const secs = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
