@@ -74,6 +74,14 @@ function forbiddenTable(sql: string, entityTables: Set<string>): string | undefi
 /** Per-app-instance registries shared by name (strategies, gates, resolvers): never module-global. */
 const registries = new WeakMap<Services, Map<string, Map<string, unknown>>>();
 
+/** The platform's view of a registry plugins fill (`api.registry(name)`), e.g. the importers of `IMPORTERS`. */
+export function registryOf<T>(s: Services, name: string): Map<string, T> {
+  let all = registries.get(s);
+  if (!all) registries.set(s, (all = new Map()));
+  if (!all.has(name)) all.set(name, new Map());
+  return all.get(name) as Map<string, T>;
+}
+
 /** The SDK handed to one plugin in one app instance. */
 export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
   const own = new Set(p.tables ?? []);

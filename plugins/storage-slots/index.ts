@@ -3,6 +3,7 @@ import { storageTemplateSchema } from './build';
 import { registerCellbank } from './cellbank';
 import { slotRoutes } from './routes';
 import { slotMessages } from './messages';
+import { inventoryMessages, registerInventoryImport } from './inventory-import';
 import { registerShippedStrategies, sweepExpired, type StrategyEntry } from './slots';
 
 export type { Strategy, StrategyEntry, StrategyContext, RecommendRequest, Strategies } from './slots';
@@ -46,7 +47,7 @@ export default definePlugin({
   migrations: 'migrations',
   tables: ['storage_box', 'storage_position', 'storage_event'],
   metaKinds: [{ kind: 'storageTemplate', folder: 'storageTemplates', schema: storageTemplateSchema }],
-  messages: slotMessages,
+  messages: { 'zh-CN': { ...slotMessages['zh-CN'], ...inventoryMessages['zh-CN'] }, en: { ...slotMessages.en, ...inventoryMessages.en } },
   web: 'web/index.tsx',
   async setup(api) {
     const strategies = api.registry<StrategyEntry>(STRATEGIES);
@@ -69,6 +70,7 @@ export default definePlugin({
       );
     });
     registerCellbank(api, strategies);
+    registerInventoryImport(api);
     const sweep = api.job('sweep', async () => {
       await api.transaction((trx) => sweepExpired(api.db(trx)));
     });

@@ -23,6 +23,10 @@ import type { UserRef } from '../../auth/directory';
 import type { EnqueueOptions, HandlerOptions, JobInfo, ScheduleOptions } from '../../jobs';
 
 export { VetoError } from '../../records/hooks';
+export { IMPORTERS } from '../../import';
+/** An AppError's message and details in a language, as the HTTP layer answers it (for per-row import errors). */
+export { describeError } from '../../http/errors';
+export type { Importer, ParsedImport, RowError } from '../../import';
 export { readQuery, readBody } from '../query';
 export { AppError, ValidationError, notFound, forbidden, badRequest } from '../../errors';
 export { t, label, LANGS } from '../../i18n';
