@@ -67,6 +67,7 @@ const MESSAGES = {
     'inventory.sameAsRow': '与第 {row} 行是同一位置（{where}）',
     'inventory.positionTaken': '位置 {where} 已有冻存管或不可用（第 {row} 行）',
     'inventory.batchMismatch': '与第 {row} 行同一批号“{batch}”的{column}不同',
+    'inventory.qcMigrated': '历史数据迁移：原系统已放行，随库存导入',
     'inventory.customerNotFound': '找不到编号或姓名为“{value}”的客户',
     'inventory.customerAmbiguous': '姓名“{value}”对应多位客户，请填写客户编号',
     'inventory.notNumber': '“{value}”不是数字',
@@ -88,6 +89,7 @@ const MESSAGES = {
     'inventory.sameAsRow': 'Same position as row {row} ({where})',
     'inventory.positionTaken': 'Position {where} already holds a vial or is not available (row {row})',
     'inventory.batchMismatch': 'Differs from row {row} in the {column} of the same batch "{batch}"',
+    'inventory.qcMigrated': 'Migrated: released in the legacy system, imported with the inventory',
     'inventory.customerNotFound': 'No customer has the code or name "{value}"',
     'inventory.customerAmbiguous': 'Several customers are named "{value}": give the customer code',
     'inventory.notNumber': '"{value}" is not a number',
@@ -449,16 +451,23 @@ export function registerInventoryImport(api: PluginApi): void {
                   ...(first.cells.customer ? { customer: customerIds.get(first.cells.customer) } : {}),
                   ...(first.passage !== undefined ? { passage: first.passage } : {}), ...(first.cellsPerVial !== undefined ? { cellsPerVial: first.cellsPerVial } : {}),
                 }, { reason: opts.reason, owner, set: { batchCode: batchNo } });
-              // The intake QC the lab recorded on paper, as a QC record through the pipeline (the caller needs the right to
-              // record QC); the QC gate of the stock-in then judges it like any other. A batch without one is refused.
+              // The intake QC the lab recorded and released on paper, as a QC record through the pipeline; the QC gate of
+              // the stock-in then judges it like any other (a batch without one is refused). The gate reads approved
+              // results only: the record is marked released in the legacy system, by the importing user, who must hold
+              // the right to approve QC (a keeper without it cannot let stock past QC release by importing it).
               const qc = rs.find((r) => r.qcDate || r.viability !== undefined || r.sterility || r.mycoplasma);
               if (!existing.has(batchNo) && qc && api.model.entity('qcRecord')) {
                 try {
-                  await rec.create(ctx, 'qcRecord', {
+                  await rec.assertAllowed(ctx, 'qcRecord', 'approve');
+                  const made = await rec.create(ctx, 'qcRecord', {
                     qcType: 'stockInQc', batch: batch.id, testedAt: `${qc.qcDate ?? first.freezeDate}T00:00:00.000Z`,
                     ...(qc.viability !== undefined ? { viability: qc.viability } : {}), ...(qc.sterility ? { sterility: qc.sterility } : {}), ...(qc.mycoplasma ? { mycoplasma: qc.mycoplasma } : {}),
                     remarks: opts.reason,
                   }, { reason: opts.reason, owner });
+                  await rec.update(ctx, 'qcRecord', made.id, { version: made.version }, {
+                    reason: opts.reason,
+                    set: { reviewStatus: 'approved', reviewedBy: ctx.actor.id, reviewedAt: new Date().toISOString(), reviewComment: t(lang, 'inventory.qcMigrated', {}) },
+                  });
                 } catch (x) {
                   if (!(x instanceof AppError)) throw x;
                   for (const r of rs) pipelineError(r.n, 'qcDate', x);

@@ -106,6 +106,10 @@ it('imports a small inventory: devices, containers, batches and vials land in th
   expect(vials.map((v: any) => v.positionLabel).sort()).toEqual([`${dev}/C1/R1/B1 A1`, `${dev}/C1/R1/B1 A2`, `${dev}/C1/R1/B1 B5`]);
   expect(vials.every((v: any) => v.vialCode && v.labId === L.org.labA)).toBe(true);
   expect(vials.find((v: any) => v.positionLabel.endsWith('A2')).remarks).toBe('标签磨损');
+  // The paper intake QC came in as released in the legacy system, approved by the importer (who holds the right).
+  const qcs = (await t().api('GET', `/api/v1/data/qcRecord?filter=${encodeURIComponent(JSON.stringify({ batch: batch.id }))}`, { token: keeperA.token })).body.data;
+  expect(qcs).toHaveLength(1);
+  expect(qcs[0]).toMatchObject({ qcType: 'stockInQc', result: 'pass', reviewStatus: 'approved', reviewedBy: keeperA.id, reviewComment: '历史数据迁移：原系统已放行，随库存导入' });
   // Lab B sees none of it.
   expect((await t().api('GET', `/api/v1/storage/containers/${b1}/map`, { token: L.org.techB.token })).status).toBe(404);
 }, 60_000);
@@ -124,7 +128,7 @@ it('a taken or repeated position is refused with the row and column named (zh-CN
   expect(msgs).toEqual([
     `2 /position 位置: 位置 ${dev}/C1/R1/B1 A1 已有冻存管或不可用（第 2 行）`,
     // The row whose position is fine meets the stock-in's QC gate: a migrated batch needs its intake QC too.
-    `3 /batchNo 批号: 入库前须有合格的入库质检：冻存批次 NEW-${L.org.sfx} 没有入库质检记录`,
+    `3 /batchNo 批号: 入库前须有经复核批准的合格入库质检：冻存批次 NEW-${L.org.sfx} 没有经复核批准的入库质检记录`,
     `4 /position 位置: 与第 3 行是同一位置（${dev}/C1/R1/B1 C3）`,
     `5 /position 位置: 冻存盒“${dev}/C1/R1/B1”（9×9）中没有位置“Z99”`,
   ]);
@@ -134,6 +138,17 @@ it('a taken or repeated position is refused with the row and column named (zh-CN
   expect(en.errors.map((e: any) => `${e.row} ${e.column}: ${e.message}`)).toEqual(expect.arrayContaining([`2 Position: Position ${dev}/C1/R1/B1 A1 already holds a vial or is not available (row 2)`]));
   expect(await occupied(keeperA.token, await boxId(`${dev}/C1/R1/B1`))).toEqual(before);
   expect(await t().server.services.knex('cell_batch').where({ batch_code: `NEW-${L.org.sfx}` }).first()).toBeUndefined();
+}, 60_000);
+
+it('a keeper without the right to approve QC cannot bring stock past QC release by importing its intake QC', async () => {
+  const keeperOnly = await L.user('keeperOnly', L.org.labA, ['cryostorageKeeper']);
+  const dev = `LN2-${L.org.sfx}`;
+  const row = { 设备编号: dev, 容器路径: 'C1/R1', 冻存盒: 'B1', 位置: 'H9', 批号: `NOQC-${L.org.sfx}`, 细胞类型: '脐带间充质干细胞', 冻存日期: '2025-01-02', 入库质检日期: '2025-01-03', '活率(%)': 95, 无菌: '阴性', 支原体: '阴性' };
+  const r = await check(keeperOnly.token, await workbook(keeperOnly.token, [row]));
+  expect(r.errorCount).toBe(1);
+  expect(r.errors[0]).toMatchObject({ row: 2, path: '/qcDate' });
+  expect((await t().api('POST', `/api/v1/imports/${r.id}/commit`, { token: keeperOnly.token, body: {} })).status).toBe(409);
+  expect(await t().server.services.knex('cell_batch').where({ batch_code: `NOQC-${L.org.sfx}` }).first()).toBeUndefined();
 }, 60_000);
 
 it('another lab\'s technician cannot import into lab A\'s devices; a role without cell-bank rights cannot import at all', async () => {
