@@ -20,6 +20,8 @@ export interface FigureValue {
 
 export interface FigureDef {
   entity: string;
+  /** What the designer offers it as. */
+  label?: { 'zh-CN': string; en?: string };
   compute(ctx: CallContext): Promise<FigureValue>;
 }
 

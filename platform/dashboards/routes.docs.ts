@@ -11,7 +11,7 @@ const tile = obj({
 const docs: RouteDoc[] = [
   {
     method: 'get', path: '/api/v1/dashboards', id: 'dashboards', tag: 'dashboards', summary: 'The dashboards the caller may open, and the one of their role (home page)', scope: 'self',
-    permission: 'authenticated (a dashboard naming roles: one of them, or an administrator)', response: data(arr(obj({ id: str, label, roles: arr(str) })), { home: { type: ['string', 'null'] } }),
+    permission: 'authenticated (a dashboard naming roles: one of them, or an administrator)', response: data(arr(obj({ id: str, label, roles: arr(str) })), { home: { type: ['string', 'null'] }, figures: arr(obj({ key: str, entity: str, label: {} })) }),
   },
   {
     method: 'get', path: '/api/v1/dashboards/:id/data', id: 'dashboardData', tag: 'dashboards', summary: 'Every tile of a dashboard evaluated within the caller\'s row scope and field rules; a tile over an entity the caller may not read is marked unavailable', scope: 'record',

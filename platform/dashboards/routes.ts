@@ -7,6 +7,7 @@ import type { Services } from '../services';
 import { dashboardIssues, dashboardMetaSchema, reportIssues, reportMetaSchema } from './schema';
 import { dashboardsFor, evaluateDashboard, evaluateReport, mayOpen, reportWorkbook } from './evaluate';
 import messages from './messages';
+import { figureRegistry } from './figures';
 
 /** The `dashboard` and `report` metadata kinds (metadata/<module>/dashboards, …/reports); process-wide, once. */
 export function registerDashboardKinds(): void {
@@ -24,7 +25,8 @@ export function setupDashboards(s: Services): void {
   s.routeExtensions.push((api: Router) => {
     api.get('/dashboards', (ctx) => {
       const r = dashboardsFor(s, callContext(ctx));
-      ctx.body = { data: r.data, home: r.home };
+      const figures = [...figureRegistry(s).entries()].map(([key, f]) => ({ key, entity: f.entity, label: f.label ?? null }));
+      ctx.body = { data: r.data, home: r.home, figures };
     });
     api.get('/dashboards/:id/data', async (ctx) => {
       ctx.body = { data: await evaluateDashboard(s, callContext(ctx), ctx.params.id) };

@@ -32,6 +32,7 @@ export default definePlugin({
     // Dashboard figure (issue 15): materials whose lab total is below their minimum stock, within the caller's scope.
     api.figure('lowStock', {
       entity: 'material',
+      label: { 'zh-CN': '低于安全库存的物料', en: 'Materials below minimum stock' },
       async compute(ctx) {
         // The lab's total per material, for the labs whose stores the caller sees (a technician: their own lab).
         const rows: any[] = (await api.db().raw(

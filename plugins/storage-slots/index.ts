@@ -59,6 +59,7 @@ function registerFigures(api: PluginApi) {
   const pct = (n: number, d: number) => (d ? Math.round((1000 * n) / d) / 10 : 0);
   api.figure('utilisation', {
     entity: 'storageDevice',
+    label: { 'zh-CN': '存储设备利用率', en: 'Storage utilisation' },
     async compute(ctx) {
       const rows: any[] = await perDevice(ctx);
       const cap = rows.reduce((a, r) => a + r.capacity, 0);
@@ -68,6 +69,7 @@ function registerFigures(api: PluginApi) {
   });
   api.figure('lowVacancy', {
     entity: 'storageDevice',
+    label: { 'zh-CN': '空位不足的设备', en: 'Devices short of empty positions' },
     async compute(ctx) {
       const rows: any[] = (await perDevice(ctx)).filter((r: any) => r.threshold != null && r.free < r.threshold);
       return {
