@@ -80,6 +80,33 @@ function listOf(s: Services, entity: string, named?: string): string | null {
   return (lists.find((l) => l.$id === entity) ?? lists[0])?.$id ?? null;
 }
 
+/** The order of an enum's or a dictionary's values as declared (a progress reads booked → handed over), else null. */
+function declaredOrder(s: Services, entity: string, key: string): ((v: unknown) => number) | null {
+  const f = s.meta.model.entity(entity)?.fields.get(key.split(':')[0]);
+  if (key.includes(':') || !f) return null;
+  const values: unknown[] | undefined = f.kind === 'enum' ? f.enumValues : f.kind === 'dictionary' ? (s.meta.model.set.dictionary?.[f.dictionary!] as any)?.items?.map((i: any) => i.code) : undefined;
+  if (!values) return null;
+  return (v) => {
+    const i = values.indexOf(v);
+    return i < 0 ? values.length : i;
+  };
+}
+
+/** Rows sorted by their group keys in declared order where there is one (stable otherwise: the aggregation's order). */
+function sortDeclared<T extends { groups: GroupValue[] }>(s: Services, entity: string, keys: string[], rows: T[]): T[] {
+  const orders = keys.map((k) => declaredOrder(s, entity, k));
+  if (!orders.some(Boolean)) return rows;
+  return rows.map((r, i) => ({ r, i })).sort((a, b) => {
+    for (let k = 0; k < keys.length; k++) {
+      const o = orders[k];
+      if (!o) continue;
+      const d = o(a.r.groups[k]?.value) - o(b.r.groups[k]?.value);
+      if (d) return d;
+    }
+    return a.i - b.i;
+  }).map((x) => x.r);
+}
+
 export interface TileResult {
   key: string;
   status: 'ok' | 'unavailable' | 'error';
@@ -137,6 +164,7 @@ export async function evaluateTile(s: Services, ctx: CallContext, tile: any, now
       return { groups: groupBy.map((g) => ({ value: r[g]?.value ?? null, label: r[g]?.label ?? null })), value, ...(sub ? { total } : {}), filter: and(filter, ...gf) };
     });
     if (q.sort === 'valueDesc') rows = [...rows].sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity));
+    else rows = sortDeclared(s, q.entity, groupBy, rows);
     if (!groupBy.length) {
       const value = rows[0]?.value ?? (sub ? null : 0);
       return { key: tile.key, status: 'ok', value, unit: sub ? '%' : unit, drill };
@@ -265,6 +293,8 @@ export async function evaluateReport(s: Services, ctx: CallContext, id: string, 
       if (!seen.has(k)) { seen.add(k); pivots.push(pv); }
     }
     pivots.sort((a, b) => (a.value == null ? 1 : b.value == null ? -1 : String(a.value) < String(b.value) ? -1 : String(a.value) > String(b.value) ? 1 : 0));
+    const declared = sortDeclared(s, def.entity, [pivot], pivots.map((p) => ({ groups: [p] }))).map((x) => x.groups[0]);
+    pivots.splice(0, pivots.length, ...declared);
   }
   const none = lang === 'en' ? '(none)' : '（空）';
   const totalWord = t(lang, 'report.total');
@@ -303,7 +333,7 @@ export async function evaluateReport(s: Services, ctx: CallContext, id: string, 
         cells[slot(m)] = pct(n, d);
       }
   };
-  const rows = [...rowMap.values()];
+  const rows = sortDeclared(s, def.entity, rowsKeys, [...rowMap.values()]);
   for (const r of rows) {
     // Counts of a row without records in a pivot column are 0, not blank.
     for (const c of columns) {
