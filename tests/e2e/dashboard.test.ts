@@ -33,7 +33,8 @@ test('the lab director\'s home page shows live tiles; a tile opens its filtered 
   // Live figures: the open-task count the API gives, the orders chart drawn.
   const tile = page.locator('.ct-tile[data-tile="openTasks"][data-status="ok"]');
   await tile.locator('.ct-tile-number', { hasText: String(open.value) }).waitFor();
-  await page.locator('.ct-tile[data-tile="ordersByProgress"][data-status="ok"] canvas').waitFor();
+  await page.locator('.ct-tile[data-tile="ordersByProgress"][data-status="ok"] .ct-tile-chart[data-rendered="1"] canvas').waitFor();
+  await page.locator('.ct-tile[data-tile="cultureTrend"] .ct-tile-chart[data-rendered="1"]').waitFor();
   await page.locator('.ct-tile[data-tile="tankUtilisation"][data-status="ok"] .ct-tile-number', { hasText: '%' }).waitFor();
   await shot(page, 'dashboard-director');
 

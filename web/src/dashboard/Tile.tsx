@@ -82,6 +82,12 @@ function Chart({ def, data, title, empty }: { def: TileDef; data: TileData; titl
         series,
       };
     }
+    el.current.dataset.rendered = '0';
+    chart.off('finished');
+    // Marks the chart drawn (animations done): screenshots and tests wait for it, not for a fixed time.
+    chart.on('finished', () => {
+      if (el.current) el.current.dataset.rendered = '1';
+    });
     chart.setOption(option, true);
     chart.off('click');
     chart.on('click', (p: any) => {
