@@ -1,5 +1,7 @@
 import ExcelJS from 'exceljs';
 import { create, orderFor, startLabs, type Labs, type User } from '../support/labs';
+import { groupFilter, resolveFilter } from '../../platform/dashboards/evaluate';
+import dayjs from 'dayjs';
 
 // Dashboards and reports as metadata (issue 15 items 3 and 4): meta-schema and cross-checks, every shipped dashboard
 // evaluates, tiles count only the caller's lab, a tile over an entity the role may not read is unavailable (no data),
@@ -169,4 +171,19 @@ test('a report is a grouped table with a pivot and totals, exported as XLSX with
   expect(qc.status).toBe(200);
   expect(qc.body.data.columns.map((c: any) => c.label)).toEqual(['Decided', 'Passed', 'Pass rate (%)']);
   expect((await L.t.api('GET', '/api/v1/reports/ordersByCentre?period=thisYear', { token: L.org.mgmt.token })).status).toBe(200);
+});
+
+test('a date bucket drills down to its range; relative values resolve for the caller', async () => {
+  expect(groupFilter('cultureDate:month', '2026-02')).toEqual({ cultureDate: { gte: '2026-02-01', lt: '2026-03-01' } });
+  expect(groupFilter('cultureDate:week', '2026-W01')).toEqual({ cultureDate: { gte: '2025-12-29', lt: '2026-01-05' } });
+  expect(groupFilter('createdAt:quarter', '2026-Q4')).toEqual({ createdAt: { gte: '2026-10-01', lt: '2027-01-01' } });
+  expect(groupFilter('assignee', null)).toEqual({ assignee: { isNull: true } });
+  const ctx = { actor: { id: 42, username: 'x', displayName: 'x', isAdmin: false }, lang: 'zh-CN' as const };
+  expect(resolveFilter({ and: [{ dueDate: { lt: { $date: 'today', days: -1 } } }, { assignee: { $user: 'me' } }] }, ctx, dayjs('2026-03-01')))
+    .toEqual({ and: [{ dueDate: { lt: '2026-02-28' } }, { assignee: 42 }] });
+  // A day bucket's drill-down lists exactly the records it counted.
+  const r = await data(L.org.techA.token, 'technician');
+  const day = tile(r.body, 'labRecentCultures').rows.find((x: any) => x.groups[0].value === today);
+  const list = await L.t.api('GET', `/api/v1/data/cultureRecord?count=true&filter=${encodeURIComponent(JSON.stringify(day.filter))}`, { token: L.org.techA.token });
+  expect(list.body.page.total).toBe(day.value);
 });

@@ -45,6 +45,10 @@ test('the lab director\'s home page shows live tiles; a tile opens its filtered 
   // Clearing the filter shows the whole list again.
   await page.locator('.ct-drill-filter .ant-tag-close-icon').click();
   await page.waitForURL((u) => u.pathname === '/list/labTask' && !u.searchParams.has('filter'));
+  // A report from the menu: the grouped table with its totals row, named, never keyed.
+  await page.goto(`${e.url}/report/ordersByCentre`);
+  await page.locator('.ct-report .ct-report-total', { hasText: '合计' }).waitFor();
+  await page.getByRole('columnheader', { name: '实验室', exact: true }).waitFor();
   expect(realErrors(e.errors)).toEqual([]);
 });
 
