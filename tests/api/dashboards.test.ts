@@ -187,3 +187,20 @@ test('a date bucket drills down to its range; relative values resolve for the ca
   const list = await L.t.api('GET', `/api/v1/data/cultureRecord?count=true&filter=${encodeURIComponent(JSON.stringify(day.filter))}`, { token: L.org.techA.token });
   expect(list.body.page.total).toBe(day.value);
 });
+
+test('plugin figures read through the caller\'s scope: lab B\'s director sees none of lab A\'s tanks', async () => {
+  const boxType = await create(L.t, dirA.token, 'containerType', { code: `BX${L.org.sfx}`, name: '5×5 冻存盒', level: 'box', rows: 5, cols: 5, holdsVials: true });
+  const tank = await create(L.t, dirA.token, 'storageDevice', { code: `LN2-${L.org.sfx}`, name: `液氮罐 A ${L.org.sfx}`, deviceType: 'ln2Tank', site: 'SH', setTemperature: -196, vacancyThreshold: 30 });
+  await create(L.t, dirA.token, 'container', { code: `B1-${L.org.sfx}`, name: 'B1', containerType: boxType.id, device: tank.id });
+  const inv = await L.user('invA', L.org.labA, ['inventoryKeeper']);
+  const a = await data(dirA.token, 'inventoryKeeper');
+  expect(a.status).toBe(403);
+  const mine = await data(inv.token, 'inventoryKeeper');
+  const util = tile(mine.body, 'tankUtilisation');
+  expect(util.rows).toEqual([expect.objectContaining({ groups: [{ value: `液氮罐 A ${L.org.sfx}`, label: `液氮罐 A ${L.org.sfx}` }], value: 0, filter: { id: tank.id } })]);
+  const low = tile((await data(dirA.token, 'labDirector')).body, 'emptySlotAlerts');
+  expect(low).toMatchObject({ status: 'ok', value: 1, drill: { entity: 'storageDevice', filter: { id: { in: [tank.id] } } } });
+  const b = await data(dirB.token, 'labDirector');
+  expect(tile(b.body, 'emptySlotAlerts').value).toBe(0);
+  expect(JSON.stringify(b.body)).not.toContain(`液氮罐 A ${L.org.sfx}`);
+});
