@@ -20,6 +20,7 @@ import { installSecurity, registerSecurityKinds } from './auth';
 import { setupWorkflow } from './workflow';
 import { setupWebhooks } from './webhooks';
 import { recoverInterruptedImports, setupImport } from './import/routes';
+import { registerDashboardKinds, setupDashboards } from './dashboards/routes';
 import { createApp } from './http/app';
 import { platformRouteDocs, pluginRouteDocs } from './http/route-docs';
 import { createPluginApi, discoverPlugins, type LoadedPlugin } from './plugins/host';
@@ -46,6 +47,7 @@ export function registerKindsFor(plugins: LoadedPlugin[]): void {
   registerMessages(jobMessages);
   registerCoreKinds();
   registerSecurityKinds();
+  registerDashboardKinds();
   registerMetaKind({
     kind: 'numbering',
     folder: 'numbering',
@@ -136,6 +138,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     setupWorkflow(services);
     setupWebhooks(services);
     setupImport(services);
+    setupDashboards(services);
     for (const p of plugins) {
       const api = createPluginApi(services, p);
       await p.setup?.(api);

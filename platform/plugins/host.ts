@@ -11,6 +11,7 @@ import { writeAudit } from '../audit/audit';
 import { notify } from '../workflow/notify';
 import { usersWithRole } from '../auth/directory';
 import { enqueueJob } from '../jobs';
+import { figureRegistry } from '../dashboards/figures';
 import { createAjv, localizeErrors } from '../metadata/ajv';
 import type { PluginApi, PluginDb, PluginDefinition, Records } from './sdk';
 
@@ -180,6 +181,9 @@ export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
           await s.jobs?.schedule(full, cron, payload ?? {}, o);
         },
       };
+    },
+    figure(name, def) {
+      figureRegistry(s).set(`${p.name}:${name}`, def);
     },
     registry<T>(name: string) {
       let all = registries.get(s);

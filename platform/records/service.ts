@@ -234,6 +234,11 @@ export class RecordService {
           throw err;
         }
       }
+      if (g.name === 'labId' || g.name === 'orgId') {
+        // The unit's name (a lab, a centre): what a dashboard comparing centres shows, never the id.
+        const units = await this.db()('ct_org').whereIn('id', ids.map(Number)).select('id', 'name');
+        return new Map(units.map((u: any) => [String(u.id), String(u.name)]));
+      }
       if (f.kind === 'user' || g.name === 'createdBy' || g.name === 'updatedBy') {
         const people = await this.db()('ct_user').whereIn('id', ids.map(Number)).select('id', 'display_name');
         return new Map(people.map((u: any) => [String(u.id), String(u.display_name)]));
