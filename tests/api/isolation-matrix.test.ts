@@ -125,6 +125,7 @@ beforeAll(async () => {
   const point = await create(t, qcA.token, 'samplingPoint', { code: `P${org.sfx}`, name: `Point ${MARK}`, room: room.id, parameters: ['settlePlate'] });
   const round = await t.api('POST', '/api/v1/qc/em/round', { token: qcA.token, body: { readings: [{ point: point.id, parameter: 'settlePlate', value: 9, remarks: `em ${MARK}` }] } });
   if (round.status !== 201 || !round.body.data[0].deviation) throw new Error(JSON.stringify(round.body));
+  const alertLevel = await create(t, qcA.token, 'emAlertLevel', { point: point.id, parameter: 'settlePlate', alertMax: 2, effectiveFrom: '2026-01-01', basis: `trend ${MARK}` });
   const emPlan = await create(t, qcA.token, 'emPlan', { name: `Plan ${MARK}`, room: room.id, everyDays: 7, startsAt: new Date(Date.now() - 3600_000).toISOString(), assignee: qcA.id });
   await L.t.server.services.jobs!.enqueue('qc-gating.emSchedule', {});
   await L.t.server.services.jobs!.runDueOnce();
@@ -132,7 +133,7 @@ beforeAll(async () => {
   const drawn = await t.api('POST', `/api/v1/data/spotCheckPlan/${scPlan.id}/actions/draw`, { token: qcA.token, body: { seed: 'matrix' } });
   if (drawn.status !== 200) throw new Error(JSON.stringify(drawn.body));
   const scDraw = (await knex('spot_check_draw').where({ plan: scPlan.id }).first('id')).id;
-  Object.assign(A, { room: room.id, samplingPoint: point.id, emReading: round.body.data[0].id, deviation: round.body.data[0].deviation, emPlan: emPlan.id, spotCheckPlan: scPlan.id, spotCheckDraw: Number(scDraw) });
+  Object.assign(A, { room: room.id, samplingPoint: point.id, emReading: round.body.data[0].id, deviation: round.body.data[0].deviation, emPlan: emPlan.id, emAlertLevel: alertLevel.id, spotCheckPlan: scPlan.id, spotCheckDraw: Number(scDraw) });
   Object.assign(A, {
     materialStore: mainA.id, materialLot: lotId, material: mat.id, materialReceipt: rcpt.id, materialRequisition: req.id, materialIssue: iss.id,
     materialUsage: use.id, materialReturn: ret.id, materialScrap: scrap.id, materialStockTake: take.id,
