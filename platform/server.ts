@@ -20,6 +20,7 @@ import { installSecurity, registerSecurityKinds } from './auth';
 import { setupWorkflow } from './workflow';
 import { setupWebhooks } from './webhooks';
 import { setupImport } from './import/routes';
+import { setupTrace } from './trace';
 import { createApp } from './http/app';
 import { platformRouteDocs, pluginRouteDocs } from './http/route-docs';
 import { createPluginApi, discoverPlugins, type LoadedPlugin } from './plugins/host';
@@ -131,6 +132,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     setupWorkflow(services);
     setupWebhooks(services);
     setupImport(services);
+    setupTrace(services);
     for (const p of plugins) {
       const api = createPluginApi(services, p);
       await p.setup?.(api);
