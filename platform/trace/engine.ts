@@ -125,83 +125,154 @@ export class TraceEngine {
   }
 
   /**
-   * Records linked to a set of records of one entity, one step in a direction: [from id, entity, to id, link].
-   * Reads ids only (no data): what the caller may see is decided when the ids are resolved.
+   * One step from every record of a level along every link in a direction, as ONE statement (a union of one probe per
+   * link and entity): [link index, from id, to id]. Ids only, no data: what the caller may see is decided when the ids
+   * are resolved.
    */
-  private async step(e: EntityDef, ids: number[], dir: Direction, limit: number): Promise<{ src: number; target: EntityDef; dst: number; link: TraceLink }[]> {
+  private async step(frontier: Map<string, { e: EntityDef; ids: number[] }>, dir: Direction, limit: number): Promise<{ srcEntity: EntityDef; src: number; target: EntityDef; dst: number; link: TraceLink }[]> {
     const k = this.d.knex;
-    const out: { src: number; target: EntityDef; dst: number; link: TraceLink }[] = [];
-    const tasks: Promise<void>[] = [];
-    for (const l of traceLinks(this.model)) {
+    const links = traceLinks(this.model);
+    const parts: Knex.Raw[] = [];
+    const meta: { link: TraceLink; out: boolean }[] = [];
+    links.forEach((l) => {
+      const from = frontier.get(l.holder.name);
       // Outgoing: the record holds the reference. The target is upstream unless the link feeds it.
-      if (l.holder.name === e.name && (dir === 'up') === !l.feeds) {
-        tasks.push((async () => {
-          let rows: any[];
-          if (l.kind === 'column') rows = (await k.raw(`select id as src, ?? as dst from ?? where id = any(?::bigint[]) and ?? is not null and deleted_at is null limit ?`, [l.field.column, e.table, arr(ids), l.field.column, limit])).rows;
-          else if (l.kind === 'join') rows = (await k.raw(`select owner_id as src, target_id as dst from ?? where owner_id = any(?::bigint[]) limit ?`, [l.field.joinTable!, arr(ids), limit])).rows;
-          else {
-            rows = (await k.raw(
-              `select t.id as src, (x.v ->> ?)::bigint as dst from ?? t cross join lateral jsonb_array_elements(case when jsonb_typeof(t.??) = 'array' then t.?? else '[]'::jsonb end) as x(v)
-                where t.id = any(?::bigint[]) and t.deleted_at is null and jsonb_typeof(x.v -> ?) = 'number' limit ?`,
-              [l.item!, e.table, l.field.column, l.field.column, arr(ids), l.item!, limit],
-            )).rows;
-          }
-          for (const r of rows) out.push({ src: Number(r.src), target: l.target, dst: Number(r.dst), link: l });
-        })());
+      if (from && (dir === 'up') === !l.feeds) {
+        const li = meta.push({ link: l, out: true }) - 1;
+        const ids = arr(from.ids);
+        if (l.kind === 'column') parts.push(k.raw(`select ?::int as li, id as src, ?? as dst from ?? where id = any(?::bigint[]) and ?? is not null and deleted_at is null limit ?`, [li, l.field.column, l.holder.table, ids, l.field.column, limit]));
+        else if (l.kind === 'join') parts.push(k.raw(`select ?::int as li, owner_id as src, target_id as dst from ?? where owner_id = any(?::bigint[]) limit ?`, [li, l.field.joinTable!, ids, limit]));
+        else {
+          parts.push(k.raw(
+            `select ?::int as li, t.id as src, (x.v ->> ?)::bigint as dst from ?? t cross join lateral jsonb_array_elements(case when jsonb_typeof(t.??) = 'array' then t.?? else '[]'::jsonb end) as x(v)
+              where t.id = any(?::bigint[]) and t.deleted_at is null and jsonb_typeof(x.v -> ?) = 'number' limit ?`,
+            [li, l.item!, l.holder.table, l.field.column, l.field.column, ids, l.item!, limit],
+          ));
+        }
       }
+      const to = frontier.get(l.target.name);
       // Incoming: another record holds a reference to this one. The holder is downstream unless it feeds this one.
-      if (l.target.name === e.name && (dir === 'down') === !l.feeds) {
-        tasks.push((async () => {
-          let rows: any[];
-          if (l.kind === 'column') rows = (await k.raw(`select ?? as src, id as dst from ?? where ?? = any(?::bigint[]) and deleted_at is null limit ?`, [l.field.column, l.holder.table, l.field.column, arr(ids), limit])).rows;
-          else if (l.kind === 'join') rows = (await k.raw(`select target_id as src, owner_id as dst from ?? where target_id = any(?::bigint[]) limit ?`, [l.field.joinTable!, arr(ids), limit])).rows;
-          else {
-            // One containment probe per id (GIN jsonb_path_ops answers `@>`; it does not answer `@> any(…)`).
-            rows = (await k.raw(
-              `select s.id as src, t.id as dst from unnest(?::bigint[]) as s(id)
-                 cross join lateral (select h.id from ?? h where h.?? @> jsonb_build_array(jsonb_build_object(?::text, s.id)) and h.deleted_at is null limit ?) as t`,
-              [arr(ids), l.holder.table, l.field.column, l.item!, limit],
-            )).rows;
-          }
-          for (const r of rows) out.push({ src: Number(r.src), target: l.holder, dst: Number(r.dst), link: l });
-        })());
+      if (to && (dir === 'down') === !l.feeds) {
+        const li = meta.push({ link: l, out: false }) - 1;
+        const ids = arr(to.ids);
+        if (l.kind === 'column') parts.push(k.raw(`select ?::int as li, ?? as src, id as dst from ?? where ?? = any(?::bigint[]) and deleted_at is null limit ?`, [li, l.field.column, l.holder.table, l.field.column, ids, limit]));
+        else if (l.kind === 'join') parts.push(k.raw(`select ?::int as li, target_id as src, owner_id as dst from ?? where target_id = any(?::bigint[]) limit ?`, [li, l.field.joinTable!, ids, limit]));
+        else {
+          // One containment probe per id (GIN jsonb_path_ops answers `@>`; it does not answer `@> any(…)`).
+          parts.push(k.raw(
+            `select ?::int as li, s.id as src, t.id as dst from unnest(?::bigint[]) as s(id)
+               cross join lateral (select h.id from ?? h where h.?? @> jsonb_build_array(jsonb_build_object(?::text, s.id)) and h.deleted_at is null limit ?) as t`,
+            [li, ids, l.holder.table, l.field.column, l.item!, limit],
+          ));
+        }
       }
-    }
-    await Promise.all(tasks);
-    return out;
+    });
+    if (!parts.length) return [];
+    const rows: any[] = (await k.raw(parts.map(() => '(?)').join(' union all '), parts)).rows;
+    return rows.map((r) => {
+      const m = meta[Number(r.li)];
+      return { srcEntity: m.out ? m.link.holder : m.link.target, src: Number(r.src), target: m.out ? m.link.target : m.link.holder, dst: Number(r.dst), link: m.link };
+    });
   }
 
-  /** Ids of records of the caller's labs (and global records) among `ids`: what may be counted and walked through. */
-  private async inReach(ctx: CallContext, e: EntityDef, ids: number[]): Promise<number[]> {
-    if (!ids.length) return [];
-    const q = this.d.knex(e.table).whereIn('id', ids).whereNull('deleted_at').select('id');
-    if (!ctx.actor.isAdmin && e.scope !== 'global') {
-      const num = (v: unknown) => (Array.isArray(v) ? v.map(Number).filter(Number.isSafeInteger) : []);
-      const labs = num(ctx.actor.labIds);
-      const orgs = num(ctx.actor.orgSubtree);
-      if (!labs.length && !orgs.length) return [];
-      q.where((w) => {
-        if (labs.length) w.orWhereIn('lab_id', labs);
-        if (orgs.length) w.orWhereIn('org_id', orgs);
-      });
+  private reachPredicate(ctx: CallContext, e: EntityDef, alias: string): ((qb: Knex.QueryBuilder) => void) | null {
+    if (ctx.actor.isAdmin || e.scope === 'global') return null;
+    const num = (v: unknown) => (Array.isArray(v) ? v.map(Number).filter(Number.isSafeInteger) : []);
+    const labs = num(ctx.actor.labIds);
+    const orgs = num(ctx.actor.orgSubtree);
+    if (!labs.length && !orgs.length) return (qb) => qb.whereRaw('false');
+    return (qb) => qb.where((w) => {
+      if (labs.length) w.orWhereIn(`${alias}.lab_id`, labs);
+      if (orgs.length) w.orWhereIn(`${alias}.org_id`, orgs);
+    });
+  }
+
+  private mayRead(ctx: CallContext, e: EntityDef): boolean {
+    try {
+      const r = this.d.auth().assert(ctx, e, 'read');
+      if (r instanceof Promise) throw new Error('the trace engine needs a synchronous authorizer');
+      return true;
+    } catch (err) {
+      if (err instanceof AppError && err.status === 403) return false;
+      throw err;
     }
-    return (await q).map((r: any) => Number(r.id));
+  }
+
+  /** A column as ISO text (dates YYYY-MM-DD, times UTC with Z), or null. */
+  private textOf(e: EntityDef, name: string, alias: string): string {
+    const sys = name === 'createdAt' || name === 'updatedAt';
+    const f = sys ? null : e.fields.get(name);
+    const col = `${alias}.${sys ? (name === 'createdAt' ? 'created_at' : 'updated_at') : f!.column}`;
+    const kind = sys ? 'datetime' : f!.kind;
+    if (kind === 'datetime') return this.d.knex.raw(`to_char(?? at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`, [col]).toQuery();
+    if (kind === 'date') return this.d.knex.raw(`to_char(??, 'YYYY-MM-DD')`, [col]).toQuery();
+    return this.d.knex.raw('??::text', [col]).toQuery();
+  }
+
+  /**
+   * Candidates of one level resolved in ONE statement: per entity, the rows the caller may read (role permission, row
+   * scope; title and time unless hidden by field rules) and the ids within the caller's labs they may not read.
+   */
+  private async resolveLevel(ctx: CallContext, cand: Map<string, { e: EntityDef; ids: Set<number> }>): Promise<{ visible: Map<string, { title: string | null; at: string | null }>; hidden: Set<string> }> {
+    const k = this.d.knex;
+    const visible = new Map<string, { title: string | null; at: string | null }>();
+    const hidden = new Set<string>();
+    const parts: Knex.QueryBuilder[] = [];
+    const names: EntityDef[] = [];
+    const slow: EntityDef[] = [];
+    for (const { e, ids } of cand.values()) {
+      const ei = names.push(e) - 1;
+      const list = arr([...ids]);
+      const readable = this.mayRead(ctx, e);
+      if (readable) {
+        const hiddenFields = this.d.auth().fieldAccess(ctx, e).hidden;
+        const tf = e.fields.get(e.titleField);
+        if (tf?.encrypted && !hiddenFields.has(tf.name)) slow.push(e);
+        else {
+          const at = timeField(e);
+          const title = e.titleField === 'id' || hiddenFields.has(e.titleField) || !tf ? 'null::text' : this.textOf(e, e.titleField, 't');
+          const time = hiddenFields.has(at) ? 'null::text' : this.textOf(e, at, 't');
+          const q = k({ t: e.table }).select(k.raw('?::int as ei, t.id, true as v, ' + title + ' as title, ' + time + ' as at', [ei]))
+            .whereRaw('t.id = any(?::bigint[])', [list]).whereNull('t.deleted_at');
+          this.d.auth().scope(ctx, e, 't')?.(q);
+          parts.push(q);
+        }
+      }
+      if (!ctx.actor.isAdmin) {
+        // In the caller's reach but not readable: counted and walked through, never shown.
+        const q = k({ h: e.table }).select(k.raw('?::int as ei, h.id, false as v, null::text as title, null::text as at', [ei]))
+          .whereRaw('h.id = any(?::bigint[])', [list]).whereNull('h.deleted_at');
+        this.reachPredicate(ctx, e, 'h')?.(q);
+        if (readable) {
+          const inner = k({ t: e.table }).select('t.id').whereRaw('t.id = h.id');
+          this.d.auth().scope(ctx, e, 't')?.(inner);
+          q.whereNotExists(inner);
+        }
+        parts.push(q);
+      }
+    }
+    if (parts.length) {
+      const rows: any[] = (await k.raw(parts.map(() => '(?)').join(' union all '), parts)).rows;
+      for (const r of rows) {
+        const key = keyOf(names[Number(r.ei)].name, Number(r.id));
+        if (r.v) visible.set(key, { title: r.title ?? null, at: r.at ?? null });
+        else hidden.add(key);
+      }
+    }
+    for (const e of slow) {
+      for (const [id, v] of await this.resolve(ctx, e, [...cand.get(e.name)!.ids])) visible.set(keyOf(e.name, id), { title: v.title, at: v.at });
+    }
+    return { visible, hidden };
   }
 
   /**
    * The records the caller may read among `ids`, through the record pipeline (row scope, field rules, masking):
-   * id → [title, at]. An entity the caller may not read gives nothing.
+   * id → [title, at, row]. An entity the caller may not read gives nothing.
    */
   async resolve(ctx: CallContext, e: EntityDef, ids: number[]): Promise<Map<number, { title: string | null; at: string | null; row: Record<string, any> }>> {
     const out = new Map<number, { title: string | null; at: string | null; row: Record<string, any> }>();
-    if (!ids.length) return out;
+    if (!ids.length || !this.mayRead(ctx, e)) return out;
     const readable = new Set(this.d.records.readable(ctx, e));
-    try {
-      await this.d.auth().assert(ctx, e, 'read');
-    } catch (err) {
-      if (err instanceof AppError && err.status === 403) return out;
-      throw err;
-    }
     const tf = e.titleField;
     const at = timeField(e);
     const extra = (e.schema['x-trace-product']?.patient as string | undefined) ?? null;
@@ -223,52 +294,43 @@ export class TraceEngine {
     return label(s?.['x-label'] ?? l.field.schema['x-label'], lang) || l.field.name;
   }
 
-  /** Breadth-first walk in one direction from the seeds (already resolved and in `w`). */
+  /** Breadth-first walk in one direction from the seeds (already resolved and in `w`): two statements per level. */
   private async walk(ctx: CallContext, w: Walk, seeds: Raw[], dir: Direction, depth: number, cap: number): Promise<void> {
+    const group = (xs: Raw[]) => {
+      const m = new Map<string, { e: EntityDef; ids: number[] }>();
+      for (const n of xs) (m.get(n.entity.name) ?? m.set(n.entity.name, { e: n.entity, ids: [] }).get(n.entity.name)!).ids.push(n.id);
+      return m;
+    };
     let frontier = seeds;
     for (let level = 1; level <= depth && frontier.length; level++) {
-      const byEntity = new Map<string, { e: EntityDef; ids: number[] }>();
-      for (const n of frontier) {
-        if (!byEntity.has(n.entity.name)) byEntity.set(n.entity.name, { e: n.entity, ids: [] });
-        byEntity.get(n.entity.name)!.ids.push(n.id);
-      }
-      const found: { src: string; target: EntityDef; dst: number; link: TraceLink }[] = [];
-      await Promise.all([...byEntity.values()].map(async ({ e, ids }) => {
-        for (const s of await this.step(e, ids, dir, cap + 1)) found.push({ src: keyOf(e.name, s.src), target: s.target, dst: s.dst, link: s.link });
-      }));
-      // New candidates per entity.
+      const found = await this.step(group(frontier), dir, cap + 1);
       const cand = new Map<string, { e: EntityDef; ids: Set<number> }>();
       for (const f of found) {
-        const k = keyOf(f.target.name, f.dst);
-        if (w.seen.has(k)) continue;
-        if (!cand.has(f.target.name)) cand.set(f.target.name, { e: f.target, ids: new Set() });
-        cand.get(f.target.name)!.ids.add(f.dst);
+        if (w.seen.has(keyOf(f.target.name, f.dst))) continue;
+        (cand.get(f.target.name) ?? cand.set(f.target.name, { e: f.target, ids: new Set() }).get(f.target.name)!).ids.add(f.dst);
       }
+      const { visible, hidden } = cand.size ? await this.resolveLevel(ctx, cand) : { visible: new Map(), hidden: new Set<string>() };
       const next: Raw[] = [];
-      await Promise.all([...cand.values()].map(async ({ e, ids }) => {
-        const all = [...ids];
-        const visible = await this.resolve(ctx, e, all);
-        const rest = all.filter((id) => !visible.has(id));
-        const reach = new Set(await this.inReach(ctx, e, rest));
+      for (const { e, ids } of cand.values()) {
         const kind = label(e.schema['x-label'], ctx.lang) || e.name;
-        for (const id of all) {
+        for (const id of ids) {
           const k = keyOf(e.name, id);
-          const v = visible.get(id);
-          if (v) {
-            w.nodes.set(k, { key: k, entity: e.name, id, kind, title: v.title, at: v.at, level: dir === 'up' ? -level : level, hidden: 0 });
-          } else if (reach.has(id)) w.hiddenKeys.set(k, e.name);
+          const v = visible.get(k);
+          if (v) w.nodes.set(k, { key: k, entity: e.name, id, kind, title: v.title, at: v.at, level: dir === 'up' ? -level : level, hidden: 0 });
+          else if (hidden.has(k)) w.hiddenKeys.set(k, e.name);
           else continue; // out of the caller's reach: not shown, not counted, not walked through
           w.seen.add(k);
           next.push({ entity: e, id });
         }
-      }));
+      }
       for (const f of found) {
         const k = keyOf(f.target.name, f.dst);
-        if (!w.seen.has(k)) continue;
-        if (!w.parent.has(k) && k !== f.src) w.parent.set(k, f.src);
-        const [from, to] = dir === 'up' ? [k, f.src] : [f.src, k];
+        const src = keyOf(f.srcEntity.name, f.src);
+        if (!w.seen.has(k) || k === src) continue;
+        if (!w.parent.has(k)) w.parent.set(k, src);
+        const [from, to] = dir === 'up' ? [k, src] : [src, k];
         if (w.nodes.has(from) && w.nodes.has(to)) w.edges.set(`${from}>${to}`, { from, to, field: this.fieldLabel(f.link, ctx.lang) });
-        else if (w.hiddenKeys.has(k) && w.nodes.has(f.src)) w.nodes.get(f.src)!.hidden++;
+        else if (w.hiddenKeys.has(k) && w.nodes.has(src)) w.nodes.get(src)!.hidden++;
       }
       if (w.seen.size > cap) {
         w.truncated = true;
@@ -276,17 +338,8 @@ export class TraceEngine {
       }
       frontier = next;
     }
-    if (frontier.length && depth > 0) {
-      // More may lie beyond the depth asked for: say so when there is at least one more link.
-      const byEntity = new Map<string, { e: EntityDef; ids: number[] }>();
-      for (const n of frontier) (byEntity.get(n.entity.name) ?? byEntity.set(n.entity.name, { e: n.entity, ids: [] }).get(n.entity.name)!).ids.push(n.id);
-      for (const { e, ids } of byEntity.values()) {
-        if ((await this.step(e, ids, dir, 1)).some((s) => !w.seen.has(keyOf(s.target.name, s.dst)))) {
-          w.truncated = true;
-          break;
-        }
-      }
-    }
+    // More may lie beyond the depth asked for: say so when there is at least one more link.
+    if (frontier.length && depth > 0 && (await this.step(group(frontier), dir, 1)).some((x) => !w.seen.has(keyOf(x.target.name, x.dst)))) w.truncated = true;
   }
 
   private newWalk(): Walk {
@@ -314,12 +367,14 @@ export class TraceEngine {
    */
   async trace(ctx: CallContext, entity: string, id: number, opts: { direction: 'up' | 'down' | 'both'; depth: number; cap?: number }): Promise<TraceResult> {
     const e = this.d.records.entity(entity);
-    await this.d.auth().assert(ctx, e, 'read');
-    const root = await this.resolve(ctx, e, [id]);
-    if (!root.has(id)) await this.d.records.get(ctx, entity, id); // the pipeline's 404 (never says whose it is)
-    const w = this.newWalk();
+    if (!this.mayRead(ctx, e)) await this.d.auth().assert(ctx, e, 'read'); // the pipeline's 403
     const key = keyOf(e.name, id);
-    const r = root.get(id)!;
+    const r = Number.isSafeInteger(id) ? (await this.resolveLevel(ctx, new Map([[e.name, { e, ids: new Set([id]) }]]))).visible.get(key) : undefined;
+    if (!r) {
+      await this.d.records.get(ctx, entity, id); // the pipeline's 404 (never says whose it is)
+      throw new AppError(404, 'NOT_FOUND', 'error.notFound', { entity: e.schema['x-label'] ?? entity, id });
+    }
+    const w = this.newWalk();
     w.nodes.set(key, { key, entity: e.name, id, kind: label(e.schema['x-label'], ctx.lang) || e.name, title: r.title, at: r.at, level: 0, hidden: 0 });
     w.seen.add(key);
     const cap = opts.cap ?? 2000;
