@@ -204,6 +204,8 @@ const menuItem: Record<string, unknown> = {
     list: { type: 'string' },
     form: { type: 'string' },
     page: { type: 'string' },
+    // A platform screen of the web app (the recall screen: /trace/recall).
+    path: { type: 'string', pattern: '^/[a-z0-9/-]*$' },
     icon: { type: 'string' },
     children: { type: 'array', items: { $ref: '#/$defs/item' } },
   },

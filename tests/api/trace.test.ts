@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { createDatabase, dropDatabase } from '../support/pg';
 import { create, startLabs, type Labs, type User } from '../support/labs';
+import { traceChain } from '../support/trace-chain';
 
 // The trace engine and the recall report (issue 15): a chain order → sample → culture record (two material lots, a
 // room, a material usage) → culture step → batch → vials → stock-out → preparation → handover, walked up and down along
@@ -16,39 +17,6 @@ const R: Record<string, any> = {};
 const call = (token: string, path: string, lang?: string) => L.t.api('GET', path, { token, lang });
 const now = (minutes = 0) => new Date(Date.now() + minutes * 60_000).toISOString();
 const today = () => now().slice(0, 10);
-
-/** One lab's chain, created by its director: returns every record by name. */
-async function chain(dir: User, tag: string, material: number) {
-  const t = L.t;
-  const o: Record<string, any> = {};
-  o.customer = await create(t, dir.token, 'customer', { name: `患者${tag} ${L.org.sfx}` });
-  o.order = await create(t, dir.token, 'serviceOrder', { customer: o.customer.id, serviceItem: 'umbilicalMsc', orderCategory: 'storage' });
-  o.sample = await create(t, dir.token, 'sample', { order: o.order.id, sampleType: 'umbilicalCord', collectedAt: now(-300), receivedAt: now(-200), labelScan: o.order.chainId, decision: 'accepted' });
-  o.store = await create(t, dir.token, 'materialStore', { code: `S${tag}${L.org.sfx}`, name: `二级库${tag} ${L.org.sfx}`, storeKind: 'secondary' });
-  o.lot1 = await create(t, dir.token, 'materialLot', { material, lotNo: `LOT${tag}1-${L.org.sfx}`, expiryDate: '2030-01-01' });
-  o.lot2 = await create(t, dir.token, 'materialLot', { material, lotNo: `LOT${tag}2-${L.org.sfx}`, expiryDate: '2030-01-01' });
-  o.room = await create(t, dir.token, 'room', { code: `R${tag}${L.org.sfx}`, name: `洁净室${tag} ${L.org.sfx}`, grade: 'B' });
-  o.culture = await create(t, dir.token, 'cultureRecord', {
-    order: o.order.id, customer: o.customer.id, sample: o.sample.id, cellKind: 'stem', passage: 1, cultureDate: today(), totalCells: 10, viability: 95,
-    room: o.room.id, materialStore: o.store.id, materials: [{ lot: o.lot1.id, quantity: 1 }],
-  });
-  o.usage = await create(t, dir.token, 'materialUsage', { store: o.store.id, cultureRecord: o.culture.id, usedAt: now(-100), lines: [{ lot: o.lot2.id, quantity: 2 }] });
-  o.step = await create(t, dir.token, 'cultureStep', { cultureRecord: o.culture.id, stepType: 'passage', performedAt: now(-90), passage: 2, totalCells: 30, viability: 96 });
-  o.batch = await create(t, dir.token, 'cellBatch', { cellType: 'UC-MSC', cultureRecord: o.culture.id, order: o.order.id, customer: o.customer.id, vialCount: 2, cellsPerVial: 5, freezeDate: today() });
-  const boxType = await create(t, dir.token, 'containerType', { code: `bx${tag}${L.org.sfx}`, name: `2x3 ${tag}${L.org.sfx}`, level: 'box', rows: 2, cols: 3, holdsVials: true });
-  const device = await create(t, dir.token, 'storageDevice', { code: `F${tag}${L.org.sfx}`, name: `Freezer ${tag}${L.org.sfx}`, deviceType: 'freezer', site: 'SH', setTemperature: -80 });
-  const box = await create(t, dir.token, 'container', { code: `B${tag}${L.org.sfx}`, name: `Box ${tag}${L.org.sfx}`, containerType: boxType.id, device: device.id });
-  o.stockIn = await create(t, dir.token, 'stockIn', { batch: o.batch.id, vialCount: 2, device: device.id, container: box.id });
-  const vials = (await t.api('GET', `/api/v1/data/cryovial?filter=${encodeURIComponent(JSON.stringify({ batch: o.batch.id }))}&sort=id`, { token: dir.token })).body.data;
-  [o.vial1, o.vial2] = vials;
-  o.prep = await create(t, dir.token, 'preparation', {
-    order: o.order.id, batch: o.batch.id, vials: [o.vial1.id], vialScan: o.vial1.vialCode, thawedAt: now(-60), preparedAt: now(-50), productCells: 5, expiresAt: now(600),
-  });
-  // The preparation stocks its vials out (order-chain).
-  o.stockOut = (await t.api('GET', `/api/v1/data/stockOut?filter=${encodeURIComponent(JSON.stringify({ preparation: o.prep.id }))}`, { token: dir.token })).body.data[0];
-  o.handover = await create(t, dir.token, 'handover', { preparation: o.prep.id, productScan: o.prep.productCode, dispatchedAt: now(-10), boxTemperature: 4, destination: '某医院', receiverKind: 'internal', receiver: dir.id });
-  return o;
-}
 
 beforeAll(async () => {
   db = await createDatabase('celltrace_trace');
@@ -69,8 +37,8 @@ beforeAll(async () => {
   noPerm = await L.user('noPerm', org.labA, [`noAccess${org.sfx}`]);
   const cat = await create(t, admin, 'materialCategory', { code: `C${org.sfx}`, name: `培养基 ${org.sfx}`, kind: 'reagent' });
   R.material = await create(t, admin, 'material', { name: `无血清培养基 ${org.sfx}`, category: cat.id, unit: 'bottle' });
-  R.A = await chain(dirA, 'A', R.material.id);
-  R.B = await chain(dirB, 'B', R.material.id);
+  R.A = await traceChain(t, dirA.token, `A${org.sfx}`, R.material.id, dirA.id);
+  R.B = await traceChain(t, dirB.token, `B${org.sfx}`, R.material.id, dirB.id);
   // A forged cross-lab link (lab B's culture names lab A's lot): the walk must still never step into lab B for lab A.
   await t.server.services.knex('culture_record').where({ id: R.B.culture.id }).update({ materials: JSON.stringify([{ lot: R.B.lot1.id, quantity: 1 }, { lot: R.A.lot1.id, quantity: 1 }]) });
 }, 60_000);
@@ -98,7 +66,7 @@ test('backward from a handover: every upstream record up to both material lots, 
   expect(r.body.data.edges).toContainEqual(expect.objectContaining({ from: `materialLot:${A.lot1.id}`, to: `cultureRecord:${A.culture.id}` }));
   expect(r.body.data.edges).toContainEqual(expect.objectContaining({ from: `materialUsage:${A.usage.id}`, to: `cultureRecord:${A.culture.id}` }));
   // Nothing of lab B, though lab B's culture names lab A's lot and both labs share the material.
-  expect(JSON.stringify(r.body)).not.toContain(`B ${L.org.sfx}`);
+  expect(JSON.stringify(r.body)).not.toContain(`B${L.org.sfx}`);
   expect(r.body.data.hidden.count).toBe(0);
   const en = await call(techA.token, `/api/v1/trace/handover/${A.handover.id}?direction=up&depth=1`, 'en');
   expect(keys(en).sort()).toEqual([`handover:${A.handover.id}`, `preparation:${A.prep.id}`].sort());
