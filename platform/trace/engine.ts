@@ -82,6 +82,9 @@ export interface TraceNode {
   hidden: number;
 }
 
+/** A record the caller may read, as the trace shows it. */
+export interface Resolved { title: string | null; at: string | null; patient: number | null }
+
 export interface TraceEdge { from: string; to: string; field: string }
 
 export interface TraceResult {
@@ -114,6 +117,8 @@ interface Walk {
   edges: Map<string, TraceEdge>;
   /** key → the key that reached it first (recall: a handover's product) */
   parent: Map<string, string>;
+  /** key → the patient (customer id) of a product record */
+  patient: Map<string, number | null>;
   truncated: boolean;
 }
 
@@ -213,9 +218,9 @@ export class TraceEngine {
    * Candidates of one level resolved in ONE statement: per entity, the rows the caller may read (role permission, row
    * scope; title and time unless hidden by field rules) and the ids within the caller's labs they may not read.
    */
-  private async resolveLevel(ctx: CallContext, cand: Map<string, { e: EntityDef; ids: Set<number> }>): Promise<{ visible: Map<string, { title: string | null; at: string | null }>; hidden: Set<string> }> {
+  async resolveLevel(ctx: CallContext, cand: Map<string, { e: EntityDef; ids: Set<number> }>): Promise<{ visible: Map<string, Resolved>; hidden: Set<string> }> {
     const k = this.d.knex;
-    const visible = new Map<string, { title: string | null; at: string | null }>();
+    const visible = new Map<string, Resolved>();
     const hidden = new Set<string>();
     const parts: Knex.QueryBuilder[] = [];
     const names: EntityDef[] = [];
@@ -232,7 +237,10 @@ export class TraceEngine {
           const at = timeField(e);
           const title = e.titleField === 'id' || hiddenFields.has(e.titleField) || !tf ? 'null::text' : this.textOf(e, e.titleField, 't');
           const time = hiddenFields.has(at) ? 'null::text' : this.textOf(e, at, 't');
-          const q = k({ t: e.table }).select(k.raw('?::int as ei, t.id, true as v, ' + title + ' as title, ' + time + ' as at', [ei]))
+          // A product's patient (recall): the id of the referenced customer, named later as far as the caller may read it.
+          const pf = e.fields.get(e.schema['x-trace-product']?.patient ?? '');
+          const patient = pf && pf.kind === 'reference' && !hiddenFields.has(pf.name) ? k.raw('??', [`t.${pf.column}`]).toQuery() : 'null::bigint';
+          const q = k({ t: e.table }).select(k.raw('?::int as ei, t.id, true as v, ' + title + ' as title, ' + time + ' as at, ' + patient + ' as patient', [ei]))
             .whereRaw('t.id = any(?::bigint[])', [list]).whereNull('t.deleted_at');
           this.d.auth().scope(ctx, e, 't')?.(q);
           parts.push(q);
@@ -240,7 +248,7 @@ export class TraceEngine {
       }
       if (!ctx.actor.isAdmin) {
         // In the caller's reach but not readable: counted and walked through, never shown.
-        const q = k({ h: e.table }).select(k.raw('?::int as ei, h.id, false as v, null::text as title, null::text as at', [ei]))
+        const q = k({ h: e.table }).select(k.raw('?::int as ei, h.id, false as v, null::text as title, null::text as at, null::bigint as patient', [ei]))
           .whereRaw('h.id = any(?::bigint[])', [list]).whereNull('h.deleted_at');
         this.reachPredicate(ctx, e, 'h')?.(q);
         if (readable) {
@@ -255,12 +263,13 @@ export class TraceEngine {
       const rows: any[] = (await k.raw(parts.map(() => '(?)').join(' union all '), parts)).rows;
       for (const r of rows) {
         const key = keyOf(names[Number(r.ei)].name, Number(r.id));
-        if (r.v) visible.set(key, { title: r.title ?? null, at: r.at ?? null });
+        if (r.v) visible.set(key, { title: r.title ?? null, at: r.at ?? null, patient: r.patient == null ? null : Number(r.patient) });
         else hidden.add(key);
       }
     }
     for (const e of slow) {
-      for (const [id, v] of await this.resolve(ctx, e, [...cand.get(e.name)!.ids])) visible.set(keyOf(e.name, id), { title: v.title, at: v.at });
+      const pf = e.schema['x-trace-product']?.patient as string | undefined;
+      for (const [id, v] of await this.resolve(ctx, e, [...cand.get(e.name)!.ids])) visible.set(keyOf(e.name, id), { title: v.title, at: v.at, patient: pf && v.row[pf] != null ? Number(v.row[pf]) : null });
     }
     return { visible, hidden };
   }
@@ -316,7 +325,10 @@ export class TraceEngine {
         for (const id of ids) {
           const k = keyOf(e.name, id);
           const v = visible.get(k);
-          if (v) w.nodes.set(k, { key: k, entity: e.name, id, kind, title: v.title, at: v.at, level: dir === 'up' ? -level : level, hidden: 0 });
+          if (v) {
+            w.nodes.set(k, { key: k, entity: e.name, id, kind, title: v.title, at: v.at, level: dir === 'up' ? -level : level, hidden: 0 });
+            if (e.schema['x-trace-product']?.patient) w.patient.set(k, v.patient);
+          }
           else if (hidden.has(k)) w.hiddenKeys.set(k, e.name);
           else continue; // out of the caller's reach: not shown, not counted, not walked through
           w.seen.add(k);
@@ -343,7 +355,7 @@ export class TraceEngine {
   }
 
   private newWalk(): Walk {
-    return { nodes: new Map(), seen: new Set(), hiddenKeys: new Map(), edges: new Map(), parent: new Map(), truncated: false };
+    return { nodes: new Map(), seen: new Set(), hiddenKeys: new Map(), edges: new Map(), parent: new Map(), patient: new Map(), truncated: false };
   }
 
   private summary(ctx: CallContext, w: Walk, root: string): TraceResult {
@@ -390,11 +402,15 @@ export class TraceEngine {
     const byEntity = new Map<string, { e: EntityDef; ids: number[] }>();
     for (const s of seeds) (byEntity.get(s.entity.name) ?? byEntity.set(s.entity.name, { e: s.entity, ids: [] }).get(s.entity.name)!).ids.push(s.id);
     const start: Raw[] = [];
-    for (const { e, ids } of byEntity.values()) {
-      const v = await this.resolve(ctx, e, ids);
-      for (const [id, r] of v) {
+    const cand = new Map([...byEntity.values()].map(({ e, ids }) => [e.name, { e, ids: new Set(ids) }]));
+    const { visible } = cand.size ? await this.resolveLevel(ctx, cand) : { visible: new Map<string, Resolved>() };
+    for (const { e, ids } of cand.values()) {
+      for (const id of ids) {
         const key = keyOf(e.name, id);
+        const r = visible.get(key);
+        if (!r) continue;
         w.nodes.set(key, { key, entity: e.name, id, kind: label(e.schema['x-label'], ctx.lang) || e.name, title: r.title, at: r.at, level: 0, hidden: 0 });
+        if (e.schema['x-trace-product']?.patient) w.patient.set(key, r.patient);
         w.seen.add(key);
         start.push({ entity: e, id });
       }

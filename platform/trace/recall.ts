@@ -49,7 +49,7 @@ export async function recall(engine: TraceEngine, records: RecordService, ctx: C
       const path = !q.from ? '/from' : '/to';
       throw new AppError(400, 'VALIDATION_FAILED', 'trace.windowRequired', {}, [{ path, messageKey: 'trace.windowRequired' }]);
     }
-    if (Date.parse(q.from) > Date.parse(q.to)) throw new AppError(400, 'VALIDATION_FAILED', 'trace.badWindow', {}, [{ path: '/to', messageKey: 'trace.badWindow' }]);
+    if (!(Date.parse(q.from) <= Date.parse(q.to))) throw new AppError(400, 'VALIDATION_FAILED', 'trace.badWindow', {}, [{ path: '/to', messageKey: 'trace.badWindow' }]);
     source = `${label(room.schema['x-label'], ctx.lang)} ${r[room.titleField] ?? ''} ${q.from.replace('T', ' ').slice(0, 16)} – ${q.to.replace('T', ' ').slice(0, 16)}`;
     // Records linked to the room whose time falls in the window start the walk.
     for (const l of traceLinks(model)) {
@@ -58,10 +58,15 @@ export async function recall(engine: TraceEngine, records: RecordService, ctx: C
       const f = l.holder.fields.get(at);
       const col = f?.column ?? 'created_at';
       const date = f?.kind === 'date';
-      const rows = await records.knex(l.holder.table)
+      const rows: { id: unknown }[] = await records.knex(l.holder.table)
         .where(l.field.column, q.room).whereNull('deleted_at')
         .whereRaw(date ? `?? between ?::timestamptz::date and ?::timestamptz::date` : `?? between ?::timestamptz and ?::timestamptz`, [col, q.from, q.to])
-        .limit(RECALL_CAP).select('id');
+        .limit(RECALL_CAP).select('id')
+        .catch((err: any) => {
+          // A time PostgreSQL cannot hold (year 0, out of range): the caller's input, not a server fault.
+          if (!/^22/.test(err?.code ?? '')) throw err;
+          throw new AppError(400, 'VALIDATION_FAILED', 'trace.badWindow', {}, [{ path: '/from', messageKey: 'trace.badWindow' }]);
+        });
       for (const x of rows) seeds.push({ entity: l.holder, id: Number(x.id) });
     }
   } else {
@@ -72,21 +77,15 @@ export async function recall(engine: TraceEngine, records: RecordService, ctx: C
   }
   const { walk, result } = await engine.downstream(ctx, seeds, RECALL_DEPTH, RECALL_CAP);
   const productNodes = result.nodes.filter((n) => model.entity(n.entity)?.schema['x-trace-product']);
-  // Product rows through the pipeline (row scope, field rules), patients by name as far as the caller may read them.
-  const byEntity = new Map<string, number[]>();
-  for (const n of productNodes) (byEntity.get(n.entity) ?? byEntity.set(n.entity, []).get(n.entity)!).push(n.id);
-  const patientOf = new Map<string, number | null>();
-  for (const [entity, ids] of byEntity) {
-    const e = model.entity(entity)!;
-    const pf = e.schema['x-trace-product']?.patient as string | undefined;
-    if (!pf) continue;
-    const resolved = await engine.resolve(ctx, e, ids);
-    for (const [id, v] of resolved) patientOf.set(`${entity}:${id}`, v.row[pf] == null ? null : Number(v.row[pf]));
-  }
+  // Patients by name as far as the caller may read them (row scope, field rules).
+  const patientOf = walk.patient;
   const patientIds = [...new Set([...patientOf.values()].filter((v): v is number => v != null))];
   const names = new Map<number, string | null>();
   const customer = model.entity('customer');
-  if (customer && patientIds.length) for (const [id, v] of await engine.resolve(ctx, customer, patientIds)) names.set(id, v.title);
+  if (customer && patientIds.length) {
+    const { visible } = await engine.resolveLevel(ctx, new Map([[customer.name, { e: customer, ids: new Set(patientIds) }]]));
+    for (const id of patientIds) if (visible.has(`customer:${id}`)) names.set(id, visible.get(`customer:${id}`)!.title);
+  }
   const nodeByKey = new Map(result.nodes.map((n) => [n.key, n]));
   const products: RecallRow[] = productNodes.map((n) => {
     let key: string | undefined = n.key;

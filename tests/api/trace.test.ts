@@ -127,6 +127,8 @@ test('another lab\'s technician and a role without permission are refused withou
     [`/api/v1/trace/recall?room=${A.room.id}&from=${today()}`, '/to'],
     [`/api/v1/trace/recall?room=${A.room.id}&from=2026-13-01&to=${today()}`, '/from'],
     [`/api/v1/trace/recall?entity=materialLot&id=${A.lot1.id}&format=pdf`, '/format'],
+    [`/api/v1/trace/recall?room=${A.room.id}&from=0000-01-01&to=0000-01-02`, '/from'],
+    [`/api/v1/trace/recall?room=${A.room.id}&from=${today()}&to=2020-01-01`, '/to'],
   ];
   for (const [path, pointer] of bad) {
     const r = await call(techA.token, path, 'en');
