@@ -203,6 +203,21 @@ export class TraceEngine {
     }
   }
 
+  /** A title as a person reads it: a dictionary or enum code by its label; references and JSON never as raw values. */
+  private titleText(ctx: CallContext, e: EntityDef, v: string | null): string | null {
+    if (v == null) return null;
+    const f = e.fields.get(e.titleField);
+    if (!f) return v;
+    if (f.kind === 'dictionary' && f.dictionary) {
+      const it = (this.model.set.dictionary?.[f.dictionary] as any)?.items?.find((x: any) => x.code === v);
+      return it ? label(it.label, ctx.lang) || v : v;
+    }
+    if (f.kind === 'enum') return label(f.schema['x-enum-labels']?.[v], ctx.lang) || v;
+    if (f.kind === 'boolean') return v === 'true' ? (ctx.lang === 'en' ? 'Yes' : '是') : ctx.lang === 'en' ? 'No' : '否';
+    if (['reference', 'multiReference', 'user', 'json', 'attachment'].includes(f.kind)) return null;
+    return v;
+  }
+
   /** A column as ISO text (dates YYYY-MM-DD, times UTC with Z), or null. */
   private textOf(e: EntityDef, name: string, alias: string): string {
     const sys = name === 'createdAt' || name === 'updatedAt';
@@ -263,7 +278,7 @@ export class TraceEngine {
       const rows: any[] = (await k.raw(parts.map(() => '(?)').join(' union all '), parts)).rows;
       for (const r of rows) {
         const key = keyOf(names[Number(r.ei)].name, Number(r.id));
-        if (r.v) visible.set(key, { title: r.title ?? null, at: r.at ?? null, patient: r.patient == null ? null : Number(r.patient) });
+        if (r.v) visible.set(key, { title: this.titleText(ctx, names[Number(r.ei)], r.title), at: r.at ?? null, patient: r.patient == null ? null : Number(r.patient) });
         else hidden.add(key);
       }
     }
