@@ -5,6 +5,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl?: string;
+  /** DATABASE_READ_URL: a read replica for exports and aggregates (server mode only); unset = the primary. */
+  databaseReadUrl?: string;
   dataDir: string;
   backupDir: string;
   metadataDirs: string[];
@@ -34,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     port: int(env.PORT, 3000),
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseReadUrl: env.DATABASE_READ_URL || undefined,
     dataDir: path.resolve(root, env.DATA_DIR ?? 'data'),
     backupDir: path.resolve(root, env.BACKUP_DIR ?? path.join(env.DATA_DIR ?? 'data', 'backups')),
     metadataDirs: (env.METADATA_DIRS ?? 'metadata').split(path.delimiter).map((d) => path.resolve(root, d)),

@@ -19,7 +19,8 @@ import { bootstrapAdmin } from './auth/users';
 import { installSecurity, registerSecurityKinds } from './auth';
 import { setupWorkflow } from './workflow';
 import { setupWebhooks } from './webhooks';
-import { setupImport } from './import/routes';
+import { recoverInterruptedImports, setupImport } from './import/routes';
+import { registerDashboardKinds, setupDashboards } from './dashboards/routes';
 import { setupTrace } from './trace';
 import { createApp } from './http/app';
 import { platformRouteDocs, pluginRouteDocs } from './http/route-docs';
@@ -47,6 +48,7 @@ export function registerKindsFor(plugins: LoadedPlugin[]): void {
   registerMessages(jobMessages);
   registerCoreKinds();
   registerSecurityKinds();
+  registerDashboardKinds();
   registerMetaKind({
     kind: 'numbering',
     folder: 'numbering',
@@ -100,6 +102,10 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
   // Embedded PGlite runs one transaction at a time behind its socket; a smaller pool avoids idle waiting.
   // Embedded PGlite serves every client connection from one backend session: named statements would collide there.
   const knex: Knex = createKnex(url, { poolMax: embedded ? 8 : Number(process.env.DB_POOL_MAX ?? 20), statementCache: embedded || process.env.DB_STATEMENT_CACHE === 'false' ? undefined : new StatementCache() });
+  // A read replica for exports and aggregates (server mode only; the embedded database has no replicas).
+  const readKnex: Knex = config.databaseReadUrl && !embedded
+    ? createKnex(config.databaseReadUrl, { poolMax: Number(process.env.DB_READ_POOL_MAX ?? process.env.DB_POOL_MAX ?? 20), applicationName: 'celltrace-read' })
+    : knex;
   try {
     const plugins = discoverPlugins(config.pluginsDir, opts.plugins);
     registerKindsFor(plugins);
@@ -113,10 +119,11 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     const events = new RecordEvents();
     let authorizer: Authorizer = adminOnly;
     const records = new RecordService(knex, meta, () => authorizer, hooks, events);
+    if (readKnex !== knex) records.useReplica(readKnex);
     const sessions = new SessionStore(knex, { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours });
     const jobs = new JobRunner(knex, { log });
     const services: Services = {
-      config, knex, dbKind: embedded ? 'pglite' : 'postgres', version: VERSION, log, meta, records, hooks, events, sessions, jobs,
+      config, knex, readKnex, dbKind: embedded ? 'pglite' : 'postgres', version: VERSION, log, meta, records, hooks, events, sessions, jobs,
       get authorizer() {
         return authorizer;
       },
@@ -132,6 +139,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     setupWorkflow(services);
     setupWebhooks(services);
     setupImport(services);
+    setupDashboards(services);
     setupTrace(services);
     for (const p of plugins) {
       const api = createPluginApi(services, p);
@@ -151,6 +159,8 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
         log.info({ records: n }, 'demo data loaded');
       }
     }
+    // Imports a stopped process left half-way are marked interrupted (retryable) before any job runs.
+    await recoverInterruptedImports(services);
     if (config.runJobs) jobs.start();
 
     const app = createApp(services);
@@ -178,12 +188,14 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
         await jobs.stop();
         for (const fn of services.onStop) await fn();
         await knex.destroy();
+        if (readKnex !== knex) await readKnex.destroy();
         if (embedded) await embedded.stop();
       },
     };
     return server;
   } catch (err) {
     await knex.destroy().catch(() => {});
+    if (readKnex !== knex) await readKnex.destroy().catch(() => {});
     if (embedded) await embedded.stop().catch(() => {});
     throw err;
   }

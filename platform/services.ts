@@ -14,6 +14,8 @@ import type { RouteDoc } from './http/route-docs';
 export interface Services {
   config: Config;
   knex: Knex;
+  /** The read replica's pool (DATABASE_READ_URL) or, without one, `knex` itself; only `records.reader()` queries use it. */
+  readKnex: Knex;
   dbKind: 'postgres' | 'pglite';
   version: string;
   log: Logger;

@@ -46,6 +46,27 @@ export async function runDoctor(config: Config, env: NodeJS.ProcessEnv = process
     add({ name: 'database', status: 'ok', detail: `embedded mode (no DATABASE_URL): data in ${config.dataDir}` });
   }
 
+  // Read replica (DATABASE_READ_URL): reachable, a standby (or says it is not), migrated, its lag.
+  if (config.databaseReadUrl) {
+    if (!serverMode) add({ name: 'read replica', status: 'warn', detail: 'DATABASE_READ_URL is ignored in embedded mode (no DATABASE_URL)', fix: 'unset DATABASE_READ_URL, or run in server mode' });
+    else {
+      const c = new Client({ connectionString: config.databaseReadUrl, connectionTimeoutMillis: 5000, application_name: 'celltrace-doctor' });
+      try {
+        await c.connect();
+        const r = await c.query(`select pg_is_in_recovery() as standby, extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 as lag, to_regclass('public.ct_meta_overlay') is not null as migrated`);
+        const { standby, lag, migrated } = r.rows[0];
+        if (!migrated) add({ name: 'read replica', status: 'fail', detail: 'reachable but holds no CellTrace schema (not a replica of DATABASE_URL?)', fix: 'point DATABASE_READ_URL at a streaming replica of the primary (or unset it: exports and aggregates then read the primary)' });
+        else if (!standby) add({ name: 'read replica', status: 'warn', detail: 'reachable, but it is a primary, not a standby (pg_is_in_recovery() is false): fine if it is the primary itself', fix: 'for a real replica use a streaming standby (primary_conninfo); see docs/deployment.md "Read replicas"' });
+        else if (lag !== null && lag > 30) add({ name: 'read replica', status: 'warn', detail: `standby, last change replayed ${Math.round(lag)} s ago: exports and aggregates may be that stale (an idle primary shows this too)`, fix: 'compare with pg_stat_replication on the primary (replay_lag); check the replication link and the standby\'s load' });
+        else add({ name: 'read replica', status: 'ok', detail: `standby${lag !== null ? `, last change replayed ${lag.toFixed(1)} s ago` : ''}` });
+      } catch (e) {
+        add({ name: 'read replica', status: 'fail', detail: `cannot connect to DATABASE_READ_URL: ${(e as Error).message}`, fix: 'check DATABASE_READ_URL and that the standby admits this host (pg_hba.conf); or unset it to read the primary' });
+      } finally {
+        await c.end().catch(() => {});
+      }
+    }
+  }
+
   // Data key
   if (config.dataKey) {
     try {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { Services } from '../services';
 import { systemContext } from '../context';
 import type { Lang } from '../i18n';
-import { buildTemplate, checkRows, parseWorkbook, writeRows } from '../import';
+import { IMPORTERS, buildTemplate, checkRows, parseWorkbook, writeRows, type Importer } from '../import';
+import { registryOf } from '../plugins/host';
 
 const flag = (args: string[], name: string): string | undefined => {
   const i = args.indexOf(name);
@@ -20,7 +21,8 @@ export async function importCommand(s: Services, args: string[], out: (m: string
   if (args[0] === 'template') {
     const [, entity, file] = args;
     if (!entity || !file) return usage(out);
-    fs.writeFileSync(file, await buildTemplate(s.records, ctx, entity));
+    const kind = registryOf<Importer>(s, IMPORTERS).get(entity);
+    fs.writeFileSync(file, kind ? await kind.template(ctx) : await buildTemplate(s.records, ctx, entity));
     out(`template for ${entity} written to ${file}`);
     return 0;
   }
@@ -37,12 +39,18 @@ export async function importCommand(s: Services, args: string[], out: (m: string
     owner = { labId: Number(lab.id), orgId: Number(lab.id) };
   }
   const t0 = Date.now();
-  const parsed = await parseWorkbook(s.records, ctx, entity, fs.readFileSync(file));
+  const kind = registryOf<Importer>(s, IMPORTERS).get(entity);
+  const parsed = kind ? await kind.parse(ctx, fs.readFileSync(file)) : await parseWorkbook(s.records, ctx, entity, fs.readFileSync(file));
   out(`${parsed.rows.length} rows read from ${file}`);
-  let errors = await checkRows(s.records, ctx, parsed);
+  let errors = kind ? [] : await checkRows(s.records, ctx, parsed);
   const commit = args.includes('--commit');
   let written = 0;
-  if (!errors.length) {
+  if (kind) {
+    // An importer (e.g. cellInventory) checks and writes in one go: rolled back on a dry run or any row error.
+    const r = await kind.write(ctx, parsed, { dryRun: !commit || parsed.errors.length > 0, owner, reason: `import ${file}` });
+    errors = [...parsed.errors, ...r.errors].sort((a, b) => a.row - b.row);
+    written = errors.length ? 0 : r.written;
+  } else if (!errors.length) {
     const r = await writeRows(s.records, ctx, parsed, {
       dryRun: !commit, owner, reason: `import ${file}`,
       progress: (n) => void process.stderr.write(`\r  ${commit ? 'written' : 'trial'} ${n}/${parsed.rows.length}`),

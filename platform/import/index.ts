@@ -60,6 +60,27 @@ export interface ParsedImport {
   errors: RowError[];
 }
 
+/**
+ * An import kind a plugin contributes (`api.registry<Importer>(IMPORTERS).set(key, …)`) for data that is not one
+ * entity per row: the cell inventory (devices → containers → batches → vials in positions). The wizard, its jobs and
+ * the CLI treat it like an entity: template, parse, then write with `dryRun` (check) or for real (commit), all rows or
+ * none. Every write goes through the record pipeline as the caller.
+ */
+export interface Importer {
+  label: { 'zh-CN': string; en: string };
+  /** Whether the caller may use it (listed in the wizard, template, upload). */
+  allowed(ctx: CallContext): Promise<boolean>;
+  template(ctx: CallContext): Promise<Buffer>;
+  /** The sheet's rows with their cells (for the preview grid); conversion problems as row errors. */
+  parse(ctx: CallContext, file: Buffer): Promise<ParsedImport>;
+  /** Column labels of the preview grid, in order. */
+  columns(lang: Lang): { field: string; label: string }[];
+  /** Everything in ONE transaction; rolled back on `dryRun` or when any row failed (then `written` is 0). */
+  write(ctx: CallContext, parsed: ParsedImport, opts: { dryRun: boolean; owner?: { labId: number | null; orgId: number | null }; reason: string; progress?: (done: number) => Promise<void> | void }): Promise<{ written: number; errors: RowError[] }>;
+}
+/** The registry name importers are registered under. */
+export const IMPORTERS = 'import.kinds';
+
 const SKIP_KINDS = new Set(['json', 'attachment', 'multiReference']);
 
 /** The fields a template offers: what a person fills in (no generated, read-only, file or JSON fields). */

@@ -4,7 +4,7 @@ const rowError = obj({ row: int, path: str, column: { type: ['string', 'null'] }
 const imp = obj({
   id: int, entity: str, fileName: { type: ['string', 'null'] }, status: { enum: ['checking', 'checked', 'committing', 'committed', 'failed'] }, phase: { type: ['string', 'null'] },
   total: int, done: int, errorCount: int, errors: arr(rowError), preview: { type: ['object', 'null'] }, imported: { type: ['integer', 'null'] }, failure: { type: ['string', 'null'] },
-  createdAt: str, updatedAt: str,
+  createdAt: str, updatedAt: str, retryable: { type: 'boolean' },
 }, ['id', 'entity', 'status', 'total', 'done', 'errorCount', 'errors']);
 const importId = { id: { type: 'integer', minimum: 1 } };
 
@@ -18,6 +18,11 @@ const docs: RouteDoc[] = [
   {
     method: 'post', path: '/api/v1/import/:entity', id: 'importUpload', tag: '$entity', summary: 'Upload a filled-in template: queues its check (a dry run); poll the import', scope: 'record', permission: 'import <entity> (labId: administrators)', status: 202,
     query: [{ name: 'labId', schema: { type: 'integer', minimum: 1 } }], bodyType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', response: data(imp),
+  },
+  { method: 'get', path: '/api/v1/imports', id: 'importRecent', tag: 'import', summary: 'The caller\'s ten newest imports (no rows or errors): an interrupted one is retried from here', scope: 'self', permission: 'authenticated', response: data(arr(imp)) },
+  {
+    method: 'post', path: '/api/v1/imports/:id/retry', id: 'importRetry', tag: 'import', summary: 'Check a failed (e.g. interrupted) import again from its kept file', scope: 'self', permission: 'creator (administrators: all)', status: 202,
+    params: importId, body: obj({}), response: data(imp),
   },
   { method: 'get', path: '/api/v1/imports/:id', id: 'importStatus', tag: 'import', summary: 'An import of the caller: progress, row errors, preview', scope: 'self', permission: 'creator (administrators: all)', params: importId, response: data(imp) },
   {

@@ -28,10 +28,21 @@ export interface DemoOptions {
  * Files load in name order across modules, so prefix them (`10-customers.json`).
  * A file `{ "entity": "materialLot", "actions": [{ "as": "sh.qc", "find": {"lotNo": "…"}, "action": "release", "input": {…} }] }`
  * runs record actions as a named demo user (found with `find`, a filter, in that user's scope); an action that needs an
- * e-signature is signed by that user with the demo password, like a person would.
+ * e-signature is signed by that user with the demo password, like a person would. A record's `"@then": [{ "as", "action",
+ * "input", "sign" }]` runs such actions on the record just created, in order.
  * `{"@daysAgo": n}` (with `"time": "09:30"`: a date-time) and `{"@daysAhead": n}` are dates relative to the day of loading; `{"@find": {"entity", "filter"}}` is
  * the id of the one record of that lab the filter finds (one a plugin created, like a received lot).
  */
+/** A record action a demo user runs: on the record `find` names, or (in `@then`) on the record just created. */
+interface DemoAction {
+  as: string;
+  action: string;
+  find?: unknown;
+  input?: Record<string, unknown>;
+  /** The meaning of the e-signature the action needs. */
+  sign?: string;
+}
+
 export async function loadDemoData(roots: string[], records: RecordService, ctx: CallContext, opts: DemoOptions): Promise<number> {
   const files: string[] = [];
   for (const root of roots) {
@@ -71,23 +82,34 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
       labCtx.clear();
       continue;
     }
+    /** Runs a record action as a named demo user; an e-signature is signed with the demo password. */
+    const actAs = async (a: DemoAction, at: string, entity: string, id?: number) => {
+      const user = await opts.knex('ct_user').where({ username: a.as }).first();
+      const actor = user && (await loadActor(opts.knex, Number(user.id)));
+      if (!actor) throw new Error(`demo data: ${at} names no demo user "${a.as}"`);
+      const uctx: CallContext = { ...ctx, actor };
+      if (id === undefined) {
+        const found = await records.list(uctx, entity, { filter: a.find, limit: 2 });
+        if (found.data.length !== 1) throw new Error(`demo data: ${at}: ${JSON.stringify(a.find)} finds ${found.data.length} ${entity} records`);
+        id = Number(found.data[0].id);
+      }
+      const input = { ...(a.input ?? {}), ...(a.sign ? { signature: { meaning: a.sign, password: opts.password } } : {}) };
+      try {
+        await records.action(uctx, entity, id, a.action, input, { reason: 'demo data' });
+      } catch (e: any) {
+        throw new Error(`demo data: ${at} (${entity} ${a.action} as ${a.as}) refused: ${e?.message ?? e} ${JSON.stringify(e?.localized?.en ?? e?.details ?? [])}`);
+      }
+    };
     if (Array.isArray(doc.actions)) {
       for (const [i, a] of doc.actions.entries()) {
-        const user = await opts.knex('ct_user').where({ username: a.as }).first();
-        const actor = user && (await loadActor(opts.knex, Number(user.id)));
-        if (!actor) throw new Error(`demo data: ${where} action ${i} names no demo user "${a.as}"`);
-        const uctx: CallContext = { ...ctx, actor };
-        const found = await records.list(uctx, doc.entity, { filter: a.find, limit: 2 });
-        if (found.data.length !== 1) throw new Error(`demo data: ${where} action ${i}: ${JSON.stringify(a.find)} finds ${found.data.length} ${doc.entity} records`);
-        const input = { ...(a.input ?? {}), ...(a.sign ? { signature: { meaning: a.sign, password: opts.password } } : {}) };
-        await records.action(uctx, doc.entity, found.data[0].id, a.action, input, { reason: 'demo data' });
+        await actAs(a, `${where} action ${i}`, doc.entity);
         n++;
       }
       continue;
     }
     const scope = records.entity(doc.entity).scope;
     for (const [i, raw] of (doc.records ?? []).entries()) {
-      const { '@key': key, '@lab': labCode = doc.lab, ...rest } = raw;
+      const { '@key': key, '@lab': labCode = doc.lab, '@then': then = [], ...rest } = raw;
       let lab: number | null = null;
       if (scope !== 'global') {
         if (!labCode) throw new Error(`demo data: ${where} record ${i} (${doc.entity}) names no lab ("@lab")`);
@@ -147,6 +169,9 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
         throw new Error(`demo data: ${where} record ${i} (${doc.entity}) refused: ${e?.message ?? e} ${JSON.stringify(details)}`);
       }
       if (key) keys.set(key, { id: rec.id, lab, entity: doc.entity });
+      // `"@then": [{"as": "sh.qc", "action": "submit"}, {"as": "sh.director", "action": "approve", "sign": "…"}]`:
+      // what people did with the record next, in order (a QC result submitted and approved by a second person).
+      for (const [k, a] of (then as DemoAction[]).entries()) await actAs(a, `${where} record ${i} @then ${k}`, doc.entity, Number(rec.id));
       n++;
     }
   }

@@ -28,6 +28,27 @@ export function createMetrics(s: Services): Metrics {
       this.set({ state: 'pending' }, pool?.numPendingAcquires?.() ?? 0);
     },
   });
+  // Statements per pool: with DATABASE_READ_URL, exports and aggregates count under pool="replica".
+  const queries = new client.Counter({ name: 'celltrace_db_queries_total', help: 'SQL statements sent, by pool (primary, replica)', labelNames: ['pool'], registers: [registry] });
+  queries.inc({ pool: 'primary' }, 0);
+  const onPrimary = () => queries.inc({ pool: 'primary' });
+  s.knex.on('query', onPrimary);
+  s.onStop.push(() => void s.knex.removeListener('query', onPrimary));
+  if (s.readKnex && s.readKnex !== s.knex) {
+    queries.inc({ pool: 'replica' }, 0);
+    const onReplica = () => queries.inc({ pool: 'replica' });
+    s.readKnex.on('query', onReplica);
+    s.onStop.push(() => void s.readKnex.removeListener('query', onReplica));
+    const rpool = (s.readKnex.client as any).pool;
+    new client.Gauge({
+      name: 'celltrace_db_replica_pool_connections', help: 'Read-replica pool connections by state', labelNames: ['state'], registers: [registry],
+      collect() {
+        this.set({ state: 'used' }, rpool?.numUsed?.() ?? 0);
+        this.set({ state: 'free' }, rpool?.numFree?.() ?? 0);
+        this.set({ state: 'pending' }, rpool?.numPendingAcquires?.() ?? 0);
+      },
+    });
+  }
   new client.Gauge({
     name: 'celltrace_jobs', help: 'Jobs in the queue by state (all processes)', labelNames: ['state'], registers: [registry],
     async collect() {
@@ -60,18 +81,33 @@ export function createMetrics(s: Services): Metrics {
 /** /api/ready (can this process serve: database answers within 2 s, metadata loaded) and /api/metrics (Prometheus). */
 export function opsRoutes(router: Router, s: Services, metrics: Metrics): void {
   router.get('/api/ready', async (ctx) => {
-    const checks: Record<string, { ok: boolean; ms?: number; error?: string }> = {};
+    const checks: Record<string, { ok: boolean; ms?: number; error?: string; lagSeconds?: number | null; standby?: boolean }> = {};
+    const within2s = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout after 2000 ms')), 2000).unref())]);
     const t0 = Date.now();
     try {
-      await Promise.race([s.knex.raw('select 1'), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout after 2000 ms')), 2000).unref())]);
+      await within2s(s.knex.raw('select 1'));
       checks.database = { ok: true, ms: Date.now() - t0 };
     } catch (e) {
       checks.database = { ok: false, error: (e as Error).message };
     }
     checks.metadata = { ok: !!s.meta.model };
-    const ok = Object.values(checks).every((c) => c.ok);
+    // The replica is reported, not required: while it is down only exports and aggregates fail, so the process
+    // stays in the load balancer (status "degraded").
+    let degraded = false;
+    if (s.readKnex && s.readKnex !== s.knex) {
+      const t1 = Date.now();
+      try {
+        const r = await within2s(s.readKnex.raw(`select pg_is_in_recovery() as standby, extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 as lag`));
+        const row = r.rows[0];
+        checks.replica = { ok: true, ms: Date.now() - t1, standby: !!row.standby, lagSeconds: row.standby ? (row.lag ?? null) : 0 };
+      } catch (e) {
+        checks.replica = { ok: false, error: (e as Error).message };
+        degraded = true;
+      }
+    }
+    const ok = checks.database.ok && checks.metadata.ok;
     ctx.status = ok ? 200 : 503;
-    ctx.body = { status: ok ? 'ready' : 'not-ready', checks };
+    ctx.body = { status: ok ? (degraded ? 'degraded' : 'ready') : 'not-ready', checks };
   });
   router.get('/api/metrics', async (ctx) => {
     const token = process.env.METRICS_TOKEN;

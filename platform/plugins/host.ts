@@ -11,6 +11,7 @@ import { writeAudit } from '../audit/audit';
 import { notify } from '../workflow/notify';
 import { usersWithRole } from '../auth/directory';
 import { enqueueJob } from '../jobs';
+import { figureRegistry } from '../dashboards/figures';
 import { createAjv, localizeErrors } from '../metadata/ajv';
 import type { PluginApi, PluginDb, PluginDefinition, Records } from './sdk';
 
@@ -73,6 +74,14 @@ function forbiddenTable(sql: string, entityTables: Set<string>): string | undefi
 
 /** Per-app-instance registries shared by name (strategies, gates, resolvers): never module-global. */
 const registries = new WeakMap<Services, Map<string, Map<string, unknown>>>();
+
+/** The platform's view of a registry plugins fill (`api.registry(name)`), e.g. the importers of `IMPORTERS`. */
+export function registryOf<T>(s: Services, name: string): Map<string, T> {
+  let all = registries.get(s);
+  if (!all) registries.set(s, (all = new Map()));
+  if (!all.has(name)) all.set(name, new Map());
+  return all.get(name) as Map<string, T>;
+}
 
 /** The SDK handed to one plugin in one app instance. */
 export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
@@ -172,6 +181,9 @@ export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
           await s.jobs?.schedule(full, cron, payload ?? {}, o);
         },
       };
+    },
+    figure(name, def) {
+      figureRegistry(s).set(`${p.name}:${name}`, def);
     },
     registry<T>(name: string) {
       let all = registries.get(s);

@@ -134,7 +134,29 @@ export class RecordService {
 
   /** The same service bound to a transaction: everything called on it joins that transaction. */
   withTrx(trx: Knex.Transaction): RecordService {
-    return new RecordService(this.knex, this.meta, this.auth, this.hooks, this.events, trx);
+    if (this.isReader) throw new Error('the read-replica record service cannot open a transaction');
+    const svc = new RecordService(this.knex, this.meta, this.auth, this.hooks, this.events, trx);
+    svc.replica = this.replica;
+    return svc;
+  }
+
+  private replica?: RecordService;
+  private isReader = false;
+
+  /** Routes heavy read-only queries (`reader()`) to a second pool (DATABASE_READ_URL); the server sets it once. */
+  useReplica(readKnex: Knex): void {
+    const r = new RecordService(readKnex, this.meta, this.auth, this.hooks, this.events);
+    r.isReader = true;
+    this.replica = r;
+  }
+
+  /**
+   * The service for heavy read-only queries that may lag the primary by the replica's delay: exports and aggregates
+   * (reports, dashboards). Inside a transaction, and without a replica, it is this service (the primary): reads that
+   * must see the caller's own writes never go through it. It refuses every write.
+   */
+  reader(): RecordService {
+    return this.trx || !this.replica ? this : this.replica;
   }
 
   get model(): Model {
@@ -211,6 +233,11 @@ export class RecordService {
           if (err instanceof AppError && err.status === 403) return new Map<string, string>();
           throw err;
         }
+      }
+      if (g.name === 'labId' || g.name === 'orgId') {
+        // The unit's name (a lab, a centre): what a dashboard comparing centres shows, never the id.
+        const units = await this.db()('ct_org').whereIn('id', ids.map(Number)).select('id', 'name');
+        return new Map(units.map((u: any) => [String(u.id), String(u.name)]));
       }
       if (f.kind === 'user' || g.name === 'createdBy' || g.name === 'updatedBy') {
         const people = await this.db()('ct_user').whereIn('id', ids.map(Number)).select('id', 'display_name');
@@ -443,6 +470,7 @@ export class RecordService {
   }
 
   async create(ctx: CallContext, entityName: string, input: unknown, opts: WriteOptions = {}): Promise<Record<string, any>> {
+    if (this.isReader) throw new Error('the read-replica record service cannot write');
     const e = this.entity(entityName);
     await this.auth().assert(ctx, e, 'create');
     const record = stripNulls({ ...this.cleanInput(ctx, e, input), ...this.pluginFields(e, opts.set) });
@@ -898,6 +926,7 @@ export class RecordService {
   }
 
   private async inTrx<T>(opts: WriteOptions, fn: (trx: Knex.Transaction, svc: RecordService) => Promise<T>): Promise<T> {
+    if (this.isReader) throw new Error('the read-replica record service cannot write');
     const outer = opts.trx ?? this.trx;
     if (outer) return fn(outer, this.trx === outer ? this : this.withTrx(outer));
     return this.knex.transaction((trx) => fn(trx, this.withTrx(trx)));

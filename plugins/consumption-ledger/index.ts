@@ -29,6 +29,22 @@ export default definePlugin({
   async setup(api) {
     registerDocuments(api);
     registerLotQc(api);
+    // Dashboard figure (issue 15): materials whose lab total is below their minimum stock, within the caller's scope.
+    api.figure('lowStock', {
+      entity: 'material',
+      label: { 'zh-CN': '低于安全库存的物料', en: 'Materials below minimum stock' },
+      async compute(ctx) {
+        // The lab's total per material, for the labs whose stores the caller sees (a technician: their own lab).
+        const rows: any[] = (await api.db().raw(
+          `select m.id, m.name, t.qty from cl_material_total t join ? on m.id = t.material_id
+           where m."minStock" is not null and t.qty < m."minStock" and exists (select 1 from ? where coalesce(s."labId", 0) = t.lab_id)
+           order by m.name`,
+          [api.scopedQuery(ctx, 'material', 'm', { fields: ['id', 'name', 'minStock'] }), api.scopedQuery(ctx, 'materialStore', 's', { fields: ['id', 'labId'] })],
+        )).rows;
+        const ids = [...new Set(rows.map((r) => Number(r.id)))];
+        return { value: rows.length, rows: rows.slice(0, 20).map((r) => ({ label: r.name, value: Number(r.qty), drill: { id: Number(r.id) } })), drill: { id: { in: ids.length ? ids : [0] } } };
+      },
+    });
     const alerts = api.job('alerts', async () => {
       await expireLots(api);
       await runAlerts(api);

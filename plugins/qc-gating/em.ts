@@ -29,6 +29,54 @@ export function judgeReading(value: number, item: EmLimitItem | undefined): 'ok'
 }
 
 const DAY = 86400_000;
+
+/** The lab's calendar day of a moment: China time (UTC+8, no daylight saving), the day a person writes on the form. */
+const labDay = (at: string) => new Date(Date.parse(at) + 8 * 3600_000).toISOString().slice(0, 10);
+
+/**
+ * The site's own alert level of a point and parameter in force on the day of `at` (EU GMP Annex 1: alert levels from
+ * the site's trend): the latest effective one for that occupancy or for both; on the same day the one naming the
+ * occupancy wins. Null when the site set none (the grade's default applies).
+ */
+export async function siteAlertLevel(p: PluginApi, records: Records, point: number, parameter: string, occupancy: string, at: string): Promise<{ id: number; limit: Limit } | null> {
+  const rows = (await records.list(p.system(), 'emAlertLevel', {
+    filter: { point, parameter, effectiveFrom: { lte: labDay(at) } }, sort: ['-effectiveFrom', '-id'], limit: 50, fields: ['id', 'occupancy', 'alertMin', 'alertMax', 'effectiveFrom'],
+  })).data.filter((r) => !r.occupancy || r.occupancy === occupancy);
+  const top = rows[0];
+  if (!top) return null;
+  const r = rows.find((x) => String(x.effectiveFrom) === String(top.effectiveFrom) && x.occupancy === occupancy) ?? top;
+  return { id: Number(r.id), limit: bandOf(r, 'alert') ?? {} };
+}
+
+/** The grade's limits with the site's alert level in place of the default alert band. */
+export function withSiteAlert(item: EmLimitItem | undefined, parameter: string, site: { limit: Limit } | null): EmLimitItem | undefined {
+  if (!site) return item;
+  return item ? { ...item, alert: site.limit } : { parameter, alert: site.limit, action: {} };
+}
+
+/** Nearest-rank percentile of sorted values. */
+const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+
+/**
+ * An alert level suggested from a point's own readings: the 95th percentile for an upper limit (the 5th for a lower
+ * one), never beyond the action level, from at least 20 readings. Percentiles rather than mean + 2σ: microbial
+ * counts are mostly zero and far from normal.
+ */
+export function suggestAlert(values: number[], action: Limit | null | undefined): { n: number; mean: number | null; sd: number | null; p5: number | null; p95: number | null; suggested: Limit | null; enough: boolean } {
+  const n = values.length;
+  if (!n) return { n, mean: null, sd: null, p5: null, p95: null, suggested: null, enough: false };
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const sd = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  const p5 = percentile(sorted, 0.05);
+  const p95 = percentile(sorted, 0.95);
+  const enough = n >= 20;
+  const suggested: Limit = {};
+  if (action?.max !== undefined || action?.min === undefined) suggested.max = round3(action?.max !== undefined ? Math.min(p95, action.max) : p95);
+  if (action?.min !== undefined) suggested.min = round3(Math.max(p5, action.min));
+  return { n, mean: round3(mean), sd: round3(sd), p5: round3(p5), p95: round3(p95), suggested: enough ? suggested : null, enough };
+}
 const dict = (p: PluginApi, d: string, code: string, lang: CallContext['lang']) => {
   const it = p.defs('dictionary')[d]?.items?.find((i: any) => i.code === code);
   return it ? label(it.label, lang) : code;
@@ -65,7 +113,9 @@ export function registerEm(p: PluginApi) {
     if (Array.isArray(point.parameters) && !point.parameters.includes(r.parameter))
       throw new VetoError('em.parameterNotAtPoint', { point: point.name, parameter: dict(p, 'emParameter', r.parameter, a.ctx.lang) }, '/parameter');
     const room = await a.records.get(sys, 'room', Number(point.room), { fields: ['id', 'grade'] });
-    const item = limitsFor(p.defs<EmLimitSet>('emLimit'), room.grade, r.parameter, r.occupancy ?? 'inOperation');
+    const occupancy = r.occupancy ?? 'inOperation';
+    const site = await siteAlertLevel(p, a.records, Number(point.id), r.parameter, occupancy, new Date(r.sampledAt ?? Date.now()).toISOString());
+    const item = withSiteAlert(limitsFor(p.defs<EmLimitSet>('emLimit'), room.grade, r.parameter, occupancy), r.parameter, site);
     Object.assign(r, {
       room: room.id, grade: room.grade, status: judgeReading(Number(r.value), item),
       alertMin: item?.alert?.min ?? null, alertMax: item?.alert?.max ?? null, actionMin: item?.action?.min ?? null, actionMax: item?.action?.max ?? null,
@@ -74,6 +124,34 @@ export function registerEm(p: PluginApi) {
   };
   p.hooks.on('emReading', 'beforeCreate', check);
   p.hooks.on('emReading', 'beforeUpdate', check);
+
+  // A site alert level: on a parameter the point monitors, a band, and inside the grade's action level (an alert
+  // level beyond the action level would never warn).
+  const checkAlertLevel = async (a: HookArgs) => {
+    const r = a.record;
+    const lang = a.ctx.lang;
+    if (r.alertMin == null && r.alertMax == null) throw new VetoError('em.alertEmpty', {}, '/alertMax');
+    if (r.alertMin != null && r.alertMax != null && Number(r.alertMin) > Number(r.alertMax)) throw new VetoError('em.alertInverted', {}, '/alertMin');
+    const sys = p.system(lang);
+    let point: Record<string, any>;
+    try {
+      point = await a.records.get(sys, 'samplingPoint', Number(r.point), { fields: ['id', 'room', 'parameters', 'name'] });
+    } catch {
+      return; // the reference check of the write names the missing point
+    }
+    const param = dict(p, 'emParameter', r.parameter, lang);
+    if (Array.isArray(point.parameters) && !point.parameters.includes(r.parameter)) throw new VetoError('em.parameterNotAtPoint', { point: point.name, parameter: param }, '/parameter');
+    const room = await a.records.get(sys, 'room', Number(point.room), { fields: ['id', 'grade'] });
+    for (const occ of r.occupancy ? [r.occupancy] : ['atRest', 'inOperation']) {
+      const action = limitsFor(p.defs<EmLimitSet>('emLimit'), room.grade, r.parameter, occ)?.action;
+      if (action?.max !== undefined && r.alertMax != null && Number(r.alertMax) > action.max) throw new VetoError('em.alertBeyondAction', { parameter: param, limit: `≤ ${action.max}` }, '/alertMax');
+      if (action?.min !== undefined && r.alertMin != null && Number(r.alertMin) < action.min) throw new VetoError('em.alertBeyondAction', { parameter: param, limit: `≥ ${action.min}` }, '/alertMin');
+    }
+    const occLabel = r.occupancy ? label(p.model.entity('emAlertLevel')?.fields.get('occupancy')?.schema['x-enum-labels']?.[r.occupancy], 'zh-CN') : '';
+    r.title = [point.name, dict(p, 'emParameter', r.parameter, 'zh-CN'), occLabel, String(r.effectiveFrom).slice(0, 10)].filter(Boolean).join(' · ').slice(0, 200);
+  };
+  p.hooks.on('emAlertLevel', 'beforeCreate', checkAlertLevel);
+  p.hooks.on('emAlertLevel', 'beforeUpdate', checkAlertLevel);
 
   // An action-level excursion opens a deviation; its window starts at the point's last reading within limits.
   p.hooks.on('emReading', 'afterCreate', async (a) => {

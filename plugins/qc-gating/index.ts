@@ -68,7 +68,13 @@ export async function enforceGate(p: PluginApi, g: QcGate, event: 'create' | 'up
   const qcEntity = g.qcEntity ?? 'qcRecord';
   // The latest QC of the type decides: a later failure overrides an earlier pass.
   const qc = (await a.records.list(sys, qcEntity, { filter, sort: ['-testedAt'], limit: 1 })).data[0];
-  if (!qc) throw new VetoError(g.requireApproved ? 'qcGate.notApproved' : g.validityDays ? 'qcGate.missingWithin' : 'qcGate.missing', base, path);
+  if (!qc && g.requireApproved) {
+    // Say why: a result exists but is still in review (or was rejected), or there is none at all.
+    const { reviewStatus: _approved, ...any } = filter;
+    const pending = (await a.records.list(sys, qcEntity, { filter: any, sort: ['-testedAt'], limit: 1, fields: ['id', 'qcNo', 'reviewStatus'] })).data[0];
+    if (pending) throw new VetoError('qcGate.awaitingReview', { ...base, qcNo: pending.qcNo ?? '', status: dictLabelEnum(p, qcEntity, 'reviewStatus', pending.reviewStatus ?? 'draft', lang) }, path);
+  }
+  if (!qc) throw new VetoError(`qcGate.${g.requireApproved ? 'notApproved' : 'missing'}${g.validityDays ? 'Within' : ''}`, base, path);
   base.qcNo = qc.qcNo ?? '';
   if (qc.result === 'fail') {
     const items = (qc.deviations ?? []).map((d: any) => `${fieldLabel(p, qcEntity, d.field, lang)} ${d.value} (${describeBand(d.limit)})`);

@@ -38,6 +38,11 @@ export default [
       properties: {
         data: arr(obj({ id: int, sampledAt: str, value: num, status: str, occupancy: str, alertLimit: band, actionLimit: band, deviation: { type: ['integer', 'null'] } })),
         point: obj({ id: int, name: str }), room: obj({ id: int, name: str, grade: str }), parameter: str, limits: obj({ alert: band, action: band }),
+        alertSource: obj({ kind: { type: 'string', enum: ['site', 'grade'] }, emAlertLevel: { type: ['integer', 'null'] } }), occupancy: str,
+        suggestion: obj({
+          n: int, mean: { type: ['number', 'null'] }, sd: { type: ['number', 'null'] }, p5: { type: ['number', 'null'] }, p95: { type: ['number', 'null'] },
+          suggested: band, enough: { type: 'boolean' },
+        }),
       },
     },
   },

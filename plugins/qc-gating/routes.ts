@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { AppError, readBody, readQuery, notFound, type CallContext, type PluginApi } from '../../platform/plugins/sdk';
 import { drawSample, drawSize } from './spotcheck';
-import { bandOf, limitsFor, type EmLimitSet } from './em';
+import { bandOf, limitsFor, siteAlertLevel, suggestAlert, withSiteAlert, type EmLimitSet } from './em';
 
 const id = { type: 'integer', minimum: 1, maximum: 9007199254740991 };
 const dt = { type: 'string', format: 'date-time' };
@@ -80,11 +80,17 @@ export function qcRoutes(router: Router, api: PluginApi): void {
     const filter: Record<string, unknown> = { point: point.id, parameter: q.parameter };
     if (q.from || q.to) filter.sampledAt = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lte: q.to } : {}) };
     const rows = (await api.records.list(c, 'emReading', { filter, sort: ['sampledAt'], limit: 1000, fields: ['id', 'sampledAt', 'value', 'status', 'occupancy', 'alertMin', 'alertMax', 'actionMin', 'actionMax', 'deviation'] })).data;
-    const current = limitsFor(api.defs<EmLimitSet>('emLimit'), room.grade, q.parameter, rows.at(-1)?.occupancy ?? 'inOperation');
+    const occupancy = rows.at(-1)?.occupancy ?? 'inOperation';
+    const grade = limitsFor(api.defs<EmLimitSet>('emLimit'), room.grade, q.parameter, occupancy);
+    const site = await siteAlertLevel(api, api.records, Number(point.id), q.parameter, occupancy, new Date().toISOString());
+    const current = withSiteAlert(grade, q.parameter, site);
     ctx.body = {
       data: rows.map((r) => ({ id: r.id, sampledAt: iso(r.sampledAt), value: Number(r.value), status: r.status, occupancy: r.occupancy, alertLimit: bandOf(r, 'alert'), actionLimit: bandOf(r, 'action'), deviation: r.deviation ?? null })),
       point: { id: point.id, name: point.name }, room: { id: room.id, name: room.name, grade: room.grade }, parameter: q.parameter,
       limits: { alert: current?.alert ?? null, action: current?.action ?? null },
+      // Where today's alert level comes from, and one suggested from these readings (same occupancy as the latest).
+      alertSource: site ? { kind: 'site', emAlertLevel: site.id } : { kind: 'grade', emAlertLevel: null }, occupancy,
+      suggestion: suggestAlert(rows.filter((r) => (r.occupancy ?? 'inOperation') === occupancy).map((r) => Number(r.value)), grade?.action),
     };
   });
 

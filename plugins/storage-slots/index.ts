@@ -3,6 +3,7 @@ import { storageTemplateSchema } from './build';
 import { registerCellbank } from './cellbank';
 import { slotRoutes } from './routes';
 import { slotMessages } from './messages';
+import { inventoryMessages, registerInventoryImport } from './inventory-import';
 import { registerShippedStrategies, sweepExpired, type StrategyEntry } from './slots';
 
 export type { Strategy, StrategyEntry, StrategyContext, RecommendRequest, Strategies } from './slots';
@@ -41,12 +42,53 @@ export async function checkVacancy(api: PluginApi): Promise<{ raised: number; cl
   return { raised, closed };
 }
 
+/**
+ * Dashboard figures (issue 15): utilisation of the caller's devices (occupied, reserved and blocked positions over
+ * capacity) with one bar per device, and the devices whose free positions are below their empty-slot threshold.
+ * Both read devices through the caller's scope.
+ */
+function registerFigures(api: PluginApi) {
+  const perDevice = (ctx: Parameters<PluginApi['scopedQuery']>[0]) => {
+    const db = api.db();
+    return db.table('storage_box as b')
+      .join(api.scopedQuery(ctx, 'storageDevice', 'd', { fields: ['id', 'name', 'code', 'vacancyThreshold'] }), 'd.id', 'b.device_id')
+      .groupBy('d.id', 'd.name', 'd.code', 'd.vacancyThreshold')
+      .orderBy('d.code')
+      .select('d.id', 'd.name', 'd.code', 'd.vacancyThreshold as threshold', db.fragment('sum(b.capacity)::int as capacity'), db.fragment('sum(b.free_count)::int as free'),
+        db.fragment('sum(b.occupied_count + b.reserved_count + b.blocked_count)::int as used'));
+  };
+  const pct = (n: number, d: number) => (d ? Math.round((1000 * n) / d) / 10 : 0);
+  api.figure('utilisation', {
+    entity: 'storageDevice',
+    label: { 'zh-CN': '存储设备利用率', en: 'Storage utilisation' },
+    async compute(ctx) {
+      const rows: any[] = await perDevice(ctx);
+      const cap = rows.reduce((a, r) => a + r.capacity, 0);
+      const used = rows.reduce((a, r) => a + r.used, 0);
+      return { value: pct(used, cap), unit: '%', rows: rows.map((r) => ({ label: r.name, value: pct(r.used, r.capacity), drill: { id: Number(r.id) } })) };
+    },
+  });
+  api.figure('lowVacancy', {
+    entity: 'storageDevice',
+    label: { 'zh-CN': '空位不足的设备', en: 'Devices short of empty positions' },
+    async compute(ctx) {
+      const rows: any[] = (await perDevice(ctx)).filter((r: any) => r.threshold != null && r.free < r.threshold);
+      return {
+        value: rows.length,
+        rows: rows.map((r) => ({ label: r.name, value: r.free, drill: { id: Number(r.id) } })),
+        // No device below its threshold: the list opens empty (never every device).
+        drill: { id: { in: rows.length ? rows.map((r) => Number(r.id)) : [0] } },
+      };
+    },
+  });
+}
+
 export default definePlugin({
   name: 'storage-slots',
   migrations: 'migrations',
   tables: ['storage_box', 'storage_position', 'storage_event'],
   metaKinds: [{ kind: 'storageTemplate', folder: 'storageTemplates', schema: storageTemplateSchema }],
-  messages: slotMessages,
+  messages: { 'zh-CN': { ...slotMessages['zh-CN'], ...inventoryMessages['zh-CN'] }, en: { ...slotMessages.en, ...inventoryMessages.en } },
   web: 'web/index.tsx',
   async setup(api) {
     const strategies = api.registry<StrategyEntry>(STRATEGIES);
@@ -69,6 +111,8 @@ export default definePlugin({
       );
     });
     registerCellbank(api, strategies);
+    registerInventoryImport(api);
+    registerFigures(api);
     const sweep = api.job('sweep', async () => {
       await api.transaction((trx) => sweepExpired(api.db(trx)));
     });

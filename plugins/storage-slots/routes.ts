@@ -299,11 +299,14 @@ export function slotRoutes(router: Router, api: PluginApi, strategies: Strategie
     const c = api.context(ctx);
     const vial = await api.records.get(c, 'cryovial', int(ctx.params.id) ?? 0);
     const events = await api.db().table('storage_event').where({ vial_id: vial.id }).orderBy('id');
+    // A stock-out's note is its purpose: shown by its label, never its code.
+    const purposes = api.model.entity('stockOut')?.fields.get('purpose')?.schema['x-enum-labels'] ?? {};
+    const noteOf = (e: any) => (e.kind === 'stockOut' && purposes[e.note] ? (purposes[e.note][c.lang] ?? purposes[e.note]['zh-CN']) : e.note);
     ctx.body = {
       data: {
         vial, freezeThawCount: vial.freezeThawCount ?? 0,
         events: events.map((e: any) => ({
-          id: e.id, at: e.at, kind: e.kind, from: e.from_label, to: e.to_label, by: e.actor_id, byName: e.actor_name, record: e.record_entity ? { entity: e.record_entity, id: e.record_id } : null, note: e.note,
+          id: e.id, at: e.at, kind: e.kind, from: e.from_label, to: e.to_label, by: e.actor_id, byName: e.actor_name, record: e.record_entity ? { entity: e.record_entity, id: e.record_id } : null, note: noteOf(e),
         })),
       },
     };

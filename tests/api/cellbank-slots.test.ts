@@ -1,4 +1,5 @@
 import { startTestServer, type TestServer } from '../support/app';
+import { approvedQc, reviewerAdmin, QC_APPROVAL, type Reviewer } from '../support/qc';
 import { createDatabase, dropDatabase } from '../support/pg';
 import { createPluginApi } from '../../platform/plugins/host';
 import slotsPlugin, { checkVacancy } from '../../plugins/storage-slots';
@@ -20,13 +21,23 @@ async function create(entity: string, body: Record<string, unknown>) {
   if (r.status !== 201) throw new Error(`${entity}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.data;
 }
-const passQc = (batch: number, qcType = 'stockInQc', extra: Record<string, unknown> = {}) =>
-  create('qcRecord', { qcType, batch, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1, ...extra });
+/** A second person who reviews QC (the gates read only approved results; nobody approves their own). */
+let reviewer: Reviewer;
+const qcBody = (batch: number, qcType: string, extra: Record<string, unknown> = {}) =>
+  ({ qcType, batch, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1, ...extra });
+const passQc = (batch: number, qcType = 'stockInQc', extra: Record<string, unknown> = {}) => approvedQc(ts, token, reviewer, qcBody(batch, qcType, extra));
+const review = async (id: number) => {
+  expect((await api('POST', `/api/v1/data/qcRecord/${id}/actions/submit`, {})).status).toBe(200);
+  const r = await ts.api('POST', `/api/v1/data/qcRecord/${id}/actions/approve`, { token: reviewer.token, body: { signature: { meaning: QC_APPROVAL, password: reviewer.password } } });
+  expect(r.status).toBe(200);
+  return r.body.data;
+};
 
 beforeAll(async () => {
   db = await createDatabase('celltrace_cellbank');
   ts = await startTestServer({ databaseUrl: db.url, plugins: ['qc-gating', 'storage-slots'], env: { DB_POOL_MAX: '20' } });
   token = await ts.login();
+  reviewer = await reviewerAdmin(ts, token);
 }, 120_000);
 
 afterAll(async () => {
@@ -111,17 +122,23 @@ describe('R-3.3.4 R-3.3.5 QC-gated stock-in and stock-out', () => {
     expect(none.body.error.message).toContain('入库质检');
     expect(none.body.error.message).toContain(batch.batchCode);
     const en = await api('POST', '/api/v1/data/stockIn', { batch: batch.id, vialCount: 3, device: tank.id }, 'en');
-    expect(en.body.error.message).toMatch(/has no Stock-in QC record/);
+    expect(en.body.error.message).toMatch(/has no approved \(reviewed\) Stock-in QC record/);
 
     const failed = await create('qcRecord', { qcType: 'stockInQc', batch: batch.id, testedAt: new Date().toISOString(), viability: 55, sterility: 'negative', mycoplasma: 'negative' });
     expect(failed.result).toBe('fail');
     expect(failed.deviations[0]).toMatchObject({ field: 'viability', band: 'spec' });
+    // Entered but not reviewed: the gate reads only approved results, and says which record waits.
+    const waiting = await api('POST', '/api/v1/data/stockIn', { batch: batch.id, vialCount: 3, device: tank.id });
+    expect(waiting.status).toBe(422);
+    expect(waiting.body.error.message).toContain(failed.qcNo);
+    expect(waiting.body.error.message).toContain('尚未复核批准');
+    await review(failed.id);
     const bad = await api('POST', '/api/v1/data/stockIn', { batch: batch.id, vialCount: 3, device: tank.id });
     expect(bad.status).toBe(422);
     expect(bad.body.error.message).toContain('不合格');
     expect(bad.body.error.message).toContain('活率');
 
-    const ok = await passQc(batch.id);
+    const ok = await create('qcRecord', qcBody(batch.id, 'stockInQc'));
     expect(ok.result).toBe('pass');
     const noPw = await api('POST', `/api/v1/data/qcRecord/${ok.id}/actions/sign`, {});
     expect(noPw.status).toBeGreaterThanOrEqual(400);
@@ -131,6 +148,7 @@ describe('R-3.3.4 R-3.3.5 QC-gated stock-in and stock-out', () => {
     const edited = await api('PATCH', `/api/v1/data/qcRecord/${ok.id}`, { version: signed.body.data.version, viability: 93 });
     expect(edited.body.data.signedAt).toBeNull(); // an edited result needs a new signature
     expect(edited.body.data.result).toBe('pass');
+    await review(ok.id);
     const si = await create('stockIn', { batch: batch.id, vialCount: 3, device: tank.id, strategy: 'keep-together' });
     expect(si.stockInNo).toMatch(/^SI\d{9}$/);
     const vials = await knex()('cryovial').where({ stock_in: si.id }).orderBy('id');
@@ -150,7 +168,7 @@ describe('R-3.3.4 R-3.3.5 QC-gated stock-in and stock-out', () => {
     expect(refused.status).toBe(422);
     expect(refused.body.error.message).toContain('出库检');
     const old = new Date(Date.now() - 40 * 86400_000).toISOString();
-    await create('qcRecord', { qcType: 'releaseQc', batch: batch.id, testedAt: old, viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
+    await passQc(batch.id, 'releaseQc', { testedAt: old, viability: 95 });
     const stale = await api('POST', '/api/v1/data/stockOut', { batch: batch.id, vials: two, purpose: 'clinicalUse' });
     expect(stale.status).toBe(422);
     expect(stale.body.error.message).toContain('30');

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { createDatabase, dropDatabase } from '../support/pg';
-import { create, pool, startLabs, type Labs, type User } from '../support/labs';
+import { create, pool, startLabs, PASSWORD, type Labs, type User } from '../support/labs';
+import { approvedQc } from '../support/qc';
 import { build, operations, type Operation, type RefValue } from '../support/matrix';
 
 /**
@@ -65,8 +66,9 @@ beforeAll(async () => {
   const box = await create(t, techA.token, 'container', { code: `${MARK}B`, name: `Box ${MARK}`, containerType: boxType.id, device: dev.id });
   const box2 = await create(t, techA.token, 'container', { code: `${MARK}C`, name: `Box2 ${MARK}`, containerType: boxType.id, device: dev.id });
   const batch = await create(t, techA.token, 'cellBatch', { cellType: 'UC-MSC', customer: cust.id, customerName: `Alice ${MARK}`, cultureRecord: cult.id, vialCount: 4, freezeDate: '2026-01-05' });
-  const qc = await create(t, qcA.token, 'qcRecord', { qcType: 'stockInQc', batch: batch.id, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
-  await create(t, qcA.token, 'qcRecord', { qcType: 'releaseQc', batch: batch.id, testedAt: new Date().toISOString(), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
+  const byDir = { token: dirA.token, password: PASSWORD };
+  const qc = await approvedQc(t, qcA.token, byDir, { qcType: 'stockInQc', batch: batch.id, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
+  await approvedQc(t, qcA.token, byDir, { qcType: 'releaseQc', batch: batch.id, testedAt: new Date().toISOString(), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
   const si = await create(t, techA.token, 'stockIn', { batch: batch.id, vialCount: 4, device: dev.id, container: box.id });
   const vials = (await knex('cryovial').where({ stock_in: si.id }).orderBy('id')).map((v: any) => ({ id: Number(v.id), code: v.vial_code }));
   const so = await create(t, techA.token, 'stockOut', { batch: batch.id, vials: [vials[0].id], purpose: 'clinicalUse' });

@@ -1,4 +1,5 @@
 import { createDatabase, dropDatabase } from '../support/pg';
+import { suggestAlert } from '../../plugins/qc-gating/em';
 import { create, startLabs, PASSWORD, type Labs, type User, orderFor } from '../support/labs';
 
 // The QC module (issue 13): frozen specifications, review by a second person with an e-signature, retests, the gate
@@ -302,6 +303,47 @@ test('sampling plans generate due samplings once, catch up after downtime, and a
   expect((await call(qcA.token, 'GET', `/api/v1/data/emSampling/${first[0].id}`)).body.data.status).toBe('done');
   const again = await call(qcA.token, 'POST', '/api/v1/qc/em/round', { sampling: first[0].id, readings: [{ point: pointC.id, parameter: 'settlePlate', value: 3 }] });
   expect(again.status).toBe(409);
+});
+
+test('a site alert level from the point\'s own trend replaces the grade default from its effective day, never beyond the action level (R-3.3.6)', async () => {
+  const level = (body: Record<string, unknown>, token = qcA.token) => call(token, 'POST', '/api/v1/data/emAlertLevel', { point: M.pointB.id, parameter: 'particles05', occupancy: 'inOperation', effectiveFrom: daysAgo(0).slice(0, 10), ...body });
+  const beyond = await level({ alertMax: 400000 });
+  expect(beyond.status).toBe(422);
+  expect(beyond.body.error.details[0].path).toBe('/alertMax');
+  expect(beyond.body.error.message).toContain('352000');
+  expect((await level({ alertMax: 1, parameter: 'glovePrint' })).body.error.details[0].path).toBe('/parameter');
+  expect((await level({})).body.error.details[0].path).toBe('/alertMax');
+  expect((await level({ alertMin: 5, alertMax: 1 }, qcA.token)).body.error.details[0].path).toBe('/alertMin');
+  // Another lab's inspector cannot set one on lab A's point.
+  const foreign = await level({ alertMax: 100 }, qcB.token);
+  expect(foreign.status).toBeGreaterThanOrEqual(400);
+  expect(foreign.status).toBeLessThan(500);
+  expect(JSON.stringify(foreign.body)).not.toContain(M.pointB.name);
+  const made = await level({ alertMax: 150000, basis: 'Q3 2026 趋势 P95' });
+  expect(made.status).toBe(201);
+  expect(made.body.data.title).toContain(M.pointB.name);
+  // From its effective day a reading above the site level is at alert (the grade default, 211200, would pass it);
+  // a reading of the day before is judged by the grade default.
+  const today = await call(qcA.token, 'POST', '/api/v1/qc/em/round', { occupancy: 'inOperation', readings: [{ point: M.pointB.id, parameter: 'particles05', value: 180000 }] });
+  expect(today.body.data[0]).toMatchObject({ status: 'alert', alertLimit: { max: 150000 }, actionLimit: { max: 352000 } });
+  const before = await call(qcA.token, 'POST', '/api/v1/qc/em/round', { occupancy: 'inOperation', sampledAt: daysAgo(1, 10), readings: [{ point: M.pointB.id, parameter: 'particles05', value: 180000 }] });
+  expect(before.body.data[0]).toMatchObject({ status: 'ok', alertLimit: { max: 211200 } });
+  const trend = (await call(qcA.token, 'GET', `/api/v1/qc/em/trend?point=${M.pointB.id}&parameter=particles05`)).body;
+  expect(trend.alertSource).toEqual({ kind: 'site', emAlertLevel: made.body.data.id });
+  expect(trend.limits.alert).toEqual({ max: 150000 });
+  expect(trend.suggestion).toMatchObject({ enough: false, suggested: null });
+  expect(trend.suggestion.n).toBeGreaterThanOrEqual(3);
+  expect((await call(qcB.token, 'GET', `/api/v1/data/emAlertLevel/${made.body.data.id}`)).status).toBe(404);
+  expect((await call(noPerm.token, 'GET', '/api/v1/data/emAlertLevel')).status).toBe(403);
+});
+
+test('the suggested alert level is the 95th percentile of the readings (5th for a lower limit), capped by the action level, from 20 readings (R-3.3.6)', () => {
+  const counts = [...Array(36).fill(0), 1, 1, 2, 4]; // settle plates: mostly zero
+  expect(suggestAlert(counts, { max: 5 })).toMatchObject({ n: 40, p95: 1, suggested: { max: 1 }, enough: true });
+  expect(suggestAlert([...Array(19).fill(3), 9], { max: 5 }).suggested).toEqual({ max: 3 });
+  expect(suggestAlert([...Array(10).fill(0), ...Array(10).fill(8)], { max: 5 }).suggested).toEqual({ max: 5 }); // never beyond action
+  expect(suggestAlert(Array.from({ length: 20 }, (_v, i) => 10 + i), { min: 5 }).suggested).toEqual({ min: 10 }); // a pressure difference: lower limit
+  expect(suggestAlert([1, 2, 3], { max: 5 })).toMatchObject({ enough: false, suggested: null });
 });
 
 test('the QC overview counts what its lists show', async () => {

@@ -466,9 +466,11 @@ async function runAll(env: Record<string, string | undefined>, reuse: boolean) {
       ['cellbank.ts', 'Cell bank'],
       ['materials.ts', 'Materials and the consumption ledger'],
       ['import.ts', 'Initial data import'],
+      ['inventory-import.ts', 'Cell-inventory import'],
       ['equipment.ts', 'Equipment'],
       ['qc.ts', 'Quality control and environment monitoring'],
       ['trace.ts', 'Trace and recall'],
+      ['dashboard.ts', 'Dashboards and reports'],
       ['web.ts', 'Web', { BENCH_DATABASE_URL: dbUrl, BENCH_ADMIN_PASSWORD: PASSWORD }],
     ];
     for (const [file, title, extraEnv] of extras) {

@@ -92,3 +92,45 @@ test('in English the wizard speaks English', async () => {
   await page.getByRole('button', { name: 'Download template' }).waitFor();
   expect(realErrors(e.errors)).toEqual([]);
 });
+
+test('cell inventory: the example workbook with a repeated position is refused on its row; fixed, it imports; an interrupted import is offered again', async () => {
+  const page = await e.page();
+  await page.goto(`${e.url}/system/import`);
+  await pick(page, '.ct-import-entity', '细胞库存');
+  await page.getByRole('combobox', { name: '导入到' }).click();
+  await page.locator('.ant-select-tree-node-content-wrapper', { hasText: '导入实验室' }).first().click();
+  const dir = fs.mkdtempSync(`${require('node:os').tmpdir()}/ct-inv-e2e-`);
+  const example = require('node:path').resolve(__dirname, '../../docs/examples/cell-inventory-example.xlsx');
+  // The third vial of the first batch written on the second vial's position.
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(example);
+  const ws = wb.worksheets[0];
+  const posCol = (ws.getRow(1).values as unknown[]).map(String).indexOf('位置 *');
+  ws.getCell(4, posCol).value = 'A2';
+  await wb.xlsx.writeFile(`${dir}/bad.xlsx`);
+  await page.locator('.ct-import-upload input[type=file]').setInputFiles(`${dir}/bad.xlsx`);
+  await page.locator('.ct-import-summary').filter({ hasText: '共 5 行，其中 1 行有 1 个问题' }).waitFor();
+  const badRow = page.locator('.ct-import-grid tr.ct-import-row-error');
+  await expect(badRow.locator('td').first().textContent()).resolves.toBe('4');
+  await expect(badRow.locator('.ct-import-problems').textContent()).resolves.toBe('位置：与第 3 行是同一位置（LN2-EX-01/C1/B1 A2）');
+  await shot(page, 'import-inventory-dry-run');
+
+  await page.locator('.ct-import-upload input[type=file]').setInputFiles(example);
+  await page.locator('.ct-import-summary').filter({ hasText: '共 5 行，检查通过' }).waitFor();
+  await page.locator('button', { hasText: '确认导入 5 行' }).click();
+  await page.locator('.ct-import-done').filter({ hasText: '已导入 5 条记录' }).waitFor();
+  const knex = e.server.server.services.knex;
+  const vials = await knex('cryovial').where({ lab_id: lab }).select('position_label');
+  expect(vials.map((v) => v.position_label).sort()).toEqual(['LN2-EX-01/C1/B1 A1', 'LN2-EX-01/C1/B1 A2', 'LN2-EX-01/C1/B1 A3', 'LN2-EX-01/C1/B2 J10', 'LN2-EX-01/C2/B1 I9']);
+
+  // An import a crash left behind (as the start-up recovery marks it) is listed on the page and checked again.
+  const [last] = await knex('ct_import').orderBy('id', 'desc').limit(1).select('id');
+  const [copy] = await knex('ct_import').insert({ entity: 'cellInventory', file_name: 'interrupted.xlsx', file: fs.readFileSync(`${dir}/bad.xlsx`), lab_id: lab, org_id: lab, status: 'failed', failure: '导入被中断（服务器在处理时停止），没有写入任何数据；请重新检查', lang: 'zh-CN', created_by: (await knex('ct_import').where({ id: last.id }).first('created_by')).created_by }).returning('id');
+  await page.reload();
+  await page.locator('.ct-import-interrupted').filter({ hasText: '有 1 个导入被中断' }).waitFor();
+  await page.locator('.ct-import-interrupted').getByRole('button', { name: '重新检查' }).click();
+  // Checked again from the kept file: now every position is taken by the import above.
+  await page.locator('.ct-import-summary').filter({ hasText: '共 5 行' }).waitFor();
+  expect((await knex('ct_import').where({ id: copy.id }).first('status')).status).toBe('checked');
+  expect(realErrors(e.errors)).toEqual([]);
+});

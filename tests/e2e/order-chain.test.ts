@@ -4,6 +4,7 @@
 // keeper stocks the batch in with a scanned label, QC passes release QC, the technician prepares the product (the
 // chosen vial leaves the tank by itself) and hands it over: the logger's CSV is charted against 2–8 °C and the
 // external receiver signs on the tablet. The order's progress and remaining cells follow; the trace shows every step.
+import { approvedQc, QC_APPROVAL } from '../support/qc';
 import type { Page } from 'playwright-core';
 import { realErrors, shot, startE2E, type E2E } from './support/fixture';
 import { LAB_PASSWORD } from './support/cellbank';
@@ -147,6 +148,11 @@ test('one order from booking to handover, by the people who do it; progress and 
   await save(qc);
   await qc.waitForURL((u) => u.pathname.startsWith('/record/qcRecord/'));
   await qc.getByText('合格').first().waitFor();
+  // Submitted by the inspector and approved by the director (the review screens have their own test): the gates
+  // read only approved results.
+  const qcId = Number(new URL(qc.url()).pathname.split('/').pop());
+  await call(U.qc.token, 'POST', `/api/v1/data/qcRecord/${qcId}/actions/submit`, {});
+  await call(U.director.token, 'POST', `/api/v1/data/qcRecord/${qcId}/actions/approve`, { signature: { meaning: QC_APPROVAL, password: LAB_PASSWORD } });
 
   // 6. The cryostorage keeper stocks the batch in, scanning its label.
   const cryo = await e.page({ user: 'cryo', password: LAB_PASSWORD });
@@ -159,7 +165,7 @@ test('one order from booking to handover, by the people who do it; progress and 
   expect(await order()).toMatchObject({ progress: 'stored', storedVials: 3, remainingCells: 30 });
 
   // 7. Release QC, then the technician prepares the product: one vial, scanned; it leaves the tank by itself.
-  await call(U.qc.token, 'POST', '/api/v1/data/qcRecord', { qcType: 'releaseQc', batch: M.batch.id, testedAt: new Date(Date.now() - 60_000).toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
+  await approvedQc(e.server, U.qc.token, { token: U.director.token, password: LAB_PASSWORD }, { qcType: 'releaseQc', batch: M.batch.id, testedAt: new Date(Date.now() - 60_000).toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
   const vial = (await call(U.tech.token, 'GET', `/api/v1/order-chain/suggest-vials?batch=${M.batch.id}&n=1`))[0];
   await tech.goto(`${e.url}/form/preparation/new?order=${M.order.id}`);
   await pick(tech, 'root_batch', M.batch.batchCode);

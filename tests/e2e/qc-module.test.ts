@@ -67,7 +67,7 @@ test('an in-process result on a culture step, judged against the frozen spec, ap
   await a.locator('.ant-modal .ant-btn-primary').click();
   await a.locator('.ant-modal').waitFor({ state: 'detached' });
   await a.getByText('待复核').first().waitFor();
-  expect(await a.getByRole('button', { name: '复核批准' }).count()).toBe(1); // offered, but refused to the author:
+  await a.getByRole('button', { name: '复核批准' }).waitFor(); // offered once the page reloads the record, but refused to the author:
   await a.getByRole('button', { name: '复核批准' }).click();
   await a.locator('#ct-action_password').fill(LAB_PASSWORD);
   await a.locator('.ant-modal .ant-btn-primary').click();
@@ -137,5 +137,25 @@ test('an EM round on a tablet: an action-level excursion opens a deviation listi
   await shot(t, 'qc-em-trend');
   await t.goto(`${e.url}/plugin/${encodeURIComponent('qc-gating/RoomMap')}`);
   await t.locator('[data-room="E2E-B01"]').getByText('超行动限').first().waitFor();
+
+  // Three weeks of particle counts: the trend suggests the point's own alert level (P95), the inspector adopts it
+  // in a prefilled form, and the trend then reads it instead of the grade default.
+  const values = [52000, 61000, 58000, 49500, 70100, 66000, 54000, 59000, 63000, 57000, 60500, 48000, 71000, 65500, 62000, 56000, 58500, 67000, 64000, 69000];
+  for (const [i, value] of values.entries())
+    await f.call(insA.token, 'POST', '/api/v1/qc/em/round', { occupancy: 'inOperation', sampledAt: new Date(Date.now() - (21 - i) * 86400_000).toISOString(), readings: [{ point: M.point.id, parameter: 'particles05', value }] });
+  await t.goto(`${e.url}/plugin/${encodeURIComponent('qc-gating/EmTrend')}?point=${M.point.id}&parameter=particles05`);
+  const suggestion = t.locator('.ct-trend-suggestion');
+  await suggestion.getByText('建议警戒限 ≤ 70100').waitFor();
+  await t.locator('.ct-trend-limits').getByText('级别默认警戒限').waitFor();
+  await suggestion.getByText('设为本采样点警戒限').click();
+  await t.waitForURL((u) => u.pathname === '/form/emAlertLevel/new');
+  expect(await t.locator('#root_alertMax').inputValue()).toMatch(/^70,?100$/);
+  await t.getByRole('button', { name: /保\s*存/ }).click();
+  await t.waitForURL((u) => /^\/record\/emAlertLevel\/\d+$/.test(u.pathname));
+  await t.getByText('操作台左侧').first().waitFor();
+  await t.goto(`${e.url}/plugin/${encodeURIComponent('qc-gating/EmTrend')}?point=${M.point.id}&parameter=particles05`);
+  await t.locator('.ct-trend-limits').getByText('警戒限 ≤ 70100').waitFor();
+  await t.locator('.ct-trend-limits').getByText('本采样点警戒限').waitFor();
+  await shot(t, 'qc-em-trend-site-alert');
   expect(realErrors(e.errors)).toEqual([]);
 });

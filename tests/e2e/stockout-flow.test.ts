@@ -2,6 +2,7 @@
 // fills the stock-out form (batch, then two of its stored vials in the multi picker, which shows each vial's position
 // and status), the lab director approves it with an e-signature in the inbox, the cryostorage keeper executes it from
 // the record page; the vials are out of stock and the position map shows their slots empty.
+import { approvedQc } from '../support/qc';
 import type { Page } from 'playwright-core';
 import { realErrors, shot, startE2E, type E2E } from './support/fixture';
 import { cellbankFixture, LAB_PASSWORD, type CellbankFixture, type LabUser } from './support/cellbank';
@@ -31,7 +32,7 @@ beforeAll(async () => {
   stored = vials.slice(0, 3);
   // A vial of another batch in the same tank: never offered for this batch.
   const other = (await f.call(f.setup.token, 'POST', '/api/v1/data/cellBatch', { cellType: 'UC-MSC', customerName: '另一客户', vialCount: 1, freezeDate: '2026-11-02' })).data;
-  await f.call(f.setup.token, 'POST', '/api/v1/data/qcRecord', { qcType: 'stockInQc', batch: other.id, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
+  await approvedQc(e.server, f.setup.token, { token: f.director.token, password: LAB_PASSWORD }, { qcType: 'stockInQc', batch: other.id, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
   await f.call(f.tech.token, 'POST', '/api/v1/data/stockIn', { batch: other.id, vialCount: 1, device: f.device.id, strategy: 'keep-together' });
   otherBatchVial = (await f.call(f.tech.token, 'GET', `/api/v1/data/cryovial?filter=${encodeURIComponent(JSON.stringify({ batch: other.id }))}`)).data[0].vialCode;
 });
@@ -117,6 +118,14 @@ test('stock-out: requested in the form, approved with e-signature in the inbox, 
   await k.goto(`${e.url}/record/cryovial/${stored[0].id}`);
   await k.locator('.ct-section .ant-tag', { hasText: /^已出库$/ }).waitFor();
   for (const v of [stored[0], stored[1]]) expect((await f.call(keeper.token, 'GET', `/api/v1/data/cryovial/${v.id}`)).data).toMatchObject({ status: 'out', container: null });
+  // Its chain of custody, the tab the page opens on: stocked in at its position, stocked out by the keeper for
+  // clinical use (the purpose by its label), each step linking to its slip.
+  const custody = k.locator('.ss-custody');
+  await custody.locator('[data-kind="stockOut"]').getByText('临床使用').waitFor();
+  await custody.locator('[data-kind="stockOut"]').getByText(keeper.displayName).waitFor();
+  expect(await custody.locator('[data-kind="stockIn"]').textContent()).toContain(freed[0]);
+  expect(await custody.locator('[data-kind="stockOut"] a').getAttribute('href')).toBe(`/record/stockOut/${id}`);
+  await shot(k, 'vial-custody');
 
   // 4. The position map shows the two slots empty, and the vial left behind still in place.
   await k.goto(`${e.url}/plugin/${encodeURIComponent('storage-slots/PositionMap')}`);

@@ -24,13 +24,13 @@ const zh = {
   },
   shell: {
     logout: '退出登录', changePassword: '修改密码', todo: '待办', menu: '菜单', collapse: '收起菜单',
-    expand: '展开菜单', welcome: '欢迎使用 CellTrace', welcomeHint: '请从左侧菜单选择功能。', userMenu: '用户菜单',
+    expand: '展开菜单', welcome: '欢迎使用 CellTrace', welcomeHint: '请从左侧菜单选择功能。', userMenu: '用户菜单', reports: '统计报表', allReports: '全部报表',
     inboxSoon: '待办中心即将上线。',
   },
   list: {
     quickSearch: '快速搜索', columns: '列', views: '视图', saveView: '保存视图', viewName: '视图名称',
     deleteView: '删除视图', defaultView: '默认视图', export: '导出', import: '导入', new: '新建',
-    loaded: '已加载 {{count}} 条', total: '共 {{count}} 条', unknownList: '未找到列表定义：{{id}}',
+    loaded: '已加载 {{count}} 条', total: '共 {{count}} 条', filtered: '已筛选：{{caption}}', clearDrill: '清除筛选', filterFromLink: '来自链接的条件', unknownList: '未找到列表定义：{{id}}',
     importTitle: '导入结果', imported: '成功导入 {{count}} 条', importErrors: '以下行有错误',
     row: '行', field: '字段', message: '错误信息', importMode: '导入方式', modePartial: '跳过错误行',
     modeAll: '全部成功才导入', chooseFile: '选择 XLSX 文件', viewSaved: '视图已保存', resetColumns: '恢复默认列',
@@ -70,7 +70,7 @@ const zh = {
     currentUser: '当前用户：{{name}}', searchUser: '输入姓名搜索人员', chooseFirst: '请先选择{{field}}',
   },
   admin: {
-    menu: '配置设计', kind: { entity: '实体设计', form: '表单设计', list: '列表设计', numbering: '编号规则', dictionary: '数据字典', role: '角色权限', flow: '流程设计', qcGate: '质检放行规则', qcSpec: '质检标准', emLimit: '环境监测限度', storageTemplate: '存储设备模板' },
+    menu: '配置设计', kind: { entity: '实体设计', form: '表单设计', list: '列表设计', numbering: '编号规则', dictionary: '数据字典', role: '角色权限', flow: '流程设计', qcGate: '质检放行规则', qcSpec: '质检标准', emLimit: '环境监测限度', storageTemplate: '存储设备模板', dashboard: '看板设计', report: '报表设计' },
     entityDesigner: '实体设计器', formDesigner: '表单设计器', listDesigner: '列表设计器', numberingDesigner: '编号规则设计器', dictionaryEditor: '数据字典编辑',
     labelZh: '中文名称', labelEn: '英文名称', dragHandle: '拖动 {{item}} 以排序', moveUp: '上移 {{item}}', moveDown: '下移 {{item}}',
     reason: '修改原因', reasonHint: '请填写修改原因（将记入版本历史与审计）', saveTitle: '保存 {{id}} 的新版本', saved: '已保存，立即生效',
@@ -130,13 +130,13 @@ const en: Messages = {
   },
   shell: {
     logout: 'Sign out', changePassword: 'Change password', todo: 'To-do', menu: 'Menu', collapse: 'Collapse menu',
-    expand: 'Expand menu', welcome: 'Welcome to CellTrace', welcomeHint: 'Choose a function from the menu.',
+    expand: 'Expand menu', welcome: 'Welcome to CellTrace', welcomeHint: 'Choose a function from the menu.', reports: 'Reports', allReports: 'All reports',
     userMenu: 'User menu', inboxSoon: 'The to-do inbox is coming soon.',
   },
   list: {
     quickSearch: 'Quick search', columns: 'Columns', views: 'Views', saveView: 'Save view', viewName: 'View name',
     deleteView: 'Delete view', defaultView: 'Default view', export: 'Export', import: 'Import', new: 'New',
-    loaded: '{{count}} loaded', total: '{{count}} in total', unknownList: 'Unknown list: {{id}}',
+    loaded: '{{count}} loaded', total: '{{count}} in total', filtered: 'Filtered: {{caption}}', clearDrill: 'Clear filter', filterFromLink: 'conditions from the link', unknownList: 'Unknown list: {{id}}',
     importTitle: 'Import result', imported: '{{count}} rows imported', importErrors: 'Rows with errors',
     row: 'Row', field: 'Field', message: 'Message', importMode: 'Mode', modePartial: 'Skip rows with errors',
     modeAll: 'All rows or nothing', chooseFile: 'Choose an XLSX file', viewSaved: 'View saved',
@@ -180,7 +180,7 @@ const en: Messages = {
     currentUser: 'Current user: {{name}}', searchUser: 'Type a name to find a person', chooseFirst: 'Choose {{field}} first',
   },
   admin: {
-    menu: 'Configuration', kind: { entity: 'Entities', form: 'Forms', list: 'Lists', numbering: 'Numbering rules', dictionary: 'Dictionaries', role: 'Roles', flow: 'Flows', qcGate: 'QC gates', qcSpec: 'QC specifications', emLimit: 'EM limits', storageTemplate: 'Storage templates' },
+    menu: 'Configuration', kind: { entity: 'Entities', form: 'Forms', list: 'Lists', numbering: 'Numbering rules', dictionary: 'Dictionaries', role: 'Roles', flow: 'Flows', qcGate: 'QC gates', qcSpec: 'QC specifications', emLimit: 'EM limits', storageTemplate: 'Storage templates', dashboard: 'Dashboards', report: 'Reports' },
     entityDesigner: 'Entity designer', formDesigner: 'Form designer', listDesigner: 'List designer', numberingDesigner: 'Numbering rule designer', dictionaryEditor: 'Dictionary editor',
     labelZh: 'Chinese label', labelEn: 'English label', dragHandle: 'Drag {{item}} to reorder', moveUp: 'Move {{item}} up', moveDown: 'Move {{item}} down',
     reason: 'Reason', reasonHint: 'Why this change? (kept in the version history and the audit trail)', saveTitle: 'Save a new version of {{id}}', saved: 'Saved; live now',

@@ -44,11 +44,12 @@ export function dataRoutes(api: Router, s: Services): void {
   api.get('/data/:entity/aggregate', async (ctx) => {
     const q = ctx.query as Record<string, unknown>;
     const o = listOptions({ filter: q.filter, limit: q.limit });
-    ctx.body = await s.records.aggregate(callContext(ctx), ctx.params.entity, { groupBy: list(q.groupBy), measures: list(q.measures), filter: o.filter, limit: o.limit });
+    // Aggregates and exports read the replica when there is one (DATABASE_READ_URL): they may lag it by its delay.
+    ctx.body = await s.records.reader().aggregate(callContext(ctx), ctx.params.entity, { groupBy: list(q.groupBy), measures: list(q.measures), filter: o.filter, limit: o.limit });
   });
   api.get('/data/:entity/export', async (ctx) => {
     const format = ctx.query.format === 'csv' ? 'csv' : 'xlsx';
-    await exportRecords(s.records, callContext(ctx), ctx.params.entity, listOptions(ctx.query as any), format, ctx);
+    await exportRecords(s.records.reader(), callContext(ctx), ctx.params.entity, listOptions(ctx.query as any), format, ctx);
   });
   api.post('/data/:entity/import', async (ctx) => {
     const format = ctx.query.format === 'csv' ? 'csv' : ctx.query.format === 'xlsx' || !ctx.query.format ? 'xlsx' : null;

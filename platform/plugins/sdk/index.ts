@@ -21,14 +21,20 @@ import type { AuditEntry } from '../../audit/audit';
 import type { Notification } from '../../workflow/notify';
 import type { UserRef } from '../../auth/directory';
 import type { EnqueueOptions, HandlerOptions, JobInfo, ScheduleOptions } from '../../jobs';
+import type { FigureDef, FigureValue } from '../../dashboards/figures';
 
 export { VetoError } from '../../records/hooks';
+export { IMPORTERS } from '../../import';
+/** An AppError's message and details in a language, as the HTTP layer answers it (for per-row import errors). */
+export { describeError } from '../../http/errors';
+export type { Importer, ParsedImport, RowError } from '../../import';
 export { readQuery, readBody } from '../query';
 export { AppError, ValidationError, notFound, forbidden, badRequest } from '../../errors';
 export { t, label, LANGS } from '../../i18n';
 export { labelSchema, requirementsSchema } from '../../metadata/meta-schemas';
 export { systemContext, SYSTEM_ACTOR } from '../../context';
 export type { CallContext, Actor } from '../../context';
+export type { FigureDef, FigureValue };
 export type { EntityDef, FieldDef, Model, MetaKind, MetaSet, Messages, Lang, ListOptions, ListResult, ActionDef, HookName, RecordEvent, Notification, UserRef, JobInfo };
 
 /** A write's options as a plugin passes them: `set` for plugin-maintained fields, `reason`, `trx` (usually implicit). */
@@ -141,6 +147,12 @@ export interface PluginApi {
   job<P = Record<string, unknown>>(name: string, handler: (payload: P, job: JobInfo) => Promise<void>, opts?: HandlerOptions): JobHandle<P>;
   /** A registry of this app instance (strategies, resolvers, gates…), shared by name between plugins. */
   registry<T>(name: string): Map<string, T>;
+  /**
+   * A figure for dashboard tiles (`source: {figure: "<plugin>:<name>"}`): what the aggregation API cannot say (tank
+   * utilisation, stock below minimum). The platform checks `read` on `def.entity` first; `compute` reads through the
+   * caller's scope (scopedQuery) and returns the headline value, an optional breakdown and the list filter behind it.
+   */
+  figure(name: string, def: FigureDef): void;
   settings<S extends Record<string, unknown>>(): PluginSettings<S>;
   /** Runs when the server stops (after HTTP, before the database closes). */
   onStop(fn: () => Promise<void> | void): void;

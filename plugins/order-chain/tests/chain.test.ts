@@ -1,4 +1,5 @@
 import { createDatabase, dropDatabase } from '../../../tests/support/pg';
+import { approvedQc } from '../../../tests/support/qc';
 import { create, startLabs, PASSWORD, type Labs, type User } from '../../../tests/support/labs';
 
 // The chain of identity (issue 12): an order booked by sales for one of the centre's labs → a task the director
@@ -19,7 +20,9 @@ const get = async (token: string, entity: string, id: number) => (await call(tok
 const order = () => get(L.admin, 'serviceOrder', R.order.id);
 const pointer = (r: { body: any }) => (r.body.error?.details ?? []).map((d: any) => d.path);
 const now = (minutes = 0) => new Date(Date.now() + minutes * 60_000).toISOString();
-const qc = (qcType: string) => create(L.t, qcA.token, 'qcRecord', { qcType, batch: R.batch.id, testedAt: now(-1), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
+/** A QC result entered by the inspector and approved by the director with an e-signature: what the gates read. */
+const qc = (qcType: string, batch = R.batch.id) =>
+  approvedQc(L.t, qcA.token, { token: dirA.token, password: PASSWORD }, { qcType, batch, testedAt: now(-1), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
 
 beforeAll(async () => {
   db = await createDatabase('celltrace_chain');
@@ -309,7 +312,7 @@ test('the storage term\'s end is announced once to the lab director and the cent
   const o = await create(L.t, dirA.token, 'serviceOrder', { customer: R.customer.id, serviceItem: 'immuneStorage', orderCategory: 'storage', storageYears: 1 });
   const c = await create(L.t, techA.token, 'cultureRecord', { order: o.id, cellKind: 'stem', cultureDate: now().slice(0, 10), totalCells: 10, viability: 95, passage: 1 });
   const b = await create(L.t, techA.token, 'cellBatch', { cellType: 'UC-MSC', cultureRecord: c.id, vialCount: 1, cellsPerVial: 5, freezeDate: now().slice(0, 10) });
-  await create(L.t, qcA.token, 'qcRecord', { qcType: 'stockInQc', batch: b.id, testedAt: now(-1), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
+  await qc('stockInQc', b.id);
   await create(L.t, techA.token, 'stockIn', { batch: b.id, vialCount: 1, device: R.device.id, container: R.box.id, stockInAt: new Date(Date.now() - 335 * 86_400_000).toISOString() });
   const end = (await get(dirA.token, 'serviceOrder', o.id)).storageEnd;
   expect(Date.parse(end) - Date.now()).toBeLessThan(40 * 86_400_000);

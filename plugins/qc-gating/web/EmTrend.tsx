@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Alert, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Select, Space, Table, Tag, Typography } from 'antd';
 import dayjs from 'dayjs';
 import * as echarts from 'echarts/core';
 import { LineChart } from 'echarts/charts';
@@ -12,7 +12,22 @@ echarts.use([LineChart, GridComponent, LegendComponent, MarkLineComponent, Toolt
 interface Trend {
   data: { id: number; sampledAt: string; value: number; status: string; deviation: number | null }[];
   point: { id: number; name: string }; room: { name: string; grade: string }; parameter: string;
-  limits: { alert: { min?: number; max?: number } | null; action: { min?: number; max?: number } | null };
+  limits: { alert: Band | null; action: Band | null };
+  alertSource: { kind: 'site' | 'grade'; emAlertLevel: number | null };
+  occupancy: 'atRest' | 'inOperation';
+  suggestion: { n: number; mean: number | null; sd: number | null; p5: number | null; p95: number | null; suggested: Band | null; enough: boolean };
+}
+type Band = { min?: number; max?: number };
+
+/** The form of a new site alert level, filled with the suggestion (the person checks it and saves). */
+function adoptHref(t: Trend, w: ReturnType<typeof words>): string {
+  const s = t.suggestion;
+  const dates = t.data.map((d) => d.sampledAt.slice(0, 10));
+  const q = new URLSearchParams({ point: String(t.point.id), parameter: t.parameter, occupancy: t.occupancy, effectiveFrom: dayjs().format('YYYY-MM-DD') });
+  if (s.suggested?.max !== undefined) q.set('alertMax', String(s.suggested.max));
+  if (s.suggested?.min !== undefined) q.set('alertMin', String(s.suggested.min));
+  q.set('basis', fill(w.suggestBasis, { n: s.n, occupancy: w[t.occupancy], from: dates[0] ?? '', to: dates.at(-1) ?? '', pct: s.suggested?.max !== undefined ? 'P95' : 'P5' }));
+  return `/form/emAlertLevel/new?${q}`;
 }
 
 const lines = (b: { min?: number; max?: number } | null, name: string, color: string) =>
@@ -49,6 +64,7 @@ export default function EmTrend({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang
     if (!el.current || !trend) return;
     const chart = echarts.getInstanceByDom(el.current) ?? echarts.init(el.current);
     chart.setOption({
+      animation: false, // a QC record: the points where they are, at once (and in screenshots)
       tooltip: { trigger: 'axis' },
       grid: { left: 60, right: 110, top: 30, bottom: 40 },
       xAxis: { type: 'time' },
@@ -76,10 +92,26 @@ export default function EmTrend({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang
       {trend && (
         <>
           <Typography.Title level={5} translate="no">{fill(w.trendTitle, { point: trend.point.name, parameter: params[trend.parameter] ?? trend.parameter })}</Typography.Title>
-          <Space className="ct-trend-limits">
+          <Space className="ct-trend-limits" wrap>
             <Tag color="orange">{w.alertLimit} {bandText(trend.limits.alert)}</Tag>
             <Tag color="red">{w.actionLimit} {bandText(trend.limits.action)}</Tag>
+            {trend.alertSource.kind === 'site'
+              ? <a href={`/record/emAlertLevel/${trend.alertSource.emAlertLevel}`}>{w.siteAlert}</a>
+              : <Typography.Text type="secondary">{w.gradeAlert}</Typography.Text>}
           </Space>
+          <Card size="small" className="ct-trend-suggestion" title={w.suggestTitle}>
+            {trend.suggestion.n > 0 && (
+              <Typography.Paragraph>{fill(w.suggestText, { ...trend.suggestion, occupancy: w[trend.occupancy] })}</Typography.Paragraph>
+            )}
+            {trend.suggestion.suggested
+              ? (
+                <Space wrap>
+                  <Typography.Text strong>{fill(w.suggested, { band: bandText(trend.suggestion.suggested) })}</Typography.Text>
+                  <Button href={adoptHref(trend, w)}>{w.adopt}</Button>
+                </Space>
+              )
+              : <Typography.Text type="secondary">{w.tooFew}</Typography.Text>}
+          </Card>
         </>
       )}
       {/* The plotted values and limit lines, readable without the canvas (tests, assistive tools). */}

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Alert, Card, Col, Drawer, Row, Statistic, Table, Typography } from 'antd';
+import { Alert, Card, Col, Drawer, Row, Space, Statistic, Table, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { dictLabels, errText, fill, pickLabel, words, type Api, type Lang, type Words } from './shared';
 
@@ -50,7 +50,11 @@ export default function Overview({ api, lang = 'zh-CN' }: { api: Api; lang?: Lan
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
       {o && (
         <>
-          <Typography.Title level={5}>{fill(w.overviewTitle, { days: o.days })}</Typography.Title>
+          <Space style={{ width: '100%', justifyContent: 'space-between' }} wrap>
+            <Typography.Title level={5}>{fill(w.overviewTitle, { days: o.days })}</Typography.Title>
+            {/* Pass rates by kind and lab side by side: the shipped report, with its period and Excel export. */}
+            <a href="/report/qcPassRate" className="qc-by-lab">{w.byLab}</a>
+          </Space>
           <Row gutter={[12, 12]}>
             {o.passRates.map((r: any) => (
               <Col key={r.qcType} xs={12} md={8} xl={4}>

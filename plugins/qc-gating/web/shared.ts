@@ -10,6 +10,8 @@ export const L = {
     overviewTitle: '质量概览（近 {days} 天）', passRate: '合格率', judged: '已判定', passed: '合格', openReviews: '待复核质检', openDeviations: '未关闭偏差', dueSamplings: '待采样',
     overdueSamplings: '超期采样', openSpotChecks: '待完成抽检', emAlerts: '环境超警戒限', emActions: '环境超行动限', noAccess: '无权查看', list: '明细', close: '关闭', title: '记录',
     roomMapTitle: '洁净区状态图', legend: '颜色按各采样点最近一次结果', date: '日期',
+    byLab: '按实验室查看合格率', siteAlert: '本采样点警戒限', gradeAlert: '级别默认警戒限', suggestTitle: '按趋势建议的警戒限', suggestText: '{occupancy} {n} 个结果：均值 {mean}，标准差 {sd}，P5 {p5}，P95 {p95}',
+    suggested: '建议警戒限 {band}', tooFew: '结果少于 20 个，暂不建议', adopt: '设为本采样点警戒限', suggestBasis: '{from} 至 {to} 的 {n} 个{occupancy}结果，{pct}（上限不超过行动限）',
   },
   en: {
     room: 'Room / clean zone', grade: 'Grade', sampling: 'Sampling', noSampling: 'No sampling task', occupancy: 'Occupancy', atRest: 'At rest', inOperation: 'In operation', sampledAt: 'Sampled at',
@@ -19,6 +21,8 @@ export const L = {
     overviewTitle: 'QC overview (last {days} days)', passRate: 'Pass rate', judged: 'judged', passed: 'passed', openReviews: 'QC awaiting review', openDeviations: 'Open deviations', dueSamplings: 'Samplings due',
     overdueSamplings: 'Samplings overdue', openSpotChecks: 'Open spot checks', emAlerts: 'EM alert levels', emActions: 'EM action levels', noAccess: 'No access', list: 'Records', close: 'Close', title: 'Record',
     roomMapTitle: 'Clean-room status map', legend: 'Coloured by the latest result of each sampling point', date: 'Date',
+    byLab: 'Pass rates by lab', siteAlert: 'Site alert level of this point', gradeAlert: 'Default alert level of the grade', suggestTitle: 'Alert level suggested by the trend', suggestText: '{n} results {occupancy}: mean {mean}, SD {sd}, P5 {p5}, P95 {p95}',
+    suggested: 'Suggested alert level {band}', tooFew: 'Fewer than 20 results: no suggestion yet', adopt: 'Set as this point\'s alert level', suggestBasis: '{n} results {occupancy} from {from} to {to}, {pct} (capped at the action level)',
   },
 };
 export type Words = (typeof L)['zh-CN'];

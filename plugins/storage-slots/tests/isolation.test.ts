@@ -1,4 +1,5 @@
 import { startTestServer, type TestServer } from '../../../tests/support/app';
+import { approvedQc, reviewerAdmin, type Reviewer } from '../../../tests/support/qc';
 import { createDatabase, dropDatabase } from '../../../tests/support/pg';
 import { orgFixture } from '../../../tests/api/auth-fixtures';
 
@@ -21,14 +22,16 @@ async function mk(token: string, entity: string, body: Record<string, unknown>) 
   if (r.status !== 201) throw new Error(`${entity}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.data;
 }
+let reviewer: Reviewer;
 const passQc = (batch: number) =>
-  mk(admin, 'qcRecord', { qcType: 'stockInQc', batch, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
+  approvedQc(t, admin, reviewer, { qcType: 'stockInQc', batch, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
 const vialsOf = async (stockIn: number) => knex()('cryovial').where({ stock_in: stockIn }).select('id', 'device', 'container', 'lab_id');
 
 beforeAll(async () => {
   db = await createDatabase('celltrace_slots_isolation');
   t = await startTestServer({ databaseUrl: db.url, plugins: ['qc-gating', 'storage-slots'] });
   admin = await t.login();
+  reviewer = await reviewerAdmin(t, admin);
   fx = await orgFixture(t, admin);
   tankA = await mk(fx.techA.token, 'storageDevice', { code: `A-LN2-${fx.sfx}`, name: 'Tank A', deviceType: 'ln2Tank', site: 'SH', setTemperature: -190, template: 'ln2Tank6x10' });
   tankB = await mk(fx.techB.token, 'storageDevice', { code: `B-LN2-${fx.sfx}`, name: 'Tank B', deviceType: 'ln2Tank', site: 'SH', setTemperature: -190, template: 'ln2Tank6x10' });

@@ -1,6 +1,7 @@
 // Cell-bank fixtures for e2e tests, set up through the API: one lab with a technician and a lab director, a
-// small LN2 tank (canister → box), a cell batch whose in-storage and release QC passed.
+// small LN2 tank (canister → box), a cell batch whose in-storage and release QC passed and were approved.
 import type { E2E } from './fixture';
+import { approvedQc } from '../../support/qc';
 
 export const LAB_PASSWORD = 'Lab#Passw0rd1';
 
@@ -53,8 +54,9 @@ export async function cellbankFixture(e: E2E, opts: { releaseQc?: boolean } = {}
   const canister = await create('container', { code: 'E2E-LN2-C1', name: 'C1', containerType: canType.id, device: device.id });
   const box = await create('container', { code: 'E2E-LN2-C1-B1', name: 'B1', containerType: boxType.id, device: device.id, parent: canister.id });
   const batch = await create('cellBatch', { cellType: 'UC-MSC', customerName: '测试客户', vialCount: 10, freezeDate: '2026-11-01' });
+  // Entered by the keeper, approved by the director: the gates read only approved results.
   const qc = (qcType: string) =>
-    create('qcRecord', { qcType, batch: batch.id, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
+    approvedQc(e.server, s, { token: director.token, password: LAB_PASSWORD }, { qcType, batch: batch.id, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
   await qc('stockInQc');
   if (opts.releaseQc) await qc('releaseQc');
   return {

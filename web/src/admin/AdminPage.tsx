@@ -18,6 +18,7 @@ const DictionaryEditor = lazy(() => import('./DictionaryEditor'));
 const RoleEditor = lazy(() => import('./RoleEditor'));
 const FlowDesigner = lazy(() => import('./FlowDesigner'));
 const SchemaDesigner = lazy(() => import('./SchemaDesigner'));
+const DashboardDesigner = lazy(() => import('../dashboard/DashboardDesigner'));
 
 /** Kinds with a hand-made designer; every other kind gets the form generated from its meta-schema (SchemaDesigner). */
 export const ADMIN_KINDS = ['entity', 'form', 'list', 'numbering', 'dictionary'] as const;
@@ -140,6 +141,7 @@ export default function AdminPage({ kind, id }: { kind: string; id?: string }) {
     case 'dictionary': return <DictionaryEditor key={id} id={id} />;
     case 'role': return <RoleEditor key={id} id={id} />;
     case 'flow': return <FlowDesigner key={id} id={id} />;
+    case 'dashboard': return <DashboardDesigner key={id} id={id} />;
     default: return <SchemaDesigner key={`${kind}/${id}`} kind={kind} id={id} />;
   }
 }

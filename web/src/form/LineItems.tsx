@@ -43,7 +43,7 @@ export function LinesArrayTemplate(p: ArrayFieldTemplateProps) {
         {editable ? <div style={{ width: 40 }} /> : null}
       </div>
       {p.items}
-      {p.items.length === 0 ? <Typography.Text type="secondary" className="ct-lines-empty">{t('form.noLines')}</Typography.Text> : null}
+      {p.items.length === 0 ? <Typography.Text type="secondary" className="ct-lines-empty" style={{ display: 'block', padding: '4px 0' }}>{t('form.noLines')}</Typography.Text> : null}
       {p.canAdd && editable ? (
         <Button icon={<PlusOutlined />} onClick={p.onAddClick} style={{ marginTop: 8, minHeight: 36 }}>
           {t('form.addLine')}

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { AllCommunityModule, ModuleRegistry, themeQuartz, type GridApi, type IDatasource, type SortModelItem } from 'ag-grid-community';
 import { AgGridReact } from 'ag-grid-react';
 import { AG_GRID_LOCALE_CN } from '@ag-grid-community/locale';
-import { App, Button, Checkbox, Input, Popover, Result, Select, Space, Tooltip, Typography } from 'antd';
+import { App, Button, Checkbox, Input, Popover, Result, Select, Space, Tag, Tooltip, Typography } from 'antd';
 import {
   DeleteOutlined, DownloadOutlined, PlusOutlined, ReloadOutlined, SaveOutlined, TableOutlined, UploadOutlined,
 } from '@ant-design/icons';
@@ -11,7 +11,7 @@ import { api, apiUrl, errorText } from '../api';
 import { useAuth } from '../auth';
 import { currentLang, pick } from '../i18n';
 import { fieldLabel, useMeta } from '../meta';
-import { navigate } from '../router';
+import { navigate, useLocation } from '../router';
 import { buildFilter, buildSort, type ApiFilter } from '../lib/filters';
 import { buildColumnDefs, columnInfos, columnKind } from '../list/columns';
 import { loadViews, saveViews, type SavedView } from '../list/views';
@@ -39,6 +39,19 @@ export default function ListPage({ listId }: { listId: string }) {
   const [visible, setVisible] = useState<string[]>(list?.columns ?? []);
   const [views, setViews] = useState(() => loadViews(user?.id, listId));
   const [importOpen, setImportOpen] = useState(false);
+  // A filter in the address (a dashboard tile's drill-down: `?filter=<JSON>&caption=<words>`), ANDed with the grid's own.
+  const loc = useLocation();
+  const urlFilterText = loc.search.get('filter');
+  const caption = loc.search.get('caption');
+  const urlFilter = useMemo<ApiFilter | undefined>(() => {
+    if (!urlFilterText) return undefined;
+    try {
+      const f = JSON.parse(urlFilterText) as unknown;
+      return f && typeof f === 'object' && !Array.isArray(f) ? (f as ApiFilter) : undefined;
+    } catch {
+      return undefined;
+    }
+  }, [urlFilterText]);
 
   const listLabel = pick(list?.label, lang, listId);
   useCrumbs(list ? [{ title: listLabel }] : []);
@@ -61,7 +74,8 @@ export default function ListPage({ listId }: { listId: string }) {
     () => ({
       getRows: (params) => {
         if (!list) return params.failCallback();
-        const filter = buildFilter(params.filterModel as Record<string, unknown>, infos, { text: quickRef.current, fields: list.quickSearch ?? [] });
+        const own = buildFilter(params.filterModel as Record<string, unknown>, infos, { text: quickRef.current, fields: list.quickSearch ?? [] });
+        const filter = own && urlFilter ? ({ and: [urlFilter, own] } as ApiFilter) : (own ?? urlFilter);
         const sort = buildSort(params.sortModel as SortModelItem[], list.defaultSort ?? []);
         lastQuery.current = { filter, sort };
         const refs = allColumns.filter((c) => (infos[c]?.kind === 'ref' && !meta.entities[entity]?.properties[c]?.['x-user']) || c === 'createdBy' || c === 'updatedBy');
@@ -90,7 +104,7 @@ export default function ListPage({ listId }: { listId: string }) {
           });
       },
     }),
-    [list, entity, infos, allColumns, message],
+    [list, entity, infos, allColumns, message, urlFilter],
   );
 
   // Quick search: debounce, then restart paging from the top.
@@ -261,6 +275,13 @@ export default function ListPage({ listId }: { listId: string }) {
           {t('list.new')}
         </Button>
       </div>
+      {urlFilter && (
+        <div className="ct-drill-filter" style={{ marginBottom: 8 }}>
+          <Tag color="blue" closable onClose={(e) => { e.preventDefault(); void navigate(`/list/${encodeURIComponent(listId)}`); }} closeIcon={<span aria-label={t('list.clearDrill')}>×</span>}>
+            {t('list.filtered', { caption: caption || t('list.filterFromLink') })}
+          </Tag>
+        </div>
+      )}
       <div className="ct-grid">
         <AgGridReact
           theme={theme}

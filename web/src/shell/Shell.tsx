@@ -30,6 +30,9 @@ const AdminPage = lazy(() => import('../admin/AdminPage'));
 const InboxPage = lazy(() => import('../pages/InboxPage'));
 const RecallPage = lazy(() => import('../trace/RecallPage'));
 const SystemPage = lazy(() => import('../sysadmin/SystemPage'));
+const DashboardView = lazy(() => import('../dashboard/DashboardView'));
+const ReportPage = lazy(() => import('../dashboard/ReportPage'));
+const ReportIndex = lazy(() => import('../dashboard/ReportPage').then((m) => ({ default: m.ReportIndex })));
 
 const { Header, Sider, Content } = Layout;
 
@@ -114,7 +117,10 @@ function Routes() {
     const Page = pluginPage(m.ref);
     return Page ? <PluginPage key={m.ref} pageRef={m.ref} Page={Page} /> : <Result status="404" title="404" subTitle={m.ref} />;
   }
-  if (path === '/' || path === '') return <Result status="info" title={t('shell.welcome')} subTitle={t('shell.welcomeHint')} />;
+  if (path === '/' || path === '') return <DashboardView />;
+  if ((m = matchPath('/dashboard/:id', path))) return <DashboardView key={m.id} id={m.id} />;
+  if (path === '/reports') return <ReportIndex />;
+  if ((m = matchPath('/report/:id', path))) return <ReportPage key={m.id} id={m.id} />;
   return <Result status="404" title="404" subTitle={t('error.notFound')} extra={<Link to="/">{t('common.home')}</Link>} />;
 }
 
@@ -184,6 +190,16 @@ export default function Shell() {
       label: pick(m.label, lang, m.$id),
       children: [...m.items].sort((a, b) => (a.order ?? 0) - (b.order ?? 0)).map(item),
     }));
+    // Reports the user's roles may open (the server decides again): one menu group, each report an item.
+    const reports = Object.values((meta?.kinds.report ?? {}) as Record<string, { $id: string; label?: unknown; roles?: string[] }>)
+      .filter((r) => user?.isAdmin || !r.roles?.length || r.roles.some((x) => user?.roles?.includes(x)));
+    if (reports.length)
+      items.push({
+        key: 'menu:__reports',
+        icon: menuIcon('bar-chart'),
+        label: t('shell.reports'),
+        children: [...reports.map((r) => ({ key: `/report/${r.$id}`, label: pick(r.label as never, lang, r.$id) })), { key: '/reports', label: t('shell.allReports') }],
+      });
     if (user?.isAdmin && meta) {
       // Every kind the server registered: a hand-made designer or the form generated from its meta-schema.
       const kinds = ['entity', 'form', 'list', 'numbering', 'dictionary', ...['role', 'flow'].filter((k) => k in meta.kinds), ...Object.keys(meta.kinds).filter((k) => k !== 'role' && k !== 'flow').sort()];
@@ -214,6 +230,7 @@ export default function Shell() {
     () => [
       ...menus.filter((m) => m.items.some((it) => `/list/${it.list}` === selectedKey || `/plugin/${encodeURIComponent(it.page ?? '')}` === selectedKey)).map((m) => `menu:${m.$id}`),
       ...(selectedKey.startsWith('/admin/') ? ['menu:__system'] : []),
+      ...(selectedKey.startsWith('/report') ? ['menu:__reports'] : []),
       ...(selectedKey.startsWith('/system/') ? ['menu:__sysadmin'] : []),
     ],
     [menus, selectedKey],

@@ -31,6 +31,7 @@ interface ImportState {
   preview: { columns: { field: string; label: string }[]; rows: { row: number; cells: Record<string, string> }[] } | null;
   imported: number | null;
   failure: string | null;
+  retryable?: boolean;
 }
 
 export default function ImportPage() {
@@ -50,6 +51,11 @@ export default function ImportPage() {
     api<{ data: Importable[] }>('/api/v1/import/entities').then((b) => setEntities(b.data)).catch((e: unknown) => void message.error(errorText(e)));
   }, [message]);
   useEffect(() => () => clearTimeout(timer.current), []);
+  // Imports a server restart left failed as interrupted (their file kept): offered again after a reload.
+  const [recent, setRecent] = useState<ImportState[]>([]);
+  useEffect(() => {
+    api<{ data: ImportState[] }>('/api/v1/imports').then((b) => setRecent(b.data.filter((x) => x.retryable))).catch(() => setRecent([]));
+  }, []);
 
   const poll = useCallback((id: number) => {
     clearTimeout(timer.current);
@@ -84,6 +90,17 @@ export default function ImportPage() {
     if (!state) return;
     try {
       const b = await api<{ data: ImportState }>(`/api/v1/imports/${state.id}/commit`, { body: {} });
+      setState(b.data);
+      poll(b.data.id);
+    } catch (e) {
+      void message.error(errorText(e));
+    }
+  };
+
+  const retry = async (id: number) => {
+    try {
+      const b = await api<{ data: ImportState }>(`/api/v1/imports/${id}/retry`, { body: {} });
+      setRecent((r) => r.filter((x) => x.id !== id));
       setState(b.data);
       poll(b.data.id);
     } catch (e) {
@@ -156,7 +173,23 @@ export default function ImportPage() {
           <Progress className="ct-import-progress" percent={percent} status="active" />
         </Card>
       ) : null}
-      {state?.status === 'failed' ? <Alert type="error" showIcon message={t('sys.import.failed')} description={state.failure} style={{ marginBottom: 12 }} /> : null}
+      {!state && recent.length ? (
+        <Alert
+          className="ct-import-interrupted" type="warning" showIcon style={{ marginBottom: 12 }} message={t('sys.import.interruptedTitle', { count: recent.length })}
+          description={recent.map((r) => (
+            <div key={r.id}>
+              <Typography.Text>{r.fileName ?? entities.find((e) => e.entity === r.entity)?.label}</Typography.Text> <Typography.Text type="secondary">{r.failure}</Typography.Text>{' '}
+              <Button size="small" onClick={() => void retry(r.id)}>{t('sys.import.retry')}</Button>
+            </div>
+          ))}
+        />
+      ) : null}
+      {state?.status === 'failed' ? (
+        <Alert
+          type="error" showIcon message={t('sys.import.failed')} description={state.failure} style={{ marginBottom: 12 }}
+          action={state.retryable ? <Button size="small" onClick={() => void retry(state.id)}>{t('sys.import.retry')}</Button> : undefined}
+        />
+      ) : null}
       {state?.status === 'committed' ? (
         <Result status="success" className="ct-import-done" title={t('sys.import.committed', { count: state.imported ?? 0 })} extra={<Button onClick={() => setState(null)}>{t('sys.import.again')}</Button>} />
       ) : null}

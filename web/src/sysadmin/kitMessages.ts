@@ -9,6 +9,7 @@ const zh = {
     failed: '导入失败', committed: '已导入 {{count}} 条记录', again: '再导入一个文件',
     hasErrors: '共 {{rows}} 行，其中 {{bad}} 行有 {{count}} 个问题：请在 Excel 中改正后重新上传', clean: '共 {{rows}} 行，检查通过，可以导入',
     onlyErrors: '只看有问题的行', commit: '确认导入 {{count}} 行', row: '行号', problems: '问题', problem: '{{column}}：{{message}}', sep: '；',
+    retry: '重新检查', interruptedTitle: '有 {{count}} 个导入被中断',
   },
   webhooks: {
     hint: '记录新增、修改、删除或执行操作时，系统把事件以签名的 JSON 推送到订阅的地址（失败自动重试）。', create: '新增订阅', save: '保存', url: '推送地址', entity: '业务对象',
@@ -26,6 +27,7 @@ const en = {
     failed: 'The import failed', committed: '{{count}} records imported', again: 'Import another file',
     hasErrors: '{{rows}} rows, {{bad}} of them with {{count}} problems: correct them in Excel and upload again', clean: '{{rows}} rows checked without problems, ready to import',
     onlyErrors: 'Rows with problems only', commit: 'Import {{count}} rows', row: 'Row', problems: 'Problems', problem: '{{column}}: {{message}}', sep: '; ',
+    retry: 'Check again', interruptedTitle: '{{count}} import(s) were interrupted',
   },
   webhooks: {
     hint: 'When records are created, changed, deleted or acted on, the event is sent as signed JSON to the subscribed URL (retried on failure).', create: 'New subscription', save: 'Save', url: 'URL', entity: 'Object',
