@@ -21,6 +21,7 @@ import { setupWorkflow } from './workflow';
 import { setupWebhooks } from './webhooks';
 import { recoverInterruptedImports, setupImport } from './import/routes';
 import { registerDashboardKinds, setupDashboards } from './dashboards/routes';
+import { setupTrace } from './trace';
 import { createApp } from './http/app';
 import { platformRouteDocs, pluginRouteDocs } from './http/route-docs';
 import { createPluginApi, discoverPlugins, type LoadedPlugin } from './plugins/host';
@@ -139,6 +140,7 @@ export async function createServer(config: Config, opts: ServerOptions = {}): Pr
     setupWebhooks(services);
     setupImport(services);
     setupDashboards(services);
+    setupTrace(services);
     for (const p of plugins) {
       const api = createPluginApi(services, p);
       await p.setup?.(api);

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EntityDef, FieldDef, Model } from '../metadata/model';
 import { biColumn, encryptedFields, isEncrypted } from '../auth/crypto';
+import { embeddedTraceColumns } from '../trace/engine';
 
 /** What a column should be, in the words information_schema uses. */
 interface ColumnType {
@@ -154,6 +155,13 @@ export async function planSchema(knex: Knex, model: Model): Promise<SchemaPlan> 
         const name = ixName('ux', e.table, [f.column]);
         if (!indexes.has(name)) push(`create unique index ?? on ?? (??) where deleted_at is null`, [name, e.table, f.column]);
       }
+    }
+    // Array fields holding traced references in their items (cultureRecord.materials[].lot): the trace engine asks
+    // `@>` of them (which records used this lot), answered by a GIN index.
+    for (const c of embeddedTraceColumns(model)) {
+      if (c.table !== e.table) continue;
+      const name = ixName('gin', e.table, [c.column]);
+      if (!indexes.has(name)) push(`create index ?? on ?? using gin (?? jsonb_path_ops)`, [name, e.table, c.column]);
     }
     for (const cols of indexSpecs(e)) {
       const name = ixName('ix', e.table, cols);

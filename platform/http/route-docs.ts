@@ -127,6 +127,7 @@ export function platformRouteDocs(): RouteDoc[] {
     ['platform/workflow/routes.docs', require('../workflow/routes.docs').default],
     ['platform/webhooks/routes.docs', require('../webhooks/routes.docs').default],
     ['platform/import/routes.docs', require('../import/routes.docs').default],
+    ['platform/trace/routes.docs', require('../trace/routes.docs').default],
     ['platform/dashboards/routes.docs', require('../dashboards/routes.docs').default],
   ];
   return tables.flatMap(([src, t]) => checkRouteDocs(t, src));

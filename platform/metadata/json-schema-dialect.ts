@@ -20,6 +20,8 @@ export const ANNOTATIONS = [
   // x-picker-disabled (entity): records whose fields hold these values are offered disabled in reference pickers.
   'x-equipment-gate',
   'x-picker-disabled',
+  // x-trace-at / x-trace-product (entity): the trace engine's time field and recall products (platform/trace).
+  'x-trace-at', 'x-trace-product',
 ];
 
 /** ajv options of every validator of entity data (allErrors: a user wants every wrong field at once). */

@@ -25,7 +25,9 @@ const fieldSchema = {
     'x-precision': { type: 'integer', minimum: 1, maximum: 38 },
     'x-scale': { type: 'integer', minimum: 0, maximum: 20 },
     'x-unique': { type: 'boolean' },
-    'x-trace': { type: 'boolean' },
+    // A trace link (platform/trace): true, the referenced record is upstream of this one (this one was made from it);
+    // "down", this record feeds the referenced one (a material usage feeds its culture record).
+    'x-trace': { enum: [true, false, 'down'] },
     'x-encrypted': { type: 'boolean' },
     // A user reference ("the person who did it"): an integer naming a ct_user; "current" defaults to the signed-in user.
     'x-user': { enum: [true, 'current'] },
@@ -83,6 +85,10 @@ export const entityMetaSchema = {
       additionalProperties: { type: 'array', minItems: 1, maxItems: 50, items: { type: ['string', 'number', 'boolean'] } },
     },
     'x-reason-required': { type: 'boolean' },
+    // The field that says when a record happened, for trace timelines and room-excursion recalls (default createdAt).
+    'x-trace-at': { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' },
+    // A product a recall reports (a preparation, a handover); `patient` names the field holding its customer.
+    'x-trace-product': { type: 'object', additionalProperties: false, properties: { patient: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,47}$' } } },
     // Extra tabs on the record page, each a plugin widget ("plugin:Widget") given the record.
     'x-record-tabs': {
       type: 'array', maxItems: 6,
@@ -198,6 +204,8 @@ const menuItem: Record<string, unknown> = {
     list: { type: 'string' },
     form: { type: 'string' },
     page: { type: 'string' },
+    // A platform screen of the web app (the recall screen: /trace/recall).
+    path: { type: 'string', pattern: '^/[a-z0-9/-]*$' },
     icon: { type: 'string' },
     children: { type: 'array', items: { $ref: '#/$defs/item' } },
   },

@@ -469,6 +469,7 @@ async function runAll(env: Record<string, string | undefined>, reuse: boolean) {
       ['inventory-import.ts', 'Cell-inventory import'],
       ['equipment.ts', 'Equipment'],
       ['qc.ts', 'Quality control and environment monitoring'],
+      ['trace.ts', 'Trace and recall'],
       ['dashboard.ts', 'Dashboards and reports'],
       ['web.ts', 'Web', { BENCH_DATABASE_URL: dbUrl, BENCH_ADMIN_PASSWORD: PASSWORD }],
     ];

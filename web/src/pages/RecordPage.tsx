@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { App, Badge, Button, Card, Descriptions, Image, Input, Modal, Result, Skeleton, Space, Tabs, Tag, Typography } from 'antd';
 import { DeleteOutlined, EditOutlined, PaperClipOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -15,8 +15,12 @@ import { visibleSections } from '../form/schema';
 import { fileUrl, isImage, type Attachment } from '../form/widgets';
 import { recordActionSlots } from '../slots';
 import { hostApi, pluginPage } from '../plugins';
+import '../trace/messages';
 
 type Data = Record<string, unknown>;
+
+// The trace graph (echarts) loads with the tab, not with every record page.
+const TraceTab = lazy(() => import('../trace/TraceTab'));
 
 interface SignatureRow {
   id: number;
@@ -145,6 +149,7 @@ export default function RecordPage({ entity, id }: { entity: string; id: string 
     ...(attachments.length
       ? [{ key: '_attachments', label: t('record.attachments'), children: attachments.map(([k, p]) => <div key={k} className="ct-section">{fieldLabel(meta, entity, k, lang)}: {render(k, p, record[k])}</div>) }]
       : []),
+    { key: '_trace', label: t('trace.tab'), children: <Suspense fallback={<Skeleton active />}><TraceTab entity={entity} id={id} /></Suspense> },
     { key: '_history', label: t('record.history'), children: <div className="ct-history"><RecordHistory entity={entity} id={id} history={history} error={historyError} reload={load} /></div> },
   ];
 

@@ -28,6 +28,7 @@ const FormPage = lazy(() => import('../pages/FormPage'));
 const RecordPage = lazy(() => import('../pages/RecordPage'));
 const AdminPage = lazy(() => import('../admin/AdminPage'));
 const InboxPage = lazy(() => import('../pages/InboxPage'));
+const RecallPage = lazy(() => import('../trace/RecallPage'));
 const SystemPage = lazy(() => import('../sysadmin/SystemPage'));
 const DashboardView = lazy(() => import('../dashboard/DashboardView'));
 const ReportPage = lazy(() => import('../dashboard/ReportPage'));
@@ -108,6 +109,7 @@ function Routes() {
   if ((m = matchPath('/record/:entity/:id', path))) return <RecordPage key={`${m.entity}/${m.id}`} entity={m.entity} id={m.id} />;
   if (path === '/change-password') return <ChangePasswordPage />;
   if (path === '/inbox') return <InboxPage />;
+  if (path === '/trace/recall') return <RecallPage />;
   if ((m = matchPath('/system/:section', path))) return <SystemPage key={m.section} section={m.section} />;
   if ((m = matchPath('/admin/:kind', path))) return <AdminPage kind={m.kind} />;
   if ((m = matchPath('/admin/:kind/:id', path))) return <AdminPage kind={m.kind} id={m.id} />;
