@@ -68,6 +68,8 @@ afterAll(async () => {
 async function pickOption(page: Page, select: ReturnType<Page['locator']>, optionText: string) {
   await select.click();
   await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: optionText }).first().click();
+  // The choice is in the form once the select shows it (saving before that, under load, saved the old value).
+  await select.locator('.ant-select-selection-item', { hasText: optionText }).waitFor();
 }
 
 async function saveWithReason(page: Page, reason: string, expectSaved = true) {
