@@ -68,7 +68,7 @@ export default function EmTrend({ api, lang = 'zh-CN' }: { api: Api; lang?: Lang
       tooltip: { trigger: 'axis' },
       grid: { left: 60, right: 110, top: 30, bottom: 40 },
       xAxis: { type: 'time' },
-      yAxis: { type: 'value', name: params[trend.parameter] ?? trend.parameter },
+      yAxis: { type: 'value', name: params[trend.parameter] ?? trend.parameter, nameTextStyle: { align: 'left' } },
       series: [{
         type: 'line', name: params[trend.parameter] ?? trend.parameter, symbolSize: 9,
         data: trend.data.map((d) => ({ value: [d.sampledAt, d.value], itemStyle: { color: STATUS_HEX[d.status] ?? '#1677ff' } })),
