@@ -10,11 +10,17 @@ import { parseDocument } from 'htmlparser2';
  * `@embedpdf/fonts-sc` package, subset per document), so a server without desktop fonts or Chromium prints Chinese.
  */
 const MM = 72 / 25.4;
-let fonts: { regular: Buffer; bold: Buffer } | null = null;
-export function fontFiles(): { regular: Buffer; bold: Buffer } {
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fontkit: { create(b: Uint8Array): unknown } = require('fontkit');
+let fonts: { regular: any; bold: any } | null = null; // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * The two faces, parsed once per process (8 MB each; parsing is most of a PDF's time) and shared read-only by every
+ * document: pdfkit takes a parsed fontkit font and makes its own subset per document.
+ */
+export function fontFiles(): { regular: any; bold: any } { // eslint-disable-line @typescript-eslint/no-explicit-any
   if (!fonts) {
     const dir = path.join(path.dirname(require.resolve('@embedpdf/fonts-sc')), '..', 'fonts');
-    fonts = { regular: fs.readFileSync(path.join(dir, 'NotoSansHans-Regular.otf')), bold: fs.readFileSync(path.join(dir, 'NotoSansHans-Bold.otf')) };
+    fonts = { regular: fontkit.create(fs.readFileSync(path.join(dir, 'NotoSansHans-Regular.otf'))), bold: fontkit.create(fs.readFileSync(path.join(dir, 'NotoSansHans-Bold.otf'))) };
   }
   return fonts;
 }
@@ -44,6 +50,8 @@ const SKIP = new Set(['style', 'script', 'title', 'head', 'svg']);
 const classes = (n: Node) => (n.attribs?.class ?? '').split(/\s+/);
 const isBarcode = (n: Node) => n.type === 'tag' && classes(n).includes('ct-barcode');
 
+const SIZES: Record<string, number> = { h1: 16, h2: 12, h3: 10.5, h4: 10 };
+
 interface Run { text: string; bold: boolean; size: number; color?: string }
 
 /** The PNG of every barcode span, drawn once before layout (bwip-js renders asynchronously). */
@@ -60,7 +68,18 @@ async function barcodes(root: Node): Promise<Map<Node, Buffer>> {
   return out;
 }
 
-const decode = (s: string) => s.replace(/\s+/g, ' ');
+const SUPER: Record<string, string> = { '⁰': '0', '¹': '1', '²': '2', '³': '3', '⁴': '4', '⁵': '5', '⁶': '6', '⁷': '7', '⁸': '8', '⁹': '9', '⁻': '-', '⁺': '+' };
+/**
+ * Collapsed white space, and characters the embedded face lacks (it covers GB2312 and Latin) replaced by what reads
+ * the same: superscript digits as `^6` (×10⁶ → ×10^6), anything else unknown as `?` — never an empty box.
+ */
+const decode = (s: string) =>
+  s.replace(/\s+/g, ' ').replace(/[^\u0000-\u007f]/gu, (ch) => {
+    const f = fontFiles().regular;
+    if (f.hasGlyphForCodePoint(ch.codePointAt(0)!)) return ch;
+    if (SUPER[ch]) return `^${SUPER[ch]}`;
+    return '?';
+  });
 
 /** Renders the body of a print page to a PDF. */
 export async function htmlToPdf(html: string, info: { title: string; author?: string; size?: string; landscape?: boolean }): Promise<Buffer> {
@@ -83,34 +102,52 @@ export async function htmlToPdf(html: string, info: { title: string; author?: st
       const style = { ...base };
       if (n.name === 'strong' || n.name === 'b' || n.name === 'th') style.bold = true;
       if (n.name === 'small' || classes(n).includes('ct-meta')) style.size = base.size * 0.85;
+      if (SIZES[n.name!]) Object.assign(style, { bold: true, size: SIZES[n.name!] });
+      // A block inside a table cell (a heading, a paragraph) is its own line there.
+      const isBlock = BLOCK.has(n.name!);
+      if (isBlock && runs.length && !runs[runs.length - 1].text.endsWith('\n')) runs.push({ ...base, text: '\n' });
       for (const c of n.children ?? []) inline(c, style, runs, images);
+      if (isBlock && runs.length) runs.push({ ...base, text: '\n' });
     }
   };
   const trimRuns = (runs: Run[]) => {
     const out = runs.filter((r) => r.text !== '');
+    while (out.length && /^[\s]*$/.test(out[out.length - 1].text)) out.pop();
+    while (out.length && /^[\s]*$/.test(out[0].text)) out.shift();
     if (out.length) out[0] = { ...out[0], text: out[0].text.replace(/^ +/, '') };
     if (out.length) out[out.length - 1] = { ...out[out.length - 1], text: out[out.length - 1].text.replace(/ +$/, '') };
     return out.filter((r) => r.text !== '');
   };
-  const textOf = (runs: Run[]) => runs.map((r) => r.text).join('');
+  /** Runs split at line breaks: each line is laid out on its own (mixed sizes on one pdfkit line overlap). */
+  const linesOf = (runs: Run[]) => {
+    const out: Run[][] = [[]];
+    for (const r of trimRuns(runs)) {
+      const parts = r.text.split('\n');
+      parts.forEach((p, i) => {
+        if (i > 0) out.push([]);
+        if (p) out[out.length - 1].push({ ...r, text: p });
+      });
+    }
+    return out.map((l) => trimRuns(l)).filter((l) => l.length);
+  };
   const drawRuns = (runs: Run[], x: number, w: number, align: 'left' | 'center' | 'right' = 'left', y?: number) => {
-    const rs = trimRuns(runs);
-    if (!rs.length) return;
     if (y !== undefined) doc.y = y;
+    for (const line of linesOf(runs)) {
+      const y0 = doc.y;
+      line.forEach((r, i) => {
+        doc.font(r.bold ? 'B' : 'R').fontSize(r.size).fillColor(r.color ?? '#111');
+        doc.text(r.text, i === 0 ? x : undefined, i === 0 ? y0 : undefined, { width: w, align, continued: i < line.length - 1, lineGap: 1 });
+      });
+    }
     doc.x = x;
-    rs.forEach((r, i) => {
-      doc.font(r.bold ? 'B' : 'R').fontSize(r.size).fillColor(r.color ?? '#111');
-      doc.text(r.text, i === 0 ? x : undefined, i === 0 ? doc.y : undefined, { width: w, align, continued: i < rs.length - 1, lineGap: 1 });
-    });
     doc.fillColor('#111');
   };
-  const heightOf = (runs: Run[], w: number) => {
-    const rs = trimRuns(runs);
-    if (!rs.length) return 0;
-    // Mixed fonts are measured in the bolder one: a little more room, never an overlap.
-    doc.font(rs.some((r) => r.bold) ? 'B' : 'R').fontSize(Math.max(...rs.map((r) => r.size)));
-    return doc.heightOfString(textOf(rs), { width: w, lineGap: 1 });
-  };
+  const heightOf = (runs: Run[], w: number) =>
+    linesOf(runs).reduce((sum, line) => {
+      // A line of mixed fonts is measured in the boldest, largest one: a little more room, never an overlap.
+      doc.font(line.some((r) => r.bold) ? 'B' : 'R').fontSize(Math.max(...line.map((r) => r.size)));
+      return sum + doc.heightOfString(line.map((r) => r.text).join(''), { width: w, lineGap: 1 });
+    }, 0);
   const drawImages = (imgs: Node[], x: number, y: number) => {
     let cx = x;
     let h = 0;
@@ -178,7 +215,6 @@ export async function htmlToPdf(html: string, info: { title: string; author?: st
     doc.y += 2 * MM;
   };
 
-  const SIZES: Record<string, number> = { h1: 16, h2: 12, h3: 10.5, h4: 10 };
   const block = (n: Node) => {
     if (n.type === 'text') {
       if ((n.data ?? '').trim()) drawRuns([{ text: decode(n.data!), bold: false, size: 9.5 }], left, width);

@@ -98,6 +98,7 @@ export function display(api: PluginApi, lang: Lang, entity: string | undefined, 
   const exp = r[`${field}$expanded`];
   if (field === 'labId' || field === 'createdBy' || field === 'updatedBy' || f?.kind === 'user') return exp?.displayName ?? '';
   if (v === null || v === undefined || v === '') return '';
+  if (exp && typeof exp === 'object' && !Array.isArray(exp) && typeof exp.displayName === 'string') return exp.displayName;
   if (!f) {
     if (field === 'createdAt' || field === 'updatedAt') return dayjs(v).format('YYYY-MM-DD HH:mm');
     return typeof v === 'object' ? '' : String(v);

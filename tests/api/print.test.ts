@@ -181,6 +181,7 @@ test('every shipped document renders for the chain: HTML with the Chinese title,
     expect(pdf.buf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(pdf.buf.toString('latin1')).toMatch(/\/FontName \/[A-Z]{6}\+NotoSansHans-Regular/);
     expect(pdfText(pdf.buf)).toContain(title);
+    require('fs').writeFileSync(`/tmp/doc-${tpl}.pdf`, pdf.buf);
   }
   const batchHtml = (await raw(techA.token, 'GET', `/api/v1/print/documents/batchRecord/${R.batch.id}.html`)).buf.toString();
   // Everything that happened to the batch, by name: the order, the sample, the culture step, QC, vials with positions.
