@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { AppError, forbidden, readBody, readQuery, type CallContext, type PluginApi } from '../../platform/plugins/sdk';
-import { checkTemplate } from './schema';
+import { checkTemplate, printTemplateSchema } from './schema';
 import { entityLabel, environment, gather, page, pick, run, type PrintTemplate } from './render';
 import { htmlToPdf } from './pdf';
 import { defaultZpl, labelPdf, zplDeep, type LabelItem } from './labels';
@@ -12,7 +12,8 @@ const mayWriteMeta = (c: CallContext) => !!c.actor.isAdmin || !!(c.actor.permiss
 
 /** A template and the version in force (0 = as shipped, never changed), or an older saved version when asked for. */
 export async function templateOf(api: PluginApi, id: string, version?: number): Promise<{ tpl: PrintTemplate; version: number }> {
-  const tpl = api.defs<PrintTemplate>('printTemplate')[id];
+  const defs = api.defs<PrintTemplate>('printTemplate');
+  const tpl = Object.hasOwn(defs, id) ? defs[id] : undefined;
   if (!tpl) throw notFoundTpl(id);
   const versions = await api.metaVersions<PrintTemplate>('printTemplate', id);
   const current = versions[0]?.version ?? 0;
@@ -50,6 +51,12 @@ async function recordJob(api: PluginApi, c: CallContext, j: { template: string; 
     return { row, trx };
   });
 }
+
+/** A definition as the editor has it (its id and label may still be missing): the kind's schema, minus those. */
+const previewBody = {
+  type: 'object', additionalProperties: false, required: ['definition', 'record'],
+  properties: { definition: { ...printTemplateSchema, required: ['entity', 'flavour', 'source'] }, record: int },
+};
 
 interface LabelBody { template: string; records?: number[]; batch?: number; format: 'pdf' | 'zpl'; reason?: string }
 const labelBody = {
@@ -132,11 +139,8 @@ export function printRoutes(router: Router, api: PluginApi): void {
   router.post('/print/preview', async (ctx) => {
     const c = ctxOf(ctx);
     if (!mayWriteMeta(c)) throw forbidden();
-    const b = readBody<{ definition: PrintTemplate; record: number }>(ctx.request.body, {
-      type: 'object', additionalProperties: false, required: ['definition', 'record'], properties: { definition: { type: 'object' }, record: int },
-    });
+    const b = readBody<{ definition: PrintTemplate; record: number }>(ctx.request.body, previewBody);
     const problems = checkTemplate(b.definition, { entity: Object.fromEntries([...api.model.entities.values()].map((e) => [e.name, e.schema])) });
-    if (typeof b.definition.source !== 'string') problems.unshift({ path: '/source', message: 'source is required' });
     if (problems.length) {
       const details = problems.map((p) => ({ path: `/definition${p.path}`, message: p.message }));
       throw new AppError(400, 'VALIDATION_FAILED', 'error.validation', {}, details.map((d) => ({ path: d.path, messageKey: 'print.renderFailed', params: { message: d.message } })));
@@ -163,7 +167,7 @@ export function printRoutes(router: Router, api: PluginApi): void {
     const defs = api.defs<PrintTemplate>('printTemplate');
     const jobs: any[] = await api.db().table('print_job').where({ entity: q.entity, record_id: q.id }).orderBy('id', 'desc').limit(200);
     const labels: any[] = await api.db().table('print_label').where({ entity: q.entity, record_id: q.id }).orderBy('id', 'desc').limit(200);
-    const name = (t: string) => pick(defs[t]?.label, c.lang, t);
+    const name = (t: string) => pick(Object.hasOwn(defs, t) ? defs[t].label : undefined, c.lang, t);
     ctx.body = {
       data: {
         jobs: jobs.map((j) => ({ id: Number(j.id), template: j.template, templateLabel: name(j.template), version: j.template_version, format: j.format, by: j.printed_by_name, at: j.printed_at })),
