@@ -10,14 +10,14 @@ import { parseDocument } from 'htmlparser2';
  * `@embedpdf/fonts-sc` package, subset per document), so a server without desktop fonts or Chromium prints Chinese.
  */
 const MM = 72 / 25.4;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const fontkit: { create(b: Uint8Array): unknown } = require('fontkit');
-let fonts: { regular: any; bold: any } | null = null; // eslint-disable-line @typescript-eslint/no-explicit-any
+let fonts: { regular: any; bold: any } | null = null;  
 /**
  * The two faces, parsed once per process (8 MB each; parsing is most of a PDF's time) and shared read-only by every
  * document: pdfkit takes a parsed fontkit font and makes its own subset per document.
  */
-export function fontFiles(): { regular: any; bold: any } { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function fontFiles(): { regular: any; bold: any } {  
   if (!fonts) {
     const dir = path.join(path.dirname(require.resolve('@embedpdf/fonts-sc')), '..', 'fonts');
     fonts = { regular: fontkit.create(fs.readFileSync(path.join(dir, 'NotoSansHans-Regular.otf'))), bold: fontkit.create(fs.readFileSync(path.join(dir, 'NotoSansHans-Bold.otf'))) };
@@ -74,7 +74,7 @@ const SUPER: Record<string, string> = { '⁰': '0', '¹': '1', '²': '2', '³': 
  * the same: superscript digits as `^6` (×10⁶ → ×10^6), anything else unknown as `?` — never an empty box.
  */
 const decode = (s: string) =>
-  s.replace(/\s+/g, ' ').replace(/[^\u0000-\u007f]/gu, (ch) => {
+  s.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/gu, (ch) => {
     const f = fontFiles().regular;
     if (f.hasGlyphForCodePoint(ch.codePointAt(0)!)) return ch;
     if (SUPER[ch]) return `^${SUPER[ch]}`;
