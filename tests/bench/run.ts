@@ -468,6 +468,7 @@ async function runAll(env: Record<string, string | undefined>, reuse: boolean) {
       ['import.ts', 'Initial data import'],
       ['equipment.ts', 'Equipment'],
       ['qc.ts', 'Quality control and environment monitoring'],
+      ['print.ts', 'Print templates and labels'],
       ['web.ts', 'Web', { BENCH_DATABASE_URL: dbUrl, BENCH_ADMIN_PASSWORD: PASSWORD }],
     ];
     for (const [file, title, extraEnv] of extras) {
