@@ -2,7 +2,7 @@
 // real download that starts with %PDF), and on a vial page prints its cryovial label as PDF and then as ZPL — a
 // reprint, so the page asks for a reason first.
 import fs from 'node:fs';
-import { realErrors, startE2E, type E2E } from './support/fixture';
+import { realErrors, shot, startE2E, type E2E } from './support/fixture';
 import { LAB_PASSWORD } from './support/cellbank';
 
 jest.setTimeout(180_000);
@@ -50,6 +50,7 @@ test('a batch page prints its batch record as PDF; a vial page prints its label 
   const modal = page.locator('.ant-modal-content');
   // The preview is the rendered record, by name.
   await modal.frameLocator('iframe').getByText(M.batch.batchCode).first().waitFor();
+  await shot(page, 'print-batch-record');
   const [pdf] = await Promise.all([page.waitForEvent('download'), modal.getByRole('button', { name: /下载 PDF/ }).click()]);
   expect(pdf.suggestedFilename()).toMatch(/^批次记录 .*\.pdf$/);
   expect(fs.readFileSync((await pdf.path())!).subarray(0, 5).toString()).toBe('%PDF-');
@@ -66,10 +67,26 @@ test('a batch page prints its batch record as PDF; a vial page prints its label 
   await labels.getByRole('button', { name: /打印标签/ }).click();
   await labels.getByText(/重打须填写原因/).waitFor();
   await labels.getByRole('textbox', { name: '重打原因' }).fill('标签被液氮浸湿');
+  await shot(page, 'print-label-reprint');
   const [zpl] = await Promise.all([page.waitForEvent('download'), labels.getByRole('button', { name: /打印标签/ }).click()]);
   const text = fs.readFileSync((await zpl.path())!, 'utf8');
   expect(text).toContain('^XA');
   expect(text).toContain(`^FD${M.vial.vialCode}|${M.vial.chainId}^FS`);
   expect(text).toMatch(/\^BXN/);
+  expect(realErrors(e.errors)).toEqual([]);
+});
+
+test('the template editor previews an edit live on a chosen record', async () => {
+  const page = await e.page();
+  await page.goto(`${e.url}/plugin/${encodeURIComponent('print/TemplateEditor')}`);
+  await page.getByText('批次记录', { exact: true }).click();
+  const source = page.getByRole('textbox', { name: '模板源码（Handlebars）' });
+  await source.waitFor();
+  await page.frameLocator('iframe[title="实时预览"]').getByText('细胞批次记录').waitFor();
+  await source.fill('<h1>{{record.batchCode}} 审核版</h1>');
+  await page.frameLocator('iframe[title="实时预览"]').getByText(`${M.batch.batchCode} 审核版`).waitFor();
+  await source.fill('<h1>{{#if record.batchCode}}</h1>');
+  await page.getByRole('alert').filter({ hasText: /handlebars/ }).waitFor();
+  await shot(page, 'print-template-editor');
   expect(realErrors(e.errors)).toEqual([]);
 });

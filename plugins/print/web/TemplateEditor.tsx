@@ -21,6 +21,7 @@ export default function TemplateEditor({ api, lang }: { api: Api; lang: Lang }) 
   const [versions, setVersions] = useState<any[]>([]);  
   const [saving, setSaving] = useState(false);
   const [reason, setReason] = useState('');
+  const [readOnly, setReadOnly] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
@@ -30,9 +31,12 @@ export default function TemplateEditor({ api, lang }: { api: Api; lang: Lang }) 
     setId(tid);
     setHtml('');
     setProblem(null);
-    const [d, v] = await Promise.all([api(`/api/v1/meta/printTemplate/${tid}`), api(`/api/v1/meta/printTemplate/${tid}/versions`).catch(() => ({ data: [] }))]);
+    const [d, v] = await Promise.all([api(`/api/v1/meta/printTemplate/${tid}`), api(`/api/v1/meta/printTemplate/${tid}/versions`).catch(() => null)]);
     setDef(d.data);
-    setVersions(v.data);
+    // Who may not change metadata sees the template read-only, its versions from the print routes.
+    setReadOnly(!v);
+    const pub = v ? null : await api(`/api/v1/print/templates/${tid}/versions`).catch(() => null);
+    setVersions(v ? v.data : (pub?.data.versions ?? []).filter((x: any) => x.version > 0).map((x: any) => ({ version: x.version, reason: x.reason, createdByName: x.by, createdAt: x.at })));  
     const meta = await api(`/api/v1/meta/entity/${d.data.entity}`).catch(() => null);
     const title = meta?.data?.['x-title'] ?? 'id';
     const recs = await api(`/api/v1/data/${d.data.entity}`, { query: { limit: 20, sort: '-id' } }).catch(() => ({ data: [] }));
@@ -45,7 +49,9 @@ export default function TemplateEditor({ api, lang }: { api: Api; lang: Lang }) 
     if (!def || !record) return;
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => {
-      fetchFile('/api/v1/print/preview', lang, { method: 'POST', body: { definition: def, record } })
+      const saved = readOnly && def.flavour === 'document';
+      if (readOnly && !saved) return;
+      (saved ? fetchFile(`/api/v1/print/documents/${def.$id}/${record}.html`, lang) : fetchFile('/api/v1/print/preview', lang, { method: 'POST', body: { definition: def, record } }))
         .then((f) => f.blob.text())
         .then((t) => {
           setHtml(t);
@@ -53,7 +59,7 @@ export default function TemplateEditor({ api, lang }: { api: Api; lang: Lang }) 
         })
         .catch((e) => setProblem(errText(e)));
     }, 400);
-  }, [def, record, lang]);
+  }, [def, record, lang, readOnly]);
   const save = async () => {
     setSaving(true);
     try {
@@ -95,11 +101,11 @@ export default function TemplateEditor({ api, lang }: { api: Api; lang: Lang }) 
             <Tag>{w.entity}: {list.find((t) => t.id === id)?.entityLabel}</Tag>
             <span>{w.record}</span>
             <Select aria-label={w.record} style={{ minWidth: 220 }} value={record ?? undefined} onChange={setRecord} options={records} notFoundContent={w.noRecord} />
-            <Button type="primary" icon={<SaveOutlined />} onClick={() => Modal.confirm({
+            {readOnly ? <Tag color="default">{w.readOnly}</Tag> : <Button type="primary" icon={<SaveOutlined />} onClick={() => Modal.confirm({
               title: w.saveReason,
               content: <Input.TextArea aria-label={w.saveReason} rows={3} onChange={(e) => setReason(e.target.value)} />,
               onOk: () => save(),
-            })} loading={saving}>{w.save}</Button>
+            })} loading={saving}>{w.save}</Button>}
           </Space>
           <div style={{ display: 'flex', gap: 12 }}>
             <div style={{ flex: 1, minWidth: 0 }}>
@@ -108,6 +114,7 @@ export default function TemplateEditor({ api, lang }: { api: Api; lang: Lang }) 
                 aria-label={w.source}
                 value={def.source}
                 onChange={(e) => setDef({ ...def, source: e.target.value })}
+                readOnly={readOnly}
                 autoSize={{ minRows: 18, maxRows: 30 }}
                 style={{ fontFamily: 'ui-monospace, Menlo, Consolas, monospace', fontSize: 12 }}
                 spellCheck={false}
@@ -139,7 +146,7 @@ export default function TemplateEditor({ api, lang }: { api: Api; lang: Lang }) 
               columns={[
                 { title: w.version, dataIndex: 'version', key: 'v', render: (v) => `v${v}` },
                 { title: w.saveReason, dataIndex: 'reason', key: 'r' },
-                { title: w.by, dataIndex: 'createdByName', key: 'b' },
+                { title: w.changedBy, dataIndex: 'createdByName', key: 'b' },
                 { title: w.at, dataIndex: 'createdAt', key: 'a', render: (v) => String(v ?? '').slice(0, 16).replace('T', ' ') },
               ]}
             />

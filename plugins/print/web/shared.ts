@@ -20,7 +20,7 @@ const L = {
     destroyed: '已销毁/作废', unaccounted: '未核销', unlabelled: '未贴标签', reconciliation: '标签核对', history: '打印记录', noHistory: '尚无打印记录', by: '打印人', at: '时间',
     reprint: '重打', voided: '作废', editor: '打印模板', source: '模板源码（Handlebars）', css: '样式（CSS）', record: '预览记录', save: '保存', saveReason: '修改原因',
     saved: '已保存为第 {v} 版', versions: '版本记录', shipped: '出厂版本', pickTemplate: '选择左侧的模板', noRecord: '该类记录暂无数据', livePreview: '实时预览', zpl: 'ZPL（斑马打印机）', pdf: 'PDF',
-    rollback: '恢复此版本', previewFailed: '预览失败', entity: '用于', labelSize: '尺寸',
+    rollback: '恢复此版本', readOnly: '只读（修改模板需要元数据编辑权限）', changedBy: '修改人', previewFailed: '预览失败', entity: '用于', labelSize: '尺寸',
   },
   en: {
     print: 'Print', printLabels: 'Print labels', preview: 'Print preview', download: 'Download PDF', printNow: 'Print', close: 'Close', version: 'Version', loading: 'Loading…',
@@ -28,7 +28,7 @@ const L = {
     destroyed: 'Destroyed/void', unaccounted: 'Unaccounted', unlabelled: 'Without label', reconciliation: 'Label reconciliation', history: 'Print history', noHistory: 'Nothing printed yet', by: 'By', at: 'At',
     reprint: 'Reprint', voided: 'Void', editor: 'Print templates', source: 'Template source (Handlebars)', css: 'Style (CSS)', record: 'Preview record', save: 'Save', saveReason: 'Reason for the change',
     saved: 'Saved as version {v}', versions: 'Versions', shipped: 'As shipped', pickTemplate: 'Choose a template on the left', noRecord: 'No record of this kind yet', livePreview: 'Live preview', zpl: 'ZPL (Zebra)', pdf: 'PDF',
-    rollback: 'Restore this version', previewFailed: 'Preview failed', entity: 'For', labelSize: 'Size',
+    rollback: 'Restore this version', readOnly: 'Read-only (changing templates needs the metadata editor permission)', changedBy: 'Changed by', previewFailed: 'Preview failed', entity: 'For', labelSize: 'Size',
   },
 };
 export type Words = (typeof L)['zh-CN'];
