@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import bwipjs from 'bwip-js';
 import { finish, newDoc } from './pdf';
 
@@ -10,9 +11,52 @@ export interface LabelItem {
   lines: string[];
 }
 
-/** The PNG of a label's code: whole pixels per module and a quiet zone, so a scaled print stays sharp and scannable. */
-export function codePng(content: string, symbology: 'datamatrix' | 'qrcode' = 'datamatrix'): Promise<Buffer> {
-  return bwipjs.toBuffer({ bcid: symbology, text: content, scale: 6, paddingwidth: 2, paddingheight: 2, backgroundcolor: 'FFFFFF' } as any);
+const CRC = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+/** CRC-32 of a PNG chunk (zlib.crc32 is not in every Node 20). */
+function crc32(b: Buffer): number {
+  let c = 0xffffffff;
+  for (const x of b) c = CRC[(c ^ x) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * The PNG of a label's code, written directly from the symbol's module matrix (bwip-js `raw`): 8-bit grey, no alpha,
+ * whole pixels per module and a two-module quiet zone. pdfkit embeds such a PNG as is (no decoding), and a scaled
+ * print stays sharp and scannable.
+ */
+export function codePng(content: string, symbology: 'datamatrix' | 'qrcode' = 'datamatrix', scale = 6): Buffer {
+  const sym = (bwipjs as any).raw({ bcid: symbology, text: content })[0] as { pixs: number[]; pixx: number; pixy: number };
+  const quiet = 2;
+  const w = (sym.pixx + 2 * quiet) * scale;
+  const h = (sym.pixy + 2 * quiet) * scale;
+  const rows = Buffer.alloc((w + 1) * h, 255);
+  for (let y = 0; y < h; y++) {
+    rows[y * (w + 1)] = 0; // filter: none
+    const my = Math.floor(y / scale) - quiet;
+    if (my < 0 || my >= sym.pixy) continue;
+    for (let x = 0; x < w; x++) {
+      const mx = Math.floor(x / scale) - quiet;
+      if (mx >= 0 && mx < sym.pixx && sym.pixs[my * sym.pixx + mx]) rows[y * (w + 1) + 1 + x] = 0;
+    }
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /**
@@ -27,7 +71,7 @@ export async function labelPdf(items: LabelItem[], spec: { widthMm: number; heig
   for (const it of items) {
     doc.addPage({ size: [w, h], margin: 0 });
     const side = Math.min(h - 2 * m, w * 0.45);
-    doc.image(await codePng(it.content, spec.symbology), m, (h - side) / 2, { width: side, height: side });
+    doc.image(codePng(it.content, spec.symbology), m, (h - side) / 2, { width: side, height: side });
     const x = m + side + 1 * MM;
     const tw = w - x - m;
     const lines = it.lines.filter((l) => l.trim() !== '');

@@ -193,13 +193,28 @@ export function environment(api: PluginApi, lang: Lang): typeof Handlebars {
 
 /** Compiles with the caller's environment; a template error at render time is the template's (422), never a 500. */
 export function run(hb: typeof Handlebars, source: string, context: Record<string, unknown>, pointer: string, opts: { noEscape?: boolean } = {}): string {
+  return compiled(hb, source, pointer, opts)(context);
+}
+
+/** A source compiled once for many records (a batch's labels); a failure is the template's 422 with its pointer. */
+export function compiled(hb: typeof Handlebars, source: string, pointer: string, opts: { noEscape?: boolean } = {}): (context: Record<string, unknown>) => string {
+  const fail = (e: unknown) => {
+    const message = String((e as Error).message).slice(0, 300);
+    return new AppError(422, 'VALIDATION_FAILED', 'print.renderFailed', { message }, [{ path: pointer, messageKey: 'print.renderFailed', params: { message } }]);
+  };
+  let fn: HandlebarsTemplateDelegate;
   try {
-    return hb.compile(source, { noEscape: !!opts.noEscape })(context, { allowProtoPropertiesByDefault: false });
+    fn = hb.compile(source, { noEscape: !!opts.noEscape });
   } catch (e) {
-    throw new AppError(422, 'VALIDATION_FAILED', 'print.renderFailed', { message: String((e as Error).message).slice(0, 300) }, [
-      { path: pointer, messageKey: 'print.renderFailed', params: { message: String((e as Error).message).slice(0, 300) } },
-    ]);
+    throw fail(e);
   }
+  return (context) => {
+    try {
+      return fn(context, { allowProtoPropertiesByDefault: false });
+    } catch (e) {
+      throw fail(e);
+    }
+  };
 }
 
 const PAGE_CSS = `

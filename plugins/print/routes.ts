@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import { AppError, forbidden, readBody, readQuery, type CallContext, type PluginApi } from '../../platform/plugins/sdk';
 import { checkTemplate, printTemplateSchema } from './schema';
-import { entityLabel, environment, gather, page, pick, run, type PrintTemplate } from './render';
+import { compiled, entityLabel, environment, gather, page, pick, run, type PrintTemplate } from './render';
 import { htmlToPdf } from './pdf';
 import { defaultZpl, labelPdf, zplDeep, type LabelItem } from './labels';
 
@@ -302,15 +302,18 @@ export async function labelItems(api: PluginApi, c: CallContext, tpl: PrintTempl
   }
   const hb = environment(api, c.lang);
   const spec = tpl.labelSpec!;
+  const content = spec.content ? compiled(hb, spec.content, '/labelSpec/content', { noEscape: true }) : null;
+  const text = compiled(hb, tpl.source, '/source', { noEscape: true });
+  const zplOf = spec.zpl ? compiled(hb, spec.zpl, '/labelSpec/zpl', { noEscape: true }) : null;
   return rows.map((r) => {
     Object.defineProperty(r, '_entity', { value: tpl.entity, enumerable: false });
     for (const n of refs) if (r[`${n}$expanded`]) Object.defineProperty(r[`${n}$expanded`], '_entity', { value: e.fields.get(n)!.ref, enumerable: false });
     const code = String(r[e.titleField] ?? '');
     const context = { record: r, code, chainId: r.chainId ?? '', spec };
-    const content = spec.content ? run(hb, spec.content, context, '/labelSpec/content', { noEscape: true }).trim() : [code, r.chainId].filter(Boolean).join('|');
-    const lines = run(hb, tpl.source, context, '/source', { noEscape: true }).split('\n').map((l) => l.trim()).filter(Boolean);
-    const item: LabelItem = { content, lines };
-    const zpl = spec.zpl ? run(hb, spec.zpl, zplDeep({ ...context, content, lines }), '/labelSpec/zpl', { noEscape: true }).trim() : defaultZpl(item, spec);
+    const code2d = content ? content(context).trim() : [code, r.chainId].filter(Boolean).join('|');
+    const lines = text(context).split('\n').map((l) => l.trim()).filter(Boolean);
+    const item: LabelItem = { content: code2d, lines };
+    const zpl = zplOf ? zplOf(zplDeep({ ...context, content: code2d, lines })).trim() : defaultZpl(item, spec);
     return { ...item, id: r.id as number, code, record: r, zpl };
   });
 }

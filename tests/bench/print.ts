@@ -45,8 +45,11 @@ async function main() {
     const [customer] = await s.records.createMany(ctx, 'customer', [{ name: '性能测试客户' }]);
     const [batch] = await s.records.createMany(ctx, 'cellBatch', [{ cellType: 'UC-MSC', customer: customer.id, vialCount: VIALS, freezeDate: '2026-12-01' }]);
     await s.records.createMany(ctx, 'qcRecord', ['stockInQc', 'releaseQc'].map((qcType) => ({ qcType, batch: batch.id, testedAt: new Date().toISOString(), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 })));
-    await s.records.createMany(ctx, 'cryovial', Array.from({ length: VIALS }, (_, i) => ({ vialCode: `${batch.batchCode}-${String(i + 1).padStart(3, '0')}`, batch: batch.id, chainId: 'COI26000001W' })), {
-      set: (i: number) => ({ status: 'stored', positionLabel: `A/${Math.floor(i / 81) + 1}/${String.fromCharCode(65 + ((i % 81) % 9))}${(i % 9) + 1}` }),
+    await s.records.createMany(ctx, 'cryovial', Array.from({ length: VIALS }, () => ({ batch: batch.id })), {
+      set: (i: number) => ({
+        vialCode: `${batch.batchCode}-${String(i + 1).padStart(3, '0')}`, chainId: 'COI26000001W', status: 'stored',
+        positionLabel: `LN2-01/B${Math.floor(i / 81) + 1}/${String.fromCharCode(65 + Math.floor((i % 81) / 9))}${(i % 9) + 1}`,
+      }),
     });
     console.log(`  seeded one batch with ${VIALS} vials`);
     let size = 0;
