@@ -12,6 +12,10 @@ export const printMessages: Messages = {
     'print.nothingToPrint': '没有可打印的记录',
     'print.labelVoided': '该标签已作废',
     'print.reasonRequired': '请填写原因',
+    'oplog.action.print': '打印',
+    'oplog.action.print_labels': '打印标签',
+    'oplog.action.print_reprint': '重打标签',
+    'oplog.action.print_voidLabel': '作废标签',
   },
   en: {
     'print.unknownTemplate': 'Unknown print template: {template}',
@@ -24,5 +28,9 @@ export const printMessages: Messages = {
     'print.nothingToPrint': 'Nothing to print',
     'print.labelVoided': 'This label is void already',
     'print.reasonRequired': 'Enter a reason',
+    'oplog.action.print': 'Printed',
+    'oplog.action.print_labels': 'Labels printed',
+    'oplog.action.print_reprint': 'Labels reprinted',
+    'oplog.action.print_voidLabel': 'Label voided',
   },
 };

@@ -47,7 +47,7 @@ async function recordJob(api: PluginApi, c: CallContext, j: { template: string; 
       template: j.template, template_version: j.version, entity: j.entity, record_id: j.recordId, format: j.format, lab_id: j.labId ?? null,
       printed_by: c.actor.id, printed_by_name: c.actor.displayName,
     }).returning('*');
-    await api.audit(trx, c, { entity: j.entity, recordId: j.recordId, action: audit.action, changes: { template: j.template, version: j.version, format: j.format, ...audit.extra }, reason: audit.reason ?? null });
+    await api.audit(trx, c, { entity: j.entity, recordId: j.recordId, action: audit.action, changes: auditChanges(api, c, j.template, j.version, j.format, audit.extra), reason: audit.reason ?? null });
     return { row, trx };
   });
 }
@@ -222,7 +222,7 @@ export function printRoutes(router: Router, api: PluginApi): void {
       })));
       await api.audit(trx, c, {
         entity: batch ? 'cellBatch' : tpl.entity, recordId: batch ?? (items.length === 1 ? first.id : null), action: before.length ? 'print.reprint' : 'print.labels',
-        changes: { template: tpl.$id, version, format: b.format, count: items.length, codes: items.slice(0, 50).map((i) => i.code), reprinted: before.length },
+        changes: auditChanges(api, c, tpl.$id, version, b.format, { count: items.length, codes: items.slice(0, 50).map((i) => i.code), ...(before.length ? { reprinted: before.length } : {}) }),
         reason: reason ?? null,
       });
     });
@@ -277,10 +277,19 @@ export function printRoutes(router: Router, api: PluginApi): void {
     if (row.voided_at) throw new AppError(409, 'CONFLICT', 'print.labelVoided', {}, [{ path: '', messageKey: 'print.labelVoided' }]);
     await api.transaction(async (trx) => {
       await api.db(trx).table('print_label').where({ id }).update({ voided_at: api.db(trx).fragment('now()'), voided_by_name: c.actor.displayName, void_reason: b.reason.trim() });
-      await api.audit(trx, c, { entity: row.entity, recordId: Number(row.record_id), action: 'print.voidLabel', changes: { label: id, template: row.template, version: row.template_version }, reason: b.reason.trim() });
+      await api.audit(trx, c, { entity: row.entity, recordId: Number(row.record_id), action: 'print.voidLabel', changes: auditChanges(api, c, row.template, row.template_version, row.format, { codes: [String(row.content).split('|')[0]] }), reason: b.reason.trim() });
     });
     ctx.body = { data: { id, voided: true } };
   });
+}
+
+/**
+ * What an audit entry of a print says, as the record history shows it: the template by its name (in the printer's
+ * language) and version, the format; the template's id kept apart (`ref`) for queries.
+ */
+function auditChanges(api: PluginApi, c: CallContext, template: string, version: number, format: string, extra: Record<string, unknown> = {}) {
+  const defs = api.defs<PrintTemplate>('printTemplate');
+  return { template: pick(Object.hasOwn(defs, template) ? defs[template].label : undefined, c.lang, template), templateVersion: version, format: format.toUpperCase(), ...extra, ref: { template } };
 }
 
 function labelOut(l: any, name: (t: string) => string) {

@@ -191,7 +191,7 @@ test('every shipped document renders for the chain: HTML with the Chinese title,
   expect(hist.body.data.jobs[0]).toMatchObject({ version: 0, templateLabel: '批次记录' });
   const audit = await L.t.server.services.knex('ct_audit').where({ entity: 'cellBatch', record_id: R.batch.id, action: 'print' });
   expect(audit.length).toBeGreaterThanOrEqual(2);
-  expect(audit[0].changes).toMatchObject({ template: expect.any(String), version: 0 });
+  expect(audit[0].changes).toMatchObject({ template: expect.any(String), templateVersion: 0, format: expect.stringMatching(/^(PDF|HTML)$/), ref: { template: expect.any(String) } });
   // An English page in English.
   const en = await L.t.api('GET', `/api/v1/print/documents/batchRecord/${R.batch.id}.html`, { token: techA.token, lang: 'en' });
   expect(String(en.body)).toContain('Cell batch record');
@@ -272,7 +272,7 @@ test('a cryovial label prints as a 25 × 13 mm PDF whose DataMatrix decodes to t
   expect(text).toMatch(new RegExp(`\\^BXN,\\d+,200\\^FD${v.vialCode}\\|${v.chainId}\\^FS`));
   const audit = await L.t.server.services.knex('ct_audit').where({ entity: 'cryovial', record_id: v.id, action: 'print.reprint' }).first();
   expect(audit).toMatchObject({ reason: '标签受潮' });
-  expect(audit.changes).toMatchObject({ template: 'cryovialLabel', version: 0, format: 'zpl' });
+  expect(audit.changes).toMatchObject({ template: '冻存管标签 25×13', templateVersion: 0, format: 'ZPL', ref: { template: 'cryovialLabel' } });
 });
 
 test('labels of a whole batch, and the reconciliation: printed vs used vs destroyed', async () => {
