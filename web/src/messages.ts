@@ -70,7 +70,7 @@ const zh = {
     currentUser: '当前用户：{{name}}', searchUser: '输入姓名搜索人员', chooseFirst: '请先选择{{field}}',
   },
   admin: {
-    menu: '配置设计', kind: { entity: '实体设计', form: '表单设计', list: '列表设计', numbering: '编号规则', dictionary: '数据字典', role: '角色权限', flow: '流程设计', qcGate: '质检放行规则', qcSpec: '质检标准', emLimit: '环境监测限度', storageTemplate: '存储设备模板' },
+    menu: '配置设计', kind: { entity: '实体设计', form: '表单设计', list: '列表设计', numbering: '编号规则', dictionary: '数据字典', role: '角色权限', flow: '流程设计', qcGate: '质检放行规则', qcSpec: '质检标准', emLimit: '环境监测限度', storageTemplate: '存储设备模板', printTemplate: '打印模板' },
     entityDesigner: '实体设计器', formDesigner: '表单设计器', listDesigner: '列表设计器', numberingDesigner: '编号规则设计器', dictionaryEditor: '数据字典编辑',
     labelZh: '中文名称', labelEn: '英文名称', dragHandle: '拖动 {{item}} 以排序', moveUp: '上移 {{item}}', moveDown: '下移 {{item}}',
     reason: '修改原因', reasonHint: '请填写修改原因（将记入版本历史与审计）', saveTitle: '保存 {{id}} 的新版本', saved: '已保存，立即生效',
@@ -180,7 +180,7 @@ const en: Messages = {
     currentUser: 'Current user: {{name}}', searchUser: 'Type a name to find a person', chooseFirst: 'Choose {{field}} first',
   },
   admin: {
-    menu: 'Configuration', kind: { entity: 'Entities', form: 'Forms', list: 'Lists', numbering: 'Numbering rules', dictionary: 'Dictionaries', role: 'Roles', flow: 'Flows', qcGate: 'QC gates', qcSpec: 'QC specifications', emLimit: 'EM limits', storageTemplate: 'Storage templates' },
+    menu: 'Configuration', kind: { entity: 'Entities', form: 'Forms', list: 'Lists', numbering: 'Numbering rules', dictionary: 'Dictionaries', role: 'Roles', flow: 'Flows', qcGate: 'QC gates', qcSpec: 'QC specifications', emLimit: 'EM limits', storageTemplate: 'Storage templates', printTemplate: 'Print templates' },
     entityDesigner: 'Entity designer', formDesigner: 'Form designer', listDesigner: 'List designer', numberingDesigner: 'Numbering rule designer', dictionaryEditor: 'Dictionary editor',
     labelZh: 'Chinese label', labelEn: 'English label', dragHandle: 'Drag {{item}} to reorder', moveUp: 'Move {{item}} up', moveDown: 'Move {{item}} down',
     reason: 'Reason', reasonHint: 'Why this change? (kept in the version history and the audit trail)', saveTitle: 'Save a new version of {{id}}', saved: 'Saved; live now',
