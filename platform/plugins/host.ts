@@ -125,6 +125,8 @@ export function createPluginApi(s: Services, p: PluginDefinition): PluginApi {
       return s.meta.model;
     },
     defs: (kind) => (s.meta.model.set[kind] ?? {}) as any,
+    metaVersions: async (kind, id) =>
+      (await s.meta.versions(kind, id)).map((v) => ({ version: v.version, definition: v.definition, reason: v.reason, createdByName: v.createdByName, createdAt: v.createdAt })),
     records: recordsApi(s.records),
     withTrx: (trx) => recordsApi(s.records.withTrx(trx)),
     transaction: (fn) => s.knex.transaction((trx) => fn(trx, recordsApi(s.records.withTrx(trx)))),

@@ -40,7 +40,7 @@ const results = new Map<string, string[]>(); // `${case} ${key}` → problems
 
 beforeAll(async () => {
   db = await createDatabase('celltrace_matrix');
-  L = await startLabs({ databaseUrl: db.url, plugins: ['qc-gating', 'storage-slots', 'consumption-ledger', 'order-chain', 'equipment-care'] });
+  L = await startLabs({ databaseUrl: db.url, plugins: ['qc-gating', 'storage-slots', 'consumption-ledger', 'order-chain', 'equipment-care', 'print'] });
   knex = L.t.server.services.knex;
   const { t, admin, org } = L;
   MARK = `Zq${org.sfx}`;
@@ -77,6 +77,10 @@ beforeAll(async () => {
     order: order.id, batch: batch.id, vials: [vials[3].id], vialScan: vials[3].code, thawedAt: '2026-01-06T08:00:00Z', preparedAt: '2026-01-06T10:00:00Z', productCells: 5, expiresAt: '2099-01-01T00:00:00Z', remarks: `prep ${MARK}`,
   });
   const handover = await create(t, techA.token, 'handover', { preparation: prep.id, productScan: prep.productCode, dispatchedAt: '2026-01-06T11:00:00Z', boxTemperature: 4, receiverKind: 'external', receiverName: 'Nurse', destination: `dest ${MARK}` });
+  // A printed label of lab A's vial (the label routes take its id).
+  const lbl = await t.api('POST', '/api/v1/print/labels', { token: techA.token, body: { template: 'cryovialLabel', records: [vials[2].id], format: 'zpl' } });
+  if (lbl.status !== 200) throw new Error(`label: ${lbl.status} ${JSON.stringify(lbl.body)}`);
+  A.printLabel = Number((await knex('print_label').where({ entity: 'cryovial', record_id: vials[2].id }).first('id')).id);
   const alert = await create(t, techA.token, 'storageAlert', { device: dev.id, kind: 'vacancy', message: `alert ${MARK}` });
   // A flow instance with open tasks (QC countersign by the lab's inspectors).
   const sub = await t.api('POST', `/api/v1/data/qcRecord/${qc.id}/actions/submitReview`, { token: qcA.token, body: {} });
@@ -190,7 +194,7 @@ const refs: RefValue = (ref, entity) => {
   return A[name] ?? labAIds.get(name)?.[0];
 };
 
-const PATH_REVEALS = new Set(['task', 'workflowInstance', 'notification', 'file', '$entity', 'container', 'cryovial', 'storageDevice', 'cellBatch', 'customer', 'equipment']);
+const PATH_REVEALS = new Set(['printLabel', 'task', 'workflowInstance', 'notification', 'file', '$entity', 'container', 'cryovial', 'storageDevice', 'cellBatch', 'customer', 'equipment']);
 
 /** Calls one operation as one case and lists what is wrong with the answer. */
 async function call(c: Case, o: Operation, token: string): Promise<string[]> {
@@ -232,6 +236,7 @@ async function snapshot(): Promise<string> {
   parts.roles = await knex('ct_user_role').where({ user_id: A.user }).orderBy('role').pluck('role');
   parts.token = await knex('ct_session').where({ id: A.token }).select('revoked_at');
   parts.org = await knex('ct_org').where({ id: A.org }).select('name', 'disabled');
+  parts.label = await knex('print_label').where({ id: A.printLabel }).select('voided_at');
   parts.notification = await knex('ct_wf_notification').where({ id: A.notification }).select('read_at');
   parts.policy = await knex('ct_state').where({ key: 'security-policy' }).select('value');
   parts.meta = await knex('ct_meta_overlay').count({ n: '*' });

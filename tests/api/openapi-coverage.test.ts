@@ -12,7 +12,7 @@ let t: TestServer;
 let doc: any;
 
 beforeAll(async () => {
-  t = await startTestServer({ plugins: ['qc-gating', 'storage-slots', 'consumption-ledger'] });
+  t = await startTestServer({ plugins: ['qc-gating', 'storage-slots', 'consumption-ledger', 'print'] });
   doc = (await t.api('GET', '/api/openapi.json')).body;
 });
 afterAll(() => t?.stop());

@@ -471,6 +471,7 @@ async function runAll(env: Record<string, string | undefined>, reuse: boolean) {
       ['qc.ts', 'Quality control and environment monitoring'],
       ['trace.ts', 'Trace and recall'],
       ['dashboard.ts', 'Dashboards and reports'],
+      ['print.ts', 'Print templates and labels'],
       ['web.ts', 'Web', { BENCH_DATABASE_URL: dbUrl, BENCH_ADMIN_PASSWORD: PASSWORD }],
     ];
     for (const [file, title, extraEnv] of extras) {

@@ -4,12 +4,15 @@ import { createElement, type ComponentType } from 'react';
 import type { WidgetProps } from '@rjsf/utils';
 import { api as coreApi } from './api';
 import { currentLang } from './i18n';
+import { recordActionSlots, type RecordSlotProps } from './slots';
 
 type AnyComponent = ComponentType<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 interface PluginModule {
   default?: AnyComponent | { pages?: Record<string, AnyComponent>; widgets?: Record<string, AnyComponent> };
   pages?: Record<string, AnyComponent>;
   widgets?: Record<string, AnyComponent>;
+  /** Components for every record page's action area (a print menu); each decides for which records it shows. */
+  recordActions?: AnyComponent[];
 }
 
 const loaders = import.meta.glob<PluginModule>('../../plugins/*/web/index.tsx');
@@ -39,6 +42,11 @@ function register(plugin: string, mod: PluginModule): void {
   // Any widget can also be opened as a page (the storage map is both).
   for (const [k, c] of Object.entries(widgetMap)) pageMap[k] ??= c;
   for (const [k, c] of Object.entries(pageMap)) pages.set(`${plugin}:${k}`, c);
+  for (const [i, C] of (mod.recordActions ?? []).entries()) {
+    const A = (p: RecordSlotProps) => createElement(C, { ...p, api: hostApi, lang: currentLang() });
+    A.displayName = `PluginRecordAction(${plugin}:${i})`;
+    recordActionSlots.push(A);
+  }
   for (const [k, C] of Object.entries(widgetMap)) {
     const W = (p: WidgetProps) => createElement(C, { ...p, api: hostApi, lang: currentLang() });
     W.displayName = `PluginWidget(${plugin}:${k})`;

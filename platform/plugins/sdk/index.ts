@@ -105,6 +105,11 @@ export interface PluginApi {
   readonly model: Model;
   /** All definitions of a metadata kind (entities, a plugin's own kinds like `storageTemplate`). */
   defs<T = any>(kind: string): Record<string, T>;
+  /**
+   * The saved versions of one definition, newest first (an admin's every save is one; the shipped file is version 0
+   * and not listed). Old versions are kept: a reprint can show the version it used.
+   */
+  metaVersions<T = any>(kind: string, id: string): Promise<{ version: number; definition: T | null; reason: string; createdByName: string | null; createdAt: string }[]>;
   readonly records: Records;
   withTrx(trx: Knex.Transaction): Records;
   /** One transaction for several pipeline calls (and the plugin's own tables): all or nothing. */
