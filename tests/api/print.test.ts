@@ -1,7 +1,8 @@
 import zlib from 'node:zlib';
 import { BarcodeFormat, BinaryBitmap, DecodeHintType, HybridBinarizer, MultiFormatReader, RGBLuminanceSource } from '@zxing/library';
 import { createDatabase, dropDatabase } from '../support/pg';
-import { create, startLabs, type Labs, type User } from '../support/labs';
+import { create, startLabs, PASSWORD, type Labs, type User } from '../support/labs';
+import { approvedQc } from '../support/qc';
 
 // Print templates and labels (issue 15 items 5–6) through the real API on PostgreSQL: every shipped template renders
 // for one order's chain (HTML and a PDF with the Chinese text in an embedded font), masks and lab isolation hold,
@@ -141,7 +142,8 @@ beforeAll(async () => {
   R.culture = await create(t, techA.token, 'cultureRecord', { order: R.order.id, sample: R.sample.id, cellKind: 'stem', cultureDate: now().slice(0, 10), totalCells: 10, viability: 95, passage: 1 });
   R.step = await create(t, techA.token, 'cultureStep', { cultureRecord: R.culture.id, stepType: 'passage', performedAt: now(-5), passage: 2, totalCells: 30, viability: 96 });
   R.batch = await create(t, techA.token, 'cellBatch', { cellType: 'UC-MSC', cultureRecord: R.culture.id, vialCount: 4, cellsPerVial: 5, freezeDate: now().slice(0, 10) });
-  const qc = (qcType: string) => create(t, qcA.token, 'qcRecord', { qcType, batch: R.batch.id, testedAt: now(-1), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
+  // Entered by the inspector, approved by the director: the stock-in and release gates read approved QC only.
+  const qc = (qcType: string) => approvedQc(t, qcA.token, { token: dirA.token, password: PASSWORD }, { qcType, batch: R.batch.id, testedAt: now(-1), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
   R.qc = await qc('stockInQc');
   R.stockIn = await create(t, techA.token, 'stockIn', { batch: R.batch.id, vialCount: 3, device: R.device.id, container: R.box.id, identityScan: R.batch.batchCode });
   R.vials = (await call(techA.token, 'GET', `/api/v1/data/cryovial?filter=${encodeURIComponent(JSON.stringify({ batch: R.batch.id }))}&sort=id`)).body.data;

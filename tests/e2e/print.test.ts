@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { realErrors, shot, startE2E, type E2E } from './support/fixture';
 import { LAB_PASSWORD } from './support/cellbank';
+import { approvedQc } from '../support/qc';
 
 jest.setTimeout(180_000);
 
@@ -34,7 +35,7 @@ beforeAll(async () => {
   const order = await call(T.director, 'POST', '/api/v1/data/serviceOrder', { customer: customer.id, serviceItem: 'umbilicalMsc', orderCategory: 'storage', storageYears: 20 });
   const culture = await call(T.tech, 'POST', '/api/v1/data/cultureRecord', { order: order.id, cellKind: 'stem', cultureDate: now().slice(0, 10), totalCells: 10, viability: 95, passage: 1 });
   M.batch = await call(T.tech, 'POST', '/api/v1/data/cellBatch', { cellType: 'UC-MSC', cultureRecord: culture.id, vialCount: 2, cellsPerVial: 5, freezeDate: now().slice(0, 10) });
-  await call(T.qc, 'POST', '/api/v1/data/qcRecord', { qcType: 'stockInQc', batch: M.batch.id, testedAt: now(-1), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
+  await approvedQc(e.server, T.qc, { token: T.director, password: LAB_PASSWORD }, { qcType: 'stockInQc', batch: M.batch.id, testedAt: now(-1), viability: 95, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1 });
   await call(T.tech, 'POST', '/api/v1/data/stockIn', { batch: M.batch.id, vialCount: 2, device: tank.id, container: box.id, identityScan: M.batch.batchCode });
   M.vial = (await e.server.api('GET', `/api/v1/data/cryovial?filter=${encodeURIComponent(JSON.stringify({ batch: M.batch.id }))}&sort=id`, { token: T.tech })).body.data[0];
 });
