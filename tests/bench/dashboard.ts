@@ -8,6 +8,7 @@ import pino from 'pino';
 import { loadConfig } from '../../platform/config';
 import { createServer } from '../../platform/server';
 import { createDatabase, dropDatabase } from '../support/pg';
+import { pct, timed } from './timing';
 
 const ROOT = path.resolve(__dirname, '../..');
 const ROWS = Number(process.env.BENCH_DASH_ROWS ?? 1_000_000);
@@ -15,18 +16,6 @@ const SIDE = Math.max(1000, Math.round(ROWS / 10));
 const ITER = Number(process.env.BENCH_ITER ?? 20);
 const PASSWORD = 'Bench#12345';
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-async function timed(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  await fn();
-  await fn();
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
 
 async function main() {
   const db = await createDatabase('celltrace_bench_dash');

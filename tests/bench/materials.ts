@@ -11,6 +11,7 @@ import { loadConfig } from '../../platform/config';
 import { createServer } from '../../platform/server';
 import { systemContext } from '../../platform/context';
 import { createDatabase, dropDatabase } from '../support/pg';
+import { pct, timed } from './timing';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MOVES = Number(process.env.BENCH_MOVEMENTS ?? 1_000_000);
@@ -18,17 +19,6 @@ const LOTS = Number(process.env.BENCH_LOTS ?? 10_000);
 const ITER = Number(process.env.BENCH_ITER ?? 30);
 const PASSWORD = 'Bench#12345';
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-async function timed(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  await fn(); // warm
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
 const line = (name: string, ours: number[], base: number[], target: string) =>
   console.log(`  ${name}: p50 ${pct(ours, 50).toFixed(1)} ms · p99 ${pct(ours, 99).toFixed(1)} ms (baseline p50 ${pct(base, 50).toFixed(1)} ms, ratio ${(pct(base, 50) / pct(ours, 50)).toFixed(2)}; target ${target})`);
 

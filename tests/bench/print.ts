@@ -8,23 +8,13 @@ import { loadConfig } from '../../platform/config';
 import { createServer } from '../../platform/server';
 import { systemContext } from '../../platform/context';
 import { createDatabase, dropDatabase } from '../support/pg';
+import { pct, timed } from './timing';
 
 const ROOT = path.resolve(__dirname, '../..');
 const VIALS = Number(process.env.BENCH_PRINT_VIALS ?? 200);
 const ITER = Number(process.env.BENCH_ITER ?? 10);
 const PASSWORD = 'Bench#12345';
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-async function timed(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  await fn();
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
 const line = (name: string, xs: number[], extra = '') => console.log(`  ${name}: p50 ${pct(xs, 50).toFixed(1)} ms · p99 ${pct(xs, 99).toFixed(1)} ms${extra}`);
 
 async function main() {

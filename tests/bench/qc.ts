@@ -9,6 +9,7 @@ import { loadConfig } from '../../platform/config';
 import { createServer } from '../../platform/server';
 import { systemContext } from '../../platform/context';
 import { createDatabase, dropDatabase } from '../support/pg';
+import { pct, timed } from './timing';
 
 const ROOT = path.resolve(__dirname, '../..');
 const READINGS = Number(process.env.BENCH_EM_READINGS ?? 20_000);
@@ -16,17 +17,6 @@ const ITER = Number(process.env.BENCH_ITER ?? 20);
 const PASSWORD = 'Bench#12345';
 const PARAMS = ['settlePlate', 'particles05', 'particles5'];
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
-  await fn(-1);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn(i);
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
 const line = (name: string, xs: number[], target: string) => console.log(`  ${name}: p50 ${pct(xs, 50).toFixed(1)} ms · p99 ${pct(xs, 99).toFixed(1)} ms (target ${target})`);
 
 async function main() {

@@ -13,6 +13,10 @@ import { systemContext } from '../../platform/context';
 import { traceEngine } from '../../platform/trace';
 import { recall } from '../../platform/trace/recall';
 import { createDatabase, dropDatabase } from '../support/pg';
+import { pct, timed as timedWarm } from './timing';
+
+/** Five warm-up runs: the first walks fill the plan cache of every level's statement. */
+const timed = (n: number, fn: (i: number) => Promise<unknown>) => timedWarm(n, fn, 5);
 
 const ROOT = path.resolve(__dirname, '../..');
 const CHAINS = Number(process.env.BENCH_CHAINS ?? 42_000);
@@ -22,17 +26,6 @@ const VIALS = 11;
 const STEPS = 4;
 const PASSWORD = 'Bench#12345';
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 5; i++) await fn(n + i); // warm-up
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn(i);
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
 const show = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms · p99 ${pct(xs, 99).toFixed(1)} ms`;
 
 async function main() {
