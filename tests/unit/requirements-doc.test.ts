@@ -26,7 +26,8 @@ describe('docs/requirements.md (requirements traceability)', () => {
     expect(doc.markdown).toMatch(/^\| R-3\.4\.2 \|.*\[storage-slots\]\(\.\.\/plugins\/storage-slots\/requirements\.json\)/m);
     expect(doc.markdown).toMatch(/^\| R-3\.4\.2 \|.*\[menu Cell bank › Storage › Empty-slot warnings\]/m);
     expect(doc.markdown).toMatch(/^\| R-3\.7\.6 \|.*\[R-3\.7\.6 numbering segments\]\(\.\.\/tests\/unit\/numbering\.test\.ts\)/m);
-    expect(doc.markdown).toMatch(/^\| R-1\.5 \| Per-centre workload statistics as a basis for staff performance review \| \*not yet covered\* \|/m);
+    expect(doc.markdown).toMatch(/^\| R-1\.5 \| Per-centre workload statistics as a basis for staff performance review \|.*\[report workloadByTechnician\]/m);
+    expect(doc.markdown).toMatch(/^\| R-2\.1 \| Systematic \| \*not yet covered\* \|/m);
     expect(doc.markdown).toMatch(/^\| R-3\.2\.3 \| Culture material templates \| \[entity cultureMaterialTemplate\]/m);
   });
 
