@@ -56,6 +56,20 @@ async function fillDate(page: Page, id: string, value: string) {
   await page.locator(`#${id}`).press('Enter');
 }
 const save = (page: Page) => page.getByRole('button', { name: /保\s*存/ }).click();
+/** Saves a new record and waits for the server's answer; a refusal fails with what the server said (not a navigation timeout). */
+async function saveNew(page: Page, entity: string) {
+  const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/v1/data/${entity}`, { timeout: 20_000 }).catch(() => null);
+  await save(page);
+  const r = await answer;
+  if (!r) {
+    // The form did not send: say what it shows (its own validation errors, the values it holds).
+    const shown = await page.locator('.ant-form-item-explain-error, .ant-alert-message, .ant-message-notice').allInnerTexts();
+    await shot(page, `debug-save-${entity}`);
+    throw new Error(`saving ${entity}: nothing was sent; the page shows ${JSON.stringify(shown)}; url ${page.url()}`);
+  }
+  if (r.status() !== 201) throw new Error(`saving ${entity}: ${r.status()} ${await r.text()}`);
+  await page.waitForURL((u) => u.pathname.startsWith(`/record/${entity}/`));
+}
 const stamp = (minutesAgo: number) => {
   // The browser's local time, as the date-time picker shows it.
   const d = new Date(Date.now() - minutesAgo * 60_000 - new Date().getTimezoneOffset() * 60_000);
@@ -116,8 +130,7 @@ test('one order from booking to handover, by the people who do it; progress and 
   expect(await fieldError(tech, 'labelScan').first().innerText()).toContain(M.order.chainId);
   await shot(tech, 'sample-scan-refused');
   await tech.locator('#root_labelScan').fill(M.order.chainId);
-  await save(tech);
-  await tech.waitForURL((u) => u.pathname.startsWith('/record/sample/'));
+  await saveNew(tech, 'sample');
   const sample = await call(U.tech.token, 'GET', `/api/v1/data/sample/${tech.url().split('/').pop()}`);
   expect((await call(U.tech.token, 'GET', `/api/v1/data/labTask/${taskId}`)).state).toBe('done');
   expect((await order()).progress).toBe('sampleReceived');
