@@ -7,6 +7,7 @@ import type { CallContext } from '../context';
 import type { EntityDef, FieldDef } from '../metadata/model';
 import type { RecordService } from '../records/service';
 import { validateRecord } from '../records/validate';
+import { cellText, readSheet } from './sheet';
 
 registerMessages({
   'zh-CN': {
@@ -168,16 +169,6 @@ export async function buildTemplate(records: RecordService, ctx: CallContext, en
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
-function text(v: any): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'object') {
-    if ('result' in v) return text(v.result);
-    if ('richText' in v) return v.richText.map((x: any) => x.text).join('');
-    if ('text' in v) return String(v.text);
-    if (v instanceof Date) return v.toISOString();
-  }
-  return String(v).trim();
-}
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** An Excel date cell is a UTC instant of the local wall time written: its UTC parts are the date the person typed. */
@@ -191,14 +182,7 @@ const dateOf = (d: Date) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-$
 export async function parseWorkbook(records: RecordService, ctx: CallContext, entity: string, buf: Buffer): Promise<ParsedImport> {
   const e = await records.assertAllowed(ctx, entity, 'import');
   const lang = ctx.lang;
-  const wb = new ExcelJS.Workbook();
-  try {
-    await wb.xlsx.load(buf as any);
-  } catch {
-    throw new AppError(400, 'BAD_REQUEST', 'import.badFile', {}, [{ path: '', messageKey: 'import.badFile' }]);
-  }
-  const ws = wb.worksheets.find((w) => w.state !== 'hidden');
-  if (!ws) throw new AppError(400, 'BAD_REQUEST', 'import.badFile', {}, [{ path: '', messageKey: 'import.badFile' }]);
+  const ws = await readSheet(buf);
   const fields = importableFields(e);
   const byHeader = new Map<string, FieldDef>();
   for (const f of fields) {
@@ -209,7 +193,7 @@ export async function parseWorkbook(records: RecordService, ctx: CallContext, en
   const colHeader: string[] = [];
   const unknown: string[] = [];
   ws.getRow(1).eachCell((cell, col) => {
-    const h = text(cell.value).replace(/\s*\*$/, '');
+    const h = cellText(cell.value).replace(/\s*\*$/, '');
     colHeader[col] = h;
     colField[col] = byHeader.get(h.toLowerCase());
     if (h && !colField[col]) unknown.push(h);
@@ -249,7 +233,7 @@ export async function parseWorkbook(records: RecordService, ctx: CallContext, en
       const f = colField[col];
       if (!f) return;
       const raw = cell.value;
-      const s = text(raw);
+      const s = cellText(raw);
       if (s === '') return;
       any = true;
       cells[f.name] = raw instanceof Date && f.kind === 'date' ? dateOf(raw) : s;

@@ -8,6 +8,7 @@ import type { Services } from '../services';
 import { userCreator } from '../auth/admin-routes';
 import { rolesOf } from '../auth/access';
 import type { ParsedImport, RowError } from '.';
+import { cellText, readSheet } from './sheet';
 
 /** The staff import: users with their org unit and roles, created by the admin API's own user service. */
 export const STAFF = 'staff';
@@ -49,19 +50,12 @@ export async function staffTemplate(s: Services, ctx: CallContext): Promise<Buff
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
-const cellText = (v: any): string => (v && typeof v === 'object' ? String(v.text ?? v.result ?? (v.richText ? v.richText.map((x: any) => x.text).join('') : '')) : v == null ? '' : String(v)).trim();
 
 /** Rows of a filled-in staff template as admin-API bodies; unknown org units and roles are row errors. */
 export async function parseStaff(s: Services, ctx: CallContext, buf: Buffer): Promise<ParsedImport> {
   if (!mayImportStaff(ctx)) throw forbidden();
   const lang = ctx.lang;
-  const wb = new ExcelJS.Workbook();
-  try {
-    await wb.xlsx.load(buf as any);
-  } catch {
-    throw new AppError(400, 'BAD_REQUEST', 'import.badFile', {}, [{ path: '', messageKey: 'import.badFile' }]);
-  }
-  const ws = wb.worksheets[0];
+  const ws = await readSheet(buf);
   const colOf: Record<number, (typeof COLUMNS)[number]> = {};
   ws.getRow(1).eachCell((cell, col) => {
     const h = cellText(cell.value).replace(/\s*\*$/, '').toLowerCase();

@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
-import { AppError, IMPORTERS, describeError as describe, label, t, type CallContext, type Importer, type Lang, type ParsedImport, type PluginApi, type Records, type RowError } from '../../platform/plugins/sdk';
+import { AppError, IMPORTERS, cellText, readSheet, describeError as describe, label, t, type CallContext, type Importer, type Lang, type ParsedImport, type PluginApi, type Records, type RowError } from '../../platform/plugins/sdk';
 import { ensureContainerType } from './build';
 import { positionLabel, positionOf } from './layout';
 import { layoutOf, type BoxRow } from './slots';
@@ -99,12 +99,6 @@ const MESSAGES = {
 };
 export const inventoryMessages = MESSAGES;
 
-const cellText = (v: any): string => {
-  if (v === null || v === undefined) return '';
-  if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'object') return String(v.text ?? v.result ?? (v.richText ? v.richText.map((x: any) => x.text).join('') : '')).trim();
-  return String(v).trim();
-};
 const pad = (n: number) => String(n).padStart(2, '0');
 
 function enumChoices(api: PluginApi, entity: string, field: string, lang: Lang): { code: string; name: string; all: string[] }[] {
@@ -198,14 +192,7 @@ export function registerInventoryImport(api: PluginApi): void {
 
   const parse = async (ctx: CallContext, buf: Buffer): Promise<ParsedImport> => {
     const lang = ctx.lang;
-    const wb = new ExcelJS.Workbook();
-    try {
-      await wb.xlsx.load(buf as any);
-    } catch {
-      throw new AppError(400, 'BAD_REQUEST', 'import.badFile', {}, [{ path: '', messageKey: 'import.badFile' }]);
-    }
-    const ws = wb.worksheets.find((w) => w.state !== 'hidden');
-    if (!ws) throw new AppError(400, 'BAD_REQUEST', 'import.badFile', {}, [{ path: '', messageKey: 'import.badFile' }]);
+    const ws = await readSheet(buf);
     const colOf: Record<number, (typeof COLUMNS)[number]> = {};
     const unknown: string[] = [];
     ws.getRow(1).eachCell((cell, col) => {

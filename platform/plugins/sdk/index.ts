@@ -25,6 +25,8 @@ import type { FigureDef, FigureValue } from '../../dashboards/figures';
 
 export { VetoError } from '../../records/hooks';
 export { IMPORTERS } from '../../import';
+/** An uploaded workbook's first visible sheet (400 on a file that is not one), and a cell's value as text. */
+export { readSheet, cellText } from '../../import/sheet';
 /** An AppError's message and details in a language, as the HTTP layer answers it (for per-row import errors). */
 export { describeError } from '../../http/errors';
 export type { Importer, ParsedImport, RowError } from '../../import';
