@@ -72,6 +72,29 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
     }
     return labCtx.get(labId)!;
   };
+  /** Demo users' call contexts by username, loaded once (until the directory is seeded again). */
+  const actors = new Map<string, CallContext>();
+  /** Runs a record action as a named demo user; an e-signature is signed with the demo password. */
+  const actAs = async (a: DemoAction, at: string, entity: string, id?: number) => {
+    if (!actors.has(a.as)) {
+      const user = await opts.knex('ct_user').where({ username: a.as }).first();
+      const actor = user && (await loadActor(opts.knex, Number(user.id)));
+      if (!actor) throw new Error(`demo data: ${at} names no demo user "${a.as}"`);
+      actors.set(a.as, { ...ctx, actor });
+    }
+    const uctx = actors.get(a.as)!;
+    if (id === undefined) {
+      const found = await records.list(uctx, entity, { filter: a.find, limit: 2 });
+      if (found.data.length !== 1) throw new Error(`demo data: ${at}: ${JSON.stringify(a.find)} finds ${found.data.length} ${entity} records`);
+      id = Number(found.data[0].id);
+    }
+    const input = { ...(a.input ?? {}), ...(a.sign ? { signature: { meaning: a.sign, password: opts.password } } : {}) };
+    try {
+      await records.action(uctx, entity, id, a.action, input, { reason: 'demo data' });
+    } catch (e: any) {
+      throw new Error(`demo data: ${at} (${entity} ${a.action} as ${a.as}) refused: ${e?.message ?? e} ${JSON.stringify(e?.localized?.en ?? e?.details ?? [])}`);
+    }
+  };
   let n = 0;
   for (const f of files) {
     const doc = JSON.parse(fs.readFileSync(f, 'utf8'));
@@ -80,26 +103,9 @@ export async function loadDemoData(roots: string[], records: RecordService, ctx:
       tree = await seedDemoDirectory(opts.knex, doc as DemoDirectory, opts);
       users.clear();
       labCtx.clear();
+      actors.clear();
       continue;
     }
-    /** Runs a record action as a named demo user; an e-signature is signed with the demo password. */
-    const actAs = async (a: DemoAction, at: string, entity: string, id?: number) => {
-      const user = await opts.knex('ct_user').where({ username: a.as }).first();
-      const actor = user && (await loadActor(opts.knex, Number(user.id)));
-      if (!actor) throw new Error(`demo data: ${at} names no demo user "${a.as}"`);
-      const uctx: CallContext = { ...ctx, actor };
-      if (id === undefined) {
-        const found = await records.list(uctx, entity, { filter: a.find, limit: 2 });
-        if (found.data.length !== 1) throw new Error(`demo data: ${at}: ${JSON.stringify(a.find)} finds ${found.data.length} ${entity} records`);
-        id = Number(found.data[0].id);
-      }
-      const input = { ...(a.input ?? {}), ...(a.sign ? { signature: { meaning: a.sign, password: opts.password } } : {}) };
-      try {
-        await records.action(uctx, entity, id, a.action, input, { reason: 'demo data' });
-      } catch (e: any) {
-        throw new Error(`demo data: ${at} (${entity} ${a.action} as ${a.as}) refused: ${e?.message ?? e} ${JSON.stringify(e?.localized?.en ?? e?.details ?? [])}`);
-      }
-    };
     if (Array.isArray(doc.actions)) {
       for (const [i, a] of doc.actions.entries()) {
         await actAs(a, `${where} action ${i}`, doc.entity);

@@ -100,19 +100,30 @@ export async function affectedBatches(p: PluginApi, records: Records, room: numb
 export function registerEm(p: PluginApi) {
   const closing = new WeakSet<CallContext>();
 
-  // Limit check on entry: the point gives the room and its grade; the limits are copied onto the reading.
-  const check = async (a: HookArgs) => {
-    const r = a.record;
+  /**
+   * The sampling point a reading or alert level names, refused when it does not monitor the parameter, and its room
+   * (for the grade). Null when the point does not exist: the write's own reference check names it.
+   */
+  const pointOf = async (a: HookArgs, pointId: unknown, parameter: string) => {
     const sys = p.system(a.ctx.lang);
     let point: Record<string, any>;
     try {
-      point = await a.records.get(sys, 'samplingPoint', Number(r.point), { fields: ['id', 'room', 'parameters', 'name'] });
+      point = await a.records.get(sys, 'samplingPoint', Number(pointId), { fields: ['id', 'room', 'parameters', 'name'] });
     } catch {
-      return; // the reference check of the write names the missing point
+      return null;
     }
-    if (Array.isArray(point.parameters) && !point.parameters.includes(r.parameter))
-      throw new VetoError('em.parameterNotAtPoint', { point: point.name, parameter: dict(p, 'emParameter', r.parameter, a.ctx.lang) }, '/parameter');
+    if (Array.isArray(point.parameters) && !point.parameters.includes(parameter))
+      throw new VetoError('em.parameterNotAtPoint', { point: point.name, parameter: dict(p, 'emParameter', parameter, a.ctx.lang) }, '/parameter');
     const room = await a.records.get(sys, 'room', Number(point.room), { fields: ['id', 'grade'] });
+    return { point, room };
+  };
+
+  // Limit check on entry: the point gives the room and its grade; the limits are copied onto the reading.
+  const check = async (a: HookArgs) => {
+    const r = a.record;
+    const at = await pointOf(a, r.point, r.parameter);
+    if (!at) return;
+    const { point, room } = at;
     const occupancy = r.occupancy ?? 'inOperation';
     const site = await siteAlertLevel(p, a.records, Number(point.id), r.parameter, occupancy, new Date(r.sampledAt ?? Date.now()).toISOString());
     const item = withSiteAlert(limitsFor(p.defs<EmLimitSet>('emLimit'), room.grade, r.parameter, occupancy), r.parameter, site);
@@ -132,16 +143,10 @@ export function registerEm(p: PluginApi) {
     const lang = a.ctx.lang;
     if (r.alertMin == null && r.alertMax == null) throw new VetoError('em.alertEmpty', {}, '/alertMax');
     if (r.alertMin != null && r.alertMax != null && Number(r.alertMin) > Number(r.alertMax)) throw new VetoError('em.alertInverted', {}, '/alertMin');
-    const sys = p.system(lang);
-    let point: Record<string, any>;
-    try {
-      point = await a.records.get(sys, 'samplingPoint', Number(r.point), { fields: ['id', 'room', 'parameters', 'name'] });
-    } catch {
-      return; // the reference check of the write names the missing point
-    }
+    const at = await pointOf(a, r.point, r.parameter);
+    if (!at) return;
+    const { point, room } = at;
     const param = dict(p, 'emParameter', r.parameter, lang);
-    if (Array.isArray(point.parameters) && !point.parameters.includes(r.parameter)) throw new VetoError('em.parameterNotAtPoint', { point: point.name, parameter: param }, '/parameter');
-    const room = await a.records.get(sys, 'room', Number(point.room), { fields: ['id', 'grade'] });
     for (const occ of r.occupancy ? [r.occupancy] : ['atRest', 'inOperation']) {
       const action = limitsFor(p.defs<EmLimitSet>('emLimit'), room.grade, r.parameter, occ)?.action;
       if (action?.max !== undefined && r.alertMax != null && Number(r.alertMax) > action.max) throw new VetoError('em.alertBeyondAction', { parameter: param, limit: `≤ ${action.max}` }, '/alertMax');

@@ -1,5 +1,5 @@
 import { startTestServer, type TestServer } from '../support/app';
-import { approvedQc, reviewerAdmin, QC_APPROVAL, type Reviewer } from '../support/qc';
+import { approvedQc, reviewQc, reviewerAdmin, type Reviewer } from '../support/qc';
 import { createDatabase, dropDatabase } from '../support/pg';
 import { createPluginApi } from '../../platform/plugins/host';
 import slotsPlugin, { checkVacancy } from '../../plugins/storage-slots';
@@ -26,12 +26,7 @@ let reviewer: Reviewer;
 const qcBody = (batch: number, qcType: string, extra: Record<string, unknown> = {}) =>
   ({ qcType, batch, testedAt: new Date().toISOString(), viability: 92, sterility: 'negative', mycoplasma: 'negative', endotoxin: 0.1, ...extra });
 const passQc = (batch: number, qcType = 'stockInQc', extra: Record<string, unknown> = {}) => approvedQc(ts, token, reviewer, qcBody(batch, qcType, extra));
-const review = async (id: number) => {
-  expect((await api('POST', `/api/v1/data/qcRecord/${id}/actions/submit`, {})).status).toBe(200);
-  const r = await ts.api('POST', `/api/v1/data/qcRecord/${id}/actions/approve`, { token: reviewer.token, body: { signature: { meaning: QC_APPROVAL, password: reviewer.password } } });
-  expect(r.status).toBe(200);
-  return r.body.data;
-};
+const review = (id: number) => reviewQc(ts, token, reviewer, id);
 
 beforeAll(async () => {
   db = await createDatabase('celltrace_cellbank');

@@ -4,7 +4,7 @@
 // keeper stocks the batch in with a scanned label, QC passes release QC, the technician prepares the product (the
 // chosen vial leaves the tank by itself) and hands it over: the logger's CSV is charted against 2–8 °C and the
 // external receiver signs on the tablet. The order's progress and remaining cells follow; the trace shows every step.
-import { approvedQc, QC_APPROVAL } from '../support/qc';
+import { approvedQc, reviewQc } from '../support/qc';
 import type { Page } from 'playwright-core';
 import { realErrors, shot, startE2E, type E2E } from './support/fixture';
 import { LAB_PASSWORD } from './support/cellbank';
@@ -164,8 +164,7 @@ test('one order from booking to handover, by the people who do it; progress and 
   // Submitted by the inspector and approved by the director (the review screens have their own test): the gates
   // read only approved results.
   const qcId = Number(new URL(qc.url()).pathname.split('/').pop());
-  await call(U.qc.token, 'POST', `/api/v1/data/qcRecord/${qcId}/actions/submit`, {});
-  await call(U.director.token, 'POST', `/api/v1/data/qcRecord/${qcId}/actions/approve`, { signature: { meaning: QC_APPROVAL, password: LAB_PASSWORD } });
+  await reviewQc(e.server, U.qc.token, { token: U.director.token, password: LAB_PASSWORD }, qcId);
 
   // 6. The cryostorage keeper stocks the batch in, scanning its label.
   const cryo = await e.page({ user: 'cryo', password: LAB_PASSWORD });

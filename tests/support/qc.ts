@@ -15,14 +15,20 @@ export interface Reviewer {
  * approved record. Throws with the server's answer when a step is refused.
  */
 export async function approvedQc(t: Pick<TestServer, 'api'>, inspector: string, reviewer: Reviewer, body: Record<string, unknown>): Promise<any> {
-  const step = async (token: string, path: string, payload: unknown, want: number) => {
+  const r = await t.api('POST', '/api/v1/data/qcRecord', { token: inspector, body });
+  if (r.status !== 201) throw new Error(`/api/v1/data/qcRecord: ${r.status} ${JSON.stringify(r.body)}`);
+  return reviewQc(t, inspector, reviewer, r.body.data.id);
+}
+
+/** Submits an entered QC record as `submitter` and has `reviewer` approve it with their password; returns it approved. */
+export async function reviewQc(t: Pick<TestServer, 'api'>, submitter: string, reviewer: Reviewer, id: number): Promise<any> {
+  const step = async (token: string, path: string, payload: unknown) => {
     const r = await t.api('POST', path, { token, body: payload });
-    if (r.status !== want) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body.data;
   };
-  const qc = await step(inspector, '/api/v1/data/qcRecord', body, 201);
-  await step(inspector, `/api/v1/data/qcRecord/${qc.id}/actions/submit`, {}, 200);
-  return step(reviewer.token, `/api/v1/data/qcRecord/${qc.id}/actions/approve`, { signature: { meaning: QC_APPROVAL, password: reviewer.password } }, 200);
+  await step(submitter, `/api/v1/data/qcRecord/${id}/actions/submit`, {});
+  return step(reviewer.token, `/api/v1/data/qcRecord/${id}/actions/approve`, { signature: { meaning: QC_APPROVAL, password: reviewer.password } });
 }
 
 /** A second administrator, who may review what the bootstrap administrator entered (one per server and name). */
